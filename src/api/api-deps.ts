@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Queues } from '../queue/queues.ts';
+import type { Stores } from '../runtime/open-stores.ts';
+
+/** Everything the HTTP layer needs, passed explicitly (no container). */
+export interface ApiDeps {
+  config: Config;
+  stores: Stores;
+  queues: Queues;
+  log: Logger;
+  /** The admin token in force (from ADMIN_TOKEN, or the generated one). */
+  adminToken: () => string;
+  now(): number;
+  /** Tests stand in a policy that treats loopback as public. */
+  addressPolicy?: (ip: string) => boolean;
+}

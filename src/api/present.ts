@@ -1,0 +1,67 @@
+import type { FeedRecord } from '../storage/feed-store.ts';
+import type { StoredItem } from '../storage/item-store.ts';
+import type { AnchorRecord } from '../storage/anchor-store.ts';
+
+/** ISO 8601 UTC, or null. */
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** The contract's Feed. */
+export function presentFeed(feed: FeedRecord) {
+  return {
+    id: feed.id,
+    url: feed.url,
+    title: feed.title,
+    status: feed.status,
+    intervalSeconds: feed.intervalSeconds,
+    lastPolledAt: iso(feed.lastPolledAt),
+    lastStatus: feed.lastStatus,
+    lastError: feed.lastError,
+    nextPollAt: feed.status === 'disabled' ? null : iso(feed.nextPollAt),
+    itemCount: feed.itemCount,
+  };
+}
+
+/** The contract's Anchor. */
+export function presentAnchor(anchor: AnchorRecord) {
+  return {
+    id: anchor.id,
+    title: anchor.source.title,
+    url: anchor.source.url,
+    publishedAt: anchor.source.publishedAt,
+    entities: anchor.entities.map((e) => ({ key: e.key, name: e.name, kind: e.kind, aliases: e.aliases, weight: e.weight })),
+  };
+}
+
+const SNIPPET_CHARS = 280;
+
+/** A snippet of the summary, cut at a word boundary. */
+export function snippetOf(summary: string): string {
+  if (summary.length <= SNIPPET_CHARS) return summary;
+  const cut = summary.lastIndexOf(' ', SNIPPET_CHARS);
+  return `${summary.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;
+}
+
+/** The contract's DigestItem: an item with its tags for one anchor and its other sources. */
+export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null, feedTitles: Map<string, string | null>) {
+  const tags = anchor ? item.tags[anchor.id] : undefined;
+  const byKey = new Map((anchor?.entities ?? []).map((e) => [e.key, e]));
+  return {
+    id: item.id,
+    title: item.title,
+    link: item.link,
+    source: { feedId: item.feedId, title: feedTitles.get(item.feedId) ?? null },
+    publishedAt: iso(item.publishedAt),
+    firstSeenAt: iso(item.firstSeenAt),
+    score: tags?.score ?? null,
+    entities: (tags?.entities ?? []).map((t) => {
+      const entity = byKey.get(t.key);
+      return { key: t.key, name: entity?.name ?? t.key, kind: entity?.kind ?? 'topic', count: t.count };
+    }),
+    snippet: snippetOf(item.summary),
+    alsoReportedBy: Object.entries(item.sources)
+      .filter(([feedId]) => feedId !== item.feedId)
+      .map(([feedId, link]) => ({ feedId, title: feedTitles.get(feedId) ?? null, link: link || item.link })),
+  };
+}

@@ -1,0 +1,113 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { AppError, ErrorCodes } from '../../errors.ts';
+import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
+import { buildOpml, parseOpml } from '../../reader/opml.ts';
+import { manualPollJobId } from '../../queue/queue-names.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import { requireAdmin } from '../auth.ts';
+import { presentFeed } from '../present.ts';
+import { accessTokenParam } from '../query-schemas.ts';
+import { validate } from '../validate.ts';
+
+const createFeedBody = z.object({
+  url: z.string().trim().min(1).max(2048),
+  title: z.string().trim().min(1).max(300).optional(),
+  intervalSeconds: z.number().int().min(10).max(86_400).optional(),
+});
+
+const noQuery = z.object({ access_token: accessTokenParam }).strict();
+
+/** /api/feeds: registry, polling on demand, OPML in and out. */
+export function feedsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { feeds } = deps.stores;
+  const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
+
+  const requestPoll = async (feedId: string) => {
+    await deps.queues.poll.add('poll', { feedId, reason: 'manual' }, { jobId: manualPollJobId(feedId, deps.now()) });
+  };
+
+  router.get('/', async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    res.json({ feeds: (await feeds.list()).map(presentFeed) });
+  });
+
+  router.post('/', requireAdmin, async (req, res) => {
+    const body = validate(createFeedBody, req.body, 'body');
+    const url = await checkUrlAllowed(body.url, guard);
+    const { feed, created } = await feeds.create({
+      url: url.href,
+      title: body.title ?? null,
+      intervalSeconds: body.intervalSeconds ?? null,
+      now: deps.now(),
+    });
+    if (!created) {
+      throw new AppError(ErrorCodes.conflict, `This URL is already registered as feed ${feed.id}.`, { details: { id: feed.id } });
+    }
+    await requestPoll(feed.id);
+    res.status(201).location(`/api/feeds/${feed.id}`).json(presentFeed(feed));
+  });
+
+  router.get('/export', async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    const list = await feeds.list();
+    res
+      .type('text/x-opml; charset=utf-8')
+      .setHeader('Content-Disposition', 'attachment; filename="anchorwatch-feeds.opml"')
+      .send(buildOpml(list.map((f) => ({ url: f.url, title: f.title })), 'Anchorwatch feeds', new Date(deps.now())));
+  });
+
+  router.post(
+    '/import',
+    requireAdmin,
+    express.text({ type: () => true, limit: '1mb' }),
+    async (req, res) => {
+      if (typeof req.body !== 'string' || req.body.trim() === '') {
+        throw new AppError(ErrorCodes.validation, 'The body must be an OPML document.');
+      }
+      let added = 0;
+      let skipped = 0;
+      const errors: Array<{ field: string; message: string }> = [];
+      for (const entry of parseOpml(req.body)) {
+        try {
+          const url = await checkUrlAllowed(entry.url, guard);
+          const { feed, created } = await feeds.create({ url: url.href, title: entry.title, intervalSeconds: null, now: deps.now() });
+          if (created) {
+            added++;
+            await requestPoll(feed.id);
+          } else {
+            skipped++;
+          }
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          // One bad outline never fails the import: it is skipped and reported.
+          skipped++;
+          errors.push({ field: entry.url, message: err.message });
+        }
+      }
+      res.json({ added, skipped, ...(errors.length > 0 ? { errors } : {}) });
+    },
+  );
+
+  router.get('/:id', async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    const feed = await feeds.get(req.params.id);
+    if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    res.json(presentFeed(feed));
+  });
+
+  router.delete('/:id', requireAdmin, async (req, res) => {
+    if (!(await feeds.delete(String(req.params.id)))) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    res.status(204).end();
+  });
+
+  router.post('/:id/poll', requireAdmin, async (req, res) => {
+    const feed = await feeds.get(String(req.params.id));
+    if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    await requestPoll(feed.id);
+    res.status(202).json({ id: feed.id, status: 'queued' });
+  });
+
+  return router;
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { AppError, ErrorCodes } from './errors.ts';
+
+/**
+ * The only reader of process.env. Every variable is validated once, all problems are
+ * reported together, and the result is frozen so no module can change it later.
+ */
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const schema = z.object({
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -')
+    .default('aw'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  ADMIN_TOKEN: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || v.length >= 16, 'must be at least 16 characters')
+    .optional(),
+  FEEDS_FILE: z.string().trim().default('config/feeds.json'),
+  ANCHORS_DIR: z.string().trim().min(1).default('config/anchors'),
+  ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  POLL_INTERVAL_SECONDS: int(10, 86_400).default(300),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Beyond the contract: tuning knobs with safe defaults.
+  POLL_MIN_INTERVAL_SECONDS: int(1, 86_400).default(60),
+  POLL_MAX_INTERVAL_SECONDS: int(60, 604_800).default(86_400),
+  HOST_CONCURRENCY: int(1, 1000).default(4),
+  POLL_CONCURRENCY: int(1, 1000).default(32),
+  FETCH_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  FETCH_TOTAL_TIMEOUT_MS: int(500, 600_000).default(30_000),
+  FETCH_MAX_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
+  RETENTION_DAYS: int(1, 3650).default(90),
+  TRUST_PROXY: z.string().trim().default(''),
+});
+
+export type Config = Readonly<{
+  redisUrl: string;
+  redisPrefix: string;
+  host: string;
+  port: number;
+  adminToken: string | null;
+  feedsFile: string | null;
+  anchorsDir: string;
+  allowPrivateNetworks: boolean;
+  pollIntervalSeconds: number;
+  logLevel: string;
+  pollMinIntervalSeconds: number;
+  pollMaxIntervalSeconds: number;
+  hostConcurrency: number;
+  pollConcurrency: number;
+  fetchConnectTimeoutMs: number;
+  fetchTotalTimeoutMs: number;
+  fetchMaxBytes: number;
+  retentionDays: number;
+  trustProxy: string;
+}>;
+
+/** Validates the environment and returns a frozen Config; throws one AppError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Unset and empty mean "default" for every variable except FEEDS_FILE, where empty means "none".
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value === undefined) continue;
+    if (value === '' && key !== 'FEEDS_FILE' && key !== 'ADMIN_TOKEN') continue;
+    input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const fieldErrors = parsed.error.issues.map((i) => ({
+      field: String(i.path[0] ?? ''),
+      message: i.message,
+    }));
+    const lines = fieldErrors.map((f) => `  ${f.field}: ${f.message}`).join('\n');
+    throw new AppError(ErrorCodes.config, `Invalid configuration:\n${lines}`, { fieldErrors });
+  }
+  const v = parsed.data;
+  if (v.POLL_MIN_INTERVAL_SECONDS > v.POLL_MAX_INTERVAL_SECONDS) {
+    throw new AppError(
+      ErrorCodes.config,
+      'Invalid configuration:\n  POLL_MIN_INTERVAL_SECONDS: must not exceed POLL_MAX_INTERVAL_SECONDS',
+    );
+  }
+  return Object.freeze({
+    redisUrl: v.REDIS_URL,
+    redisPrefix: v.REDIS_PREFIX,
+    host: v.HOST,
+    port: v.PORT,
+    adminToken: v.ADMIN_TOKEN ? v.ADMIN_TOKEN : null,
+    feedsFile: v.FEEDS_FILE === '' ? null : v.FEEDS_FILE,
+    anchorsDir: v.ANCHORS_DIR,
+    allowPrivateNetworks: v.ALLOW_PRIVATE_NETWORKS,
+    pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
+    logLevel: v.LOG_LEVEL,
+    pollMinIntervalSeconds: Math.min(v.POLL_MIN_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
+    pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
+    hostConcurrency: v.HOST_CONCURRENCY,
+    pollConcurrency: v.POLL_CONCURRENCY,
+    fetchConnectTimeoutMs: v.FETCH_CONNECT_TIMEOUT_MS,
+    fetchTotalTimeoutMs: v.FETCH_TOTAL_TIMEOUT_MS,
+    fetchMaxBytes: v.FETCH_MAX_BYTES,
+    retentionDays: v.RETENTION_DAYS,
+    trustProxy: v.TRUST_PROXY,
+  });
+}

@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import { AppError, ErrorCodes, isAppError } from '../errors.ts';
+import { fetchFeed } from '../reader/fetch-feed.ts';
+import { readFeed } from '../reader/read-feed.ts';
+import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
+import type { FeedStore } from '../storage/feed-store.ts';
+import type { ItemStore } from '../storage/item-store.ts';
+
+/** What pollFeed needs from the outside world. */
+export interface PollDeps {
+  feeds: FeedStore;
+  items: ItemStore;
+  /** Queues tagging for stored items (idempotent: a repeated id changes nothing). */
+  enqueueTagging(itemIds: string[]): Promise<void>;
+  now(): number;
+  log: Logger;
+  defaultIntervalSeconds: number;
+  minIntervalSeconds: number;
+  fetch: {
+    allowPrivate: boolean;
+    connectTimeoutMs: number;
+    totalTimeoutMs: number;
+    maxBytes: number;
+    /** Tests stand in a policy that treats loopback as public. */
+    addressPolicy?: (ip: string) => boolean;
+  };
+}
+
+/** The result of one poll, for metrics and logs. */
+export type PollOutcome =
+  | { outcome: 'skipped' }
+  | { outcome: 'not-modified' }
+  | { outcome: 'ok'; newItems: number; seenItems: number; itemErrors: number }
+  | { outcome: 'error'; code: string; message: string; disabled: boolean };
+
+const TAG_BATCH = 100;
+
+/**
+ * Polls one feed: conditional fetch, decode, parse, normalise, store each item once,
+ * queue the new ones for tagging, and reschedule. Every failure ends up on the feed
+ * (`failing` + `lastError`, or `disabled` on 410) and never escapes, so one bad feed
+ * cannot fail a job, stop its schedule or slow the others.
+ */
+export async function pollFeed(feedId: string, deps: PollDeps, reason: 'schedule' | 'manual' = 'schedule'): Promise<PollOutcome> {
+  const feed = await deps.feeds.get(feedId);
+  // A disabled feed is polled only when someone asks: a success brings it back.
+  if (!feed || (feed.status === 'disabled' && reason !== 'manual')) return { outcome: 'skipped' };
+  const started = deps.now();
+  const policy = {
+    baseIntervalSeconds: feed.intervalSeconds ?? deps.defaultIntervalSeconds,
+    minIntervalSeconds: deps.minIntervalSeconds,
+  };
+  try {
+    const fetched = await fetchFeed(feed.url, {
+      etag: feed.etag,
+      lastModified: feed.lastModified,
+      ...deps.fetch,
+    });
+    if (fetched.permanentUrl && fetched.permanentUrl !== feed.url) {
+      const moved = await deps.feeds.changeUrl(feed.id, feed.url, fetched.permanentUrl);
+      deps.log.info({ feedId, from: feed.url, to: fetched.permanentUrl, moved }, 'feed moved permanently');
+    }
+    if (fetched.kind === 'not-modified') {
+      const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+      await deps.feeds.update(feedId, {
+        status: 'active',
+        lastPolledAt: started,
+        lastStatus: 304,
+        lastError: null,
+        errorCount: 0,
+        nextPollAt: nextPollAfterSuccess(deps.now(), policy, itemsLastWeek, { ttlSeconds: null, cache: fetched.cache }),
+      });
+      return { outcome: 'not-modified' };
+    }
+
+    const read = await readFeed(fetched.body, fetched.contentType, {
+      feedId,
+      baseUrl: fetched.finalUrl,
+      now: started,
+    });
+    for (const itemError of read.itemErrors) {
+      deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
+    }
+    const results = await deps.items.ingest(feedId, read.items, started);
+    const toTag: string[] = [];
+    let newItems = 0;
+    results.forEach((result, i) => {
+      if (result === 'new') newItems++;
+      if (result !== 'seen') toTag.push(read.items[i]!.id);
+    });
+    for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+
+    const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+    await deps.feeds.update(feedId, {
+      status: 'active',
+      title: feed.title ?? read.feed.title,
+      lastPolledAt: started,
+      lastStatus: fetched.status,
+      lastError: null,
+      errorCount: 0,
+      etag: fetched.etag,
+      lastModified: fetched.lastModified,
+      nextPollAt: nextPollAfterSuccess(deps.now(), policy, itemsLastWeek, {
+        ttlSeconds: read.feed.ttlSeconds,
+        cache: fetched.cache,
+      }),
+    });
+    return { outcome: 'ok', newItems, seenItems: results.length - newItems, itemErrors: read.itemErrors.length };
+  } catch (err) {
+    if (!isAppError(err)) {
+      // Not a feed problem (Redis away, a bug): let the job fail and BullMQ retry it.
+      throw err;
+    }
+    return recordFailure(feedId, feed.errorCount + 1, err, started, policy, deps);
+  }
+}
+
+async function recordFailure(
+  feedId: string,
+  errorCount: number,
+  err: AppError,
+  started: number,
+  policy: { baseIntervalSeconds: number; minIntervalSeconds: number },
+  deps: PollDeps,
+): Promise<PollOutcome> {
+  const status = err.code === ErrorCodes.httpStatus ? Number(err.details.status) : null;
+  const retryAfter = typeof err.details.retryAfterSeconds === 'number' ? err.details.retryAfterSeconds : null;
+  // 410 Gone is the publisher saying the feed is over: stop, visibly.
+  const disabled = status === 410;
+  await deps.feeds.update(feedId, {
+    status: disabled ? 'disabled' : 'failing',
+    lastPolledAt: started,
+    lastStatus: status,
+    lastError: err.message,
+    errorCount,
+    nextPollAt: disabled ? null : nextPollAfterError(deps.now(), policy, errorCount, retryAfter),
+  });
+  deps.log.warn({ feedId, code: err.code, reason: err.message, errorCount, disabled }, 'feed poll failed');
+  return { outcome: 'error', code: err.code, message: err.message, disabled };
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { extractEntities } from '../tagging/extract-entities.ts';
+import type { AnchorSource, Entity } from '../tagging/anchor-types.ts';
+import type { AnchorRecord, AnchorStore } from '../storage/anchor-store.ts';
+
+/** What anchor registration needs. */
+export interface AnchorDeps {
+  anchors: AnchorStore;
+  /** Queues a background re-tag of recent items for a new entity version. */
+  requestRetag(anchorId: string, version: number): Promise<void>;
+  now(): number;
+}
+
+/** Hash of everything extraction depends on: an unchanged source keeps its stored entities. */
+export function sourceHash(source: AnchorSource): string {
+  return createHash('sha256').update(JSON.stringify(source)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Stores an anchor from its source, extracting entities when the source is new or changed.
+ * Idempotent: registering the same file at every start changes nothing, and keeps entity
+ * edits made through the API.
+ */
+export async function registerAnchorSource(source: AnchorSource, deps: AnchorDeps): Promise<AnchorRecord> {
+  const hash = sourceHash(source);
+  const existing = await deps.anchors.get(source.id);
+  if (existing && existing.sourceHash === hash) return existing;
+  return saveVersion(existing, source, extractEntities(source), hash, deps);
+}
+
+/** Replaces an anchor's entity list (from the API); items are re-tagged in the background. */
+export async function replaceAnchorEntities(existing: AnchorRecord, entities: Entity[], deps: AnchorDeps): Promise<AnchorRecord> {
+  return saveVersion(existing, existing.source, entities, existing.sourceHash, deps);
+}
+
+async function saveVersion(
+  existing: AnchorRecord | null,
+  source: AnchorSource,
+  entities: Entity[],
+  hash: string,
+  deps: AnchorDeps,
+): Promise<AnchorRecord> {
+  const record: AnchorRecord = {
+    id: source.id,
+    source,
+    entities,
+    version: (existing?.version ?? 0) + 1,
+    sourceHash: hash,
+    updatedAt: deps.now(),
+  };
+  await deps.anchors.save(record);
+  // A new anchor (or new entities) applies to items already stored, too.
+  await deps.requestRetag(record.id, record.version);
+  return record;
+}

@@ -1,0 +1,42 @@
+/**
+ * Queue names and the payload of each queue's jobs. Job ids are chosen so a repeated
+ * add of the same work is ignored while the first one is still waiting.
+ */
+
+export const QueueNames = {
+  /** Ticks that move due feeds into the poll queue. */
+  schedule: 'schedule',
+  /** One job per feed poll. */
+  poll: 'poll',
+  /** Tags a batch of items against every anchor. */
+  tag: 'tag',
+  /** Re-tags recent items after an anchor's entities change. */
+  retag: 'retag',
+} as const;
+
+export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
+
+export interface PollJob {
+  feedId: string;
+  /** 'schedule' for a due poll, 'manual' when the API asked. */
+  reason: 'schedule' | 'manual';
+}
+
+export interface TagJob {
+  itemIds: string[];
+}
+
+export interface RetagJob {
+  anchorId: string;
+  version: number;
+}
+
+/** Job id of a scheduled poll: one per feed and due time, so a tick run twice adds it once. */
+export function scheduledPollJobId(feedId: string, dueAt: number): string {
+  return `poll-${feedId}-${dueAt}`;
+}
+
+/** Job id of a manual poll: unique, so it runs even when a scheduled one is waiting. */
+export function manualPollJobId(feedId: string, now: number): string {
+  return `poll-${feedId}-manual-${now}`;
+}

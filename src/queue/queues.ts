@@ -1,0 +1,46 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { createHash } from 'node:crypto';
+import type { Keys } from '../storage/keys.ts';
+import { QueueNames, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+
+/** Job options per queue: keep a bounded history, retry transient failures with backoff. */
+const jobDefaults: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
+
+/** The producer side of every queue, shared by the API and the workers. */
+export interface Queues {
+  schedule: Queue;
+  poll: Queue<PollJob>;
+  tag: Queue<TagJob>;
+  retag: Queue<RetagJob>;
+  close(): Promise<void>;
+}
+
+/** Opens the queues on one connection under the prefix's hash tag. */
+export function createQueues(connection: ConnectionOptions, keys: Keys): Queues {
+  const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: jobDefaults };
+  const schedule = new Queue(QueueNames.schedule, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+  const poll = new Queue<PollJob>(QueueNames.poll, opts);
+  const tag = new Queue<TagJob>(QueueNames.tag, opts);
+  const retag = new Queue<RetagJob>(QueueNames.retag, opts);
+  return {
+    schedule,
+    poll,
+    tag,
+    retag,
+    async close() {
+      await Promise.all([schedule.close(), poll.close(), tag.close(), retag.close()]);
+    },
+  };
+}
+
+/** Queues a tagging batch; the job id is derived from the ids so a repeated add is ignored while it waits. */
+export async function enqueueTagging(queue: Queue<TagJob>, itemIds: string[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  const jobId = `tag-${createHash('sha1').update(itemIds.join(',')).digest('hex')}`;
+  await queue.add('tag', { itemIds }, { jobId });
+}

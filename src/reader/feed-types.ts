@@ -1,0 +1,78 @@
+/** Shapes that flow through the reader: parse → normalize → store. */
+
+/** One entry as the parser found it, before any cleaning. Every field may be missing. */
+export interface ParsedItem {
+  title: string | null;
+  link: string | null;
+  guid: string | null;
+  /** Summary or description, HTML or text as the feed gave it. */
+  summaryHtml: string | null;
+  /** Full content where the feed has it (content:encoded, atom:content, content_html). */
+  contentHtml: string | null;
+  /** The date string as found (pubDate, published, updated, dc:date, date_published). */
+  published: string | null;
+  author: string | null;
+}
+
+/** A feed document after parsing, before normalising. */
+export interface ParsedFeed {
+  format: 'rss' | 'atom' | 'rdf' | 'json';
+  title: string | null;
+  /** The site link of the feed (not the feed's own URL). */
+  link: string | null;
+  /** RSS <ttl> in seconds, when given. */
+  ttlSeconds: number | null;
+  items: ParsedItem[];
+}
+
+/** An item ready to store: plain text, canonical link, a stable id and a usable date. */
+export interface NormalizedItem {
+  /** Stable id: hash of the canonical link, else of the feed-scoped guid, else of title and date. */
+  id: string;
+  /** Canonical http(s) link, or null when the item had none usable. */
+  link: string | null;
+  guid: string | null;
+  /** Plain text, entities decoded, whitespace folded, capped. Never empty: falls back to the summary or link. */
+  title: string;
+  /** Plain text, capped. May be empty. */
+  summary: string;
+  author: string | null;
+  /** Milliseconds since the epoch; first-seen time when the item's own date is missing, bad or in the future. */
+  publishedAt: number;
+  /** False when publishedAt fell back to the first-seen time. */
+  hasPublishedDate: boolean;
+}
+
+/** Cache advice from the response, used by the scheduler to stay polite. */
+export interface CacheHints {
+  /** Cache-Control max-age (or s-maxage) in seconds. */
+  maxAgeSeconds: number | null;
+  /** Expires header as epoch milliseconds. */
+  expiresAt: number | null;
+  /** Retry-After in seconds (from delta-seconds or an HTTP date). */
+  retryAfterSeconds: number | null;
+}
+
+/** What fetching a feed URL produced. Failures are thrown as AppError with a fetch code. */
+export type FetchOutcome =
+  | {
+      kind: 'not-modified';
+      status: 304;
+      finalUrl: string;
+      /** Set when every redirect on the way was permanent (301/308): the URL to store instead. */
+      permanentUrl: string | null;
+      cache: CacheHints;
+    }
+  | {
+      kind: 'ok';
+      status: number;
+      finalUrl: string;
+      permanentUrl: string | null;
+      body: Buffer;
+      contentType: string | null;
+      /** ETag exactly as received, to send back verbatim in If-None-Match. */
+      etag: string | null;
+      /** Last-Modified exactly as received, to send back verbatim in If-Modified-Since. */
+      lastModified: string | null;
+      cache: CacheHints;
+    };

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { registerAnchorSource } from '../pipeline/register-anchor.ts';
+import { registerFeedsFile } from '../pipeline/register-feeds-file.ts';
+import type { Queues } from '../queue/queues.ts';
+import { loadAnchorSources } from '../tagging/anchor-file.ts';
+import type { Stores } from './open-stores.ts';
+
+/**
+ * Registers the anchors of ANCHORS_DIR and the feeds of FEEDS_FILE. Idempotent, so every
+ * process may run it at start: unchanged anchors and known feeds are left alone.
+ */
+export async function bootstrap(config: Config, stores: Stores, queues: Queues, log: Logger): Promise<void> {
+  const sources = await loadAnchorSources(config.anchorsDir);
+  for (const source of sources) {
+    const record = await registerAnchorSource(source, {
+      anchors: stores.anchors,
+      requestRetag: async (anchorId, version) => {
+        await queues.retag.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
+      },
+      now: Date.now,
+    });
+    log.info({ anchorId: record.id, version: record.version, entities: record.entities.length }, 'anchor ready');
+  }
+  if (config.feedsFile) {
+    const { added, existing } = await registerFeedsFile(config.feedsFile, stores.feeds, Date.now());
+    log.info({ file: config.feedsFile, added, existing }, 'feeds file registered');
+  }
+}

@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import { AnchorStore } from '../storage/anchor-store.ts';
+import { ApiKeyStore } from '../storage/api-key-store.ts';
+import { FeedStore } from '../storage/feed-store.ts';
+import { ItemStore } from '../storage/item-store.ts';
+import { createKeys, type Keys } from '../storage/keys.ts';
+import { createRedis } from '../storage/redis-connection.ts';
+
+/** The stores of one process and the connections behind them. */
+export interface Stores {
+  keys: Keys;
+  /** Commands of the stores; fails fast in the API, waits through outages in workers. */
+  redis: Redis;
+  /** The connection BullMQ queues and workers share (BullMQ duplicates it for blocking calls). */
+  workerConnection: Redis;
+  feeds: FeedStore;
+  items: ItemStore;
+  anchors: AnchorStore;
+  apiKeys: ApiKeyStore;
+  close(): Promise<void>;
+}
+
+/** Opens the Redis connections of a process and the stores on them. */
+export function openStores(config: Config, role: 'api' | 'worker'): Stores {
+  const keys = createKeys(config.redisPrefix);
+  const redis = createRedis(config.redisUrl, role);
+  const workerConnection = createRedis(config.redisUrl, 'worker');
+  for (const conn of [redis, workerConnection]) conn.on('error', () => {
+    // Reconnection is automatic; errors surface on the commands that fail.
+  });
+  return {
+    keys,
+    redis,
+    workerConnection,
+    feeds: new FeedStore(redis, keys),
+    items: new ItemStore(redis, keys),
+    anchors: new AnchorStore(redis, keys),
+    apiKeys: new ApiKeyStore(redis, keys),
+    async close() {
+      await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApp } from '../api/create-app.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { isAppError } from '../errors.ts';
+import { createLogger } from '../logger.ts';
+import { closeGuardedAgents } from '../net/guarded-request.ts';
+import { createQueues, type Queues } from '../queue/queues.ts';
+import { waitForReady } from '../storage/redis-connection.ts';
+import { bootstrap } from './bootstrap.ts';
+import { openStores, type Stores } from './open-stores.ts';
+import { startWorkers, type RunningWorkers, type WorkerOptions } from './start-workers.ts';
+
+/** What one process runs. */
+export interface ProcessRoles {
+  api: boolean;
+  workers: boolean;
+}
+
+/** A running process, for tests and for the signal handlers. */
+export interface RunningProcess {
+  config: Config;
+  stores: Stores;
+  queues: Queues;
+  server: Server | null;
+  workers: RunningWorkers | null;
+  adminToken: string;
+  /** Stops taking work, finishes or hands back what it holds, closes connections. */
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_BUDGET_MS = 10_000;
+
+/** Starts the API and/or the workers of one process with a validated config. */
+export async function startProcess(
+  config: Config,
+  roles: ProcessRoles,
+  log: Logger,
+  options: WorkerOptions = {},
+): Promise<RunningProcess> {
+  const stores = openStores(config, roles.api && !roles.workers ? 'api' : 'worker');
+  try {
+    await waitForReady(stores.redis, 15_000);
+  } catch {
+    await stores.close();
+    throw new Error(`Redis is not reachable at ${config.redisUrl}. Start Redis or set REDIS_URL.`);
+  }
+  const queues = createQueues(stores.workerConnection, stores.keys);
+  await bootstrap(config, stores, queues, log);
+
+  const adminToken = config.adminToken ?? (await stores.apiKeys.generatedAdminToken(randomBytes(24).toString('base64url')));
+  const workers = roles.workers ? await startWorkers(config, stores, queues, log, options) : null;
+
+  let server: Server | null = null;
+  if (roles.api) {
+    const app = createApp({
+      config,
+      stores,
+      queues,
+      log,
+      adminToken: () => adminToken,
+      now: Date.now,
+      ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    stores,
+    queues,
+    server,
+    workers,
+    adminToken,
+    stop() {
+      stopping ??= (async () => {
+        if (server) {
+          server.close();
+          server.closeAllConnections();
+        }
+        if (workers) await workers.close();
+        await queues.close();
+        await stores.close();
+        await closeGuardedAgents();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Entry point of `npm start`, `start:api` and `start:worker`: config, logging, signals. */
+export async function runProcess(roles: ProcessRoles): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const log = createLogger(config.logLevel, { role: roles.api && roles.workers ? 'all' : roles.api ? 'api' : 'worker' });
+  let running: RunningProcess;
+  try {
+    running = await startProcess(config, roles, log);
+  } catch (err) {
+    log.fatal({ reason: err instanceof Error ? err.message : String(err) }, 'could not start');
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  if (running.server) {
+    const address = running.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url: base }, 'api listening');
+    if (!config.adminToken) {
+      // Printed for the person who ran `npm start`; never logged as a field.
+      process.stdout.write(`\nAnchorwatch dashboard: ${base}/?access_token=${running.adminToken}\n\n`);
+    }
+  }
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS);
+    timer.unref();
+    running
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

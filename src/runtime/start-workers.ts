@@ -1,0 +1,150 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { AnchorCatalog } from '../pipeline/anchor-catalog.ts';
+import { pollFeed, type PollDeps } from '../pipeline/poll-feed.ts';
+import { tagItems } from '../pipeline/tag-items.ts';
+import { enqueueTagging, type Queues } from '../queue/queues.ts';
+import { QueueNames, scheduledPollJobId, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
+import type { Stores } from './open-stores.ts';
+
+/** Running workers; `close` finishes or hands back held jobs, then returns. */
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/** Options tests use to run workers against local servers. */
+export interface WorkerOptions {
+  addressPolicy?: (ip: string) => boolean;
+  /** Tick period of the scheduler, ms. */
+  tickMs?: number;
+}
+
+const TICK_MS = 1000;
+const SWEEP_MS = 30_000;
+const RETAG_WINDOW_MS = 30 * 24 * 3600 * 1000;
+const RETAG_BATCH = 200;
+
+/**
+ * Starts every worker of the system on one process: the scheduler tick, polling, tagging
+ * and re-tagging. Any number of such processes can run against one Redis: BullMQ hands
+ * each job to one of them, and every job is idempotent.
+ */
+export async function startWorkers(config: Config, stores: Stores, queues: Queues, log: Logger, options: WorkerOptions = {}): Promise<RunningWorkers> {
+  const connection = stores.workerConnection;
+  const prefix = stores.keys.queuePrefix;
+  const catalog = new AnchorCatalog(stores.anchors);
+  const leaseMs = config.fetchTotalTimeoutMs + 60_000;
+
+  const pollDeps: PollDeps = {
+    feeds: stores.feeds,
+    items: stores.items,
+    enqueueTagging: (ids) => enqueueTagging(queues.tag, ids),
+    now: Date.now,
+    log,
+    defaultIntervalSeconds: config.pollIntervalSeconds,
+    minIntervalSeconds: config.pollMinIntervalSeconds,
+    fetch: {
+      allowPrivate: config.allowPrivateNetworks,
+      connectTimeoutMs: config.fetchConnectTimeoutMs,
+      totalTimeoutMs: config.fetchTotalTimeoutMs,
+      maxBytes: config.fetchMaxBytes,
+      ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
+    },
+  };
+
+  const scheduleWorker = new Worker(
+    QueueNames.schedule,
+    async (job: Job) => {
+      const now = Date.now();
+      if (job.name === 'sweep') {
+        // Items whose tag job was lost (a crash between storing and queueing) are queued again.
+        const ids = await stores.items.untaggedBefore(now - SWEEP_MS, 1000);
+        for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues.tag, ids.slice(i, i + 100));
+        return { requeued: ids.length };
+      }
+      const due = await stores.feeds.claimDue(now, leaseMs, 500);
+      if (due.length > 0) {
+        await queues.poll.addBulk(
+          due.map(({ id, dueAt }) => ({
+            name: 'poll',
+            data: { feedId: id, reason: 'schedule' as const },
+            opts: { jobId: scheduledPollJobId(id, dueAt) },
+          })),
+        );
+      }
+      return { claimed: due.length };
+    },
+    { connection, prefix, concurrency: 1 },
+  );
+  await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
+  await queues.schedule.upsertJobScheduler('sweep', { every: SWEEP_MS }, { name: 'sweep' });
+
+  const pollWorker = new Worker<PollJob>(
+    QueueNames.poll,
+    async (job, token) => {
+      const feed = await stores.feeds.get(job.data.feedId);
+      if (!feed) return { outcome: 'skipped' };
+      const host = safeHost(feed.url);
+      const slotToken = `${job.id}`;
+      const gotSlot = await stores.feeds.acquireHostSlot(host, slotToken, config.hostConcurrency, leaseMs, Date.now());
+      if (!gotSlot) {
+        // Every slot for this host is busy: come back shortly without counting an attempt.
+        await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 500), token);
+        throw new DelayedError();
+      }
+      try {
+        const outcome = await pollFeed(job.data.feedId, pollDeps, job.data.reason);
+        log.debug({ feedId: job.data.feedId, ...outcome }, 'feed polled');
+        return outcome;
+      } finally {
+        await stores.feeds.releaseHostSlot(host, slotToken);
+      }
+    },
+    { connection, prefix, concurrency: config.pollConcurrency },
+  );
+
+  const tagWorker = new Worker<TagJob>(
+    QueueNames.tag,
+    async (job) => tagItems(job.data.itemIds, { items: stores.items, catalog, log }),
+    { connection, prefix, concurrency: 1 },
+  );
+
+  const retagWorker = new Worker<RetagJob>(
+    QueueNames.retag,
+    async (job) => {
+      const anchor = await stores.anchors.get(job.data.anchorId);
+      // A newer version supersedes this job: its own re-tag will do the work.
+      if (!anchor || anchor.version !== job.data.version) return { superseded: true };
+      const ids = await stores.items.idsSince(Date.now() - RETAG_WINDOW_MS, 1_000_000);
+      let tagged = 0;
+      for (let i = 0; i < ids.length; i += RETAG_BATCH) {
+        const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), { items: stores.items, catalog, log }, job.data.anchorId);
+        tagged += outcome.tagged;
+        await job.updateProgress(Math.round(((i + RETAG_BATCH) / ids.length) * 100));
+      }
+      log.info({ anchorId: job.data.anchorId, version: job.data.version, tagged }, 'anchor re-tagged');
+      return { tagged };
+    },
+    { connection, prefix, concurrency: 1 },
+  );
+
+  const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker];
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => log.error({ queue: worker.name, jobId: job?.id, err }, 'job failed'));
+    worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));
+  }
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid';
+  }
+}

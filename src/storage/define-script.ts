@@ -1,0 +1,25 @@
+import type { ClientContext, Redis, Result } from 'ioredis';
+
+/**
+ * Registers a Lua script as an ioredis command (sent by SHA after the first call), once per
+ * connection. A fixed key count is given for scripts with a fixed key list; scripts with a
+ * variable key list take the count as their first argument.
+ */
+export function defineScript(redis: Redis, name: ScriptName, lua: string, numberOfKeys?: number): void {
+  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
+  redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
+}
+
+/** Names of the project's Lua commands. */
+export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot';
+
+type ScriptCall<Context extends ClientContext> = (...args: Array<string | number>) => Result<unknown, Context>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    awIngestItem: ScriptCall<Context>;
+    awWriteTags: ScriptCall<Context>;
+    awClaimDue: ScriptCall<Context>;
+    awAcquireSlot: ScriptCall<Context>;
+  }
+}

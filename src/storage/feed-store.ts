@@ -1,0 +1,219 @@
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { Keys } from './keys.ts';
+import { defineScript } from './define-script.ts';
+
+/** A feed as stored: the public fields plus what polling needs to stay polite. */
+export interface FeedRecord {
+  id: string;
+  url: string;
+  title: string | null;
+  status: 'active' | 'failing' | 'disabled';
+  /** Interval the user asked for; null means the configured default. */
+  intervalSeconds: number | null;
+  lastPolledAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextPollAt: number | null;
+  etag: string | null;
+  lastModified: string | null;
+  errorCount: number;
+  createdAt: number;
+  itemCount: number;
+}
+
+/** Fields a poll may change. */
+export type FeedUpdate = Partial<
+  Pick<
+    FeedRecord,
+    'url' | 'title' | 'status' | 'lastPolledAt' | 'lastStatus' | 'lastError' | 'nextPollAt' | 'etag' | 'lastModified' | 'errorCount'
+  >
+>;
+
+const nullableNumber = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+const nullableString = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+
+/** The feed id: a short stable hash of the URL it was registered with. */
+export function feedIdFor(url: string): string {
+  return createHash('sha256').update(url).digest('hex').slice(0, 16);
+}
+
+/** Redis storage of the feed registry and its schedule. */
+export class FeedStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    defineScript(redis, 'awClaimDue', CLAIM_DUE, 1);
+    defineScript(redis, 'awAcquireSlot', ACQUIRE_SLOT, 1);
+  }
+
+  /** Registers a feed unless its URL is known; returns the feed and whether it was created. */
+  async create(input: { url: string; title: string | null; intervalSeconds: number | null; now: number }): Promise<{ feed: FeedRecord; created: boolean }> {
+    // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
+    const url = new URL(input.url).href;
+    const id = feedIdFor(url);
+    // HSETNX on the URL map is the registration lock: exactly one caller wins for a URL.
+    const won = await this.redis.hsetnx(this.keys.feedUrls, url, id);
+    if (won === 0) {
+      const existingId = await this.redis.hget(this.keys.feedUrls, url);
+      const existing = existingId ? await this.get(existingId) : null;
+      if (existing) return { feed: existing, created: false };
+      // A half-written registration (crash between the two writes): finish it.
+      await this.redis.hset(this.keys.feedUrls, url, id);
+    }
+    const fields: Record<string, string> = {
+      id,
+      url,
+      title: input.title ?? '',
+      status: 'active',
+      intervalSeconds: input.intervalSeconds === null ? '' : String(input.intervalSeconds),
+      errorCount: '0',
+      createdAt: String(input.now),
+      nextPollAt: String(input.now),
+    };
+    await this.redis
+      .multi()
+      .hset(this.keys.feed(id), fields)
+      .zadd(this.keys.feeds, 'NX', input.now, id)
+      .zadd(this.keys.schedule, input.now, id)
+      .exec();
+    return { feed: (await this.get(id))!, created: true };
+  }
+
+  /** The feed, or null. */
+  async get(id: string): Promise<FeedRecord | null> {
+    const [[, raw], [, count]] = (await this.redis
+      .multi()
+      .hgetall(this.keys.feed(id))
+      .zcard(this.keys.feedItems(id))
+      .exec()) as [[null, Record<string, string>], [null, number]];
+    if (!raw || !raw.id) return null;
+    return toRecord(raw, count);
+  }
+
+  /** Every feed, oldest registration first. */
+  async list(): Promise<FeedRecord[]> {
+    const ids = await this.redis.zrange(this.keys.feeds, 0, -1);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
+    const results = (await pipeline.exec()) ?? [];
+    const feeds: FeedRecord[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
+      const count = results[i * 2 + 1]?.[1] as number | undefined;
+      if (raw && raw.id) feeds.push(toRecord(raw, count ?? 0));
+    }
+    return feeds;
+  }
+
+  /** Applies a poll's outcome to the feed and, when given, reschedules it. */
+  async update(id: string, update: FeedUpdate): Promise<void> {
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(update)) fields[k] = v === null || v === undefined ? '' : String(v);
+    const tx = this.redis.multi().hset(this.keys.feed(id), fields);
+    if (update.nextPollAt !== undefined && update.nextPollAt !== null && update.status !== 'disabled') {
+      tx.zadd(this.keys.schedule, update.nextPollAt, id);
+    }
+    if (update.status === 'disabled') tx.zrem(this.keys.schedule, id);
+    await tx.exec();
+  }
+
+  /** Moves a feed to a new URL after a permanent redirect; false when another feed owns that URL. */
+  async changeUrl(id: string, oldUrl: string, newUrl: string): Promise<boolean> {
+    const won = await this.redis.hsetnx(this.keys.feedUrls, newUrl, id);
+    if (won === 0) return (await this.redis.hget(this.keys.feedUrls, newUrl)) === id;
+    await this.redis.multi().hdel(this.keys.feedUrls, oldUrl).hset(this.keys.feed(id), 'url', newUrl).exec();
+    return true;
+  }
+
+  /** Removes a feed from the registry and the schedule; its items stay. */
+  async delete(id: string): Promise<boolean> {
+    const feed = await this.get(id);
+    if (!feed) return false;
+    await this.redis
+      .multi()
+      .hdel(this.keys.feedUrls, feed.url)
+      .del(this.keys.feed(id))
+      .zrem(this.keys.feeds, id)
+      .zrem(this.keys.schedule, id)
+      .exec();
+    return true;
+  }
+
+  /** True while the feed is in the registry (a deleted feed's queued poll then does nothing). */
+  async isRegistered(id: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.feeds, id)) !== null;
+  }
+
+  /**
+   * Claims up to `limit` feeds that are due, pushing each one's due time forward by
+   * `leaseMs` so the next tick does not claim it again while its poll runs. A poll that
+   * is lost (process killed) is claimed again when the lease ends: nothing stops silently.
+   */
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<Array<{ id: string; dueAt: number }>> {
+    const raw = (await this.redis.awClaimDue(
+      this.keys.schedule,
+      String(now),
+      String(leaseMs),
+      String(limit),
+    )) as string[];
+    const claimed: Array<{ id: string; dueAt: number }> = [];
+    for (let i = 0; i < raw.length; i += 2) claimed.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
+    return claimed;
+  }
+
+  /** Count of the feed's items published since `sinceMs` (for the adaptive interval). */
+  async countItemsSince(id: string, sinceMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.feedItems(id), sinceMs, '+inf');
+  }
+
+  /** Takes a slot among `limit` concurrent requests to one host; false when all are taken. */
+  async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
+    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs));
+    return ok === 1;
+  }
+
+  /** Gives a host slot back. */
+  async releaseHostSlot(host: string, token: string): Promise<void> {
+    await this.redis.zrem(this.keys.hostSlots(host), token);
+  }
+}
+
+const CLAIM_DUE = `
+local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
+local lease = tonumber(ARGV[1]) + tonumber(ARGV[2])
+for i = 1, #due, 2 do
+  redis.call('ZADD', KEYS[1], lease, due[i])
+end
+return due
+`;
+
+const ACQUIRE_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1
+`;
+
+function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
+  return {
+    id: raw.id!,
+    url: raw.url ?? '',
+    title: nullableString(raw.title),
+    status: (raw.status as FeedRecord['status']) || 'active',
+    intervalSeconds: nullableNumber(raw.intervalSeconds),
+    lastPolledAt: nullableNumber(raw.lastPolledAt),
+    lastStatus: nullableNumber(raw.lastStatus),
+    lastError: nullableString(raw.lastError),
+    nextPollAt: nullableNumber(raw.nextPollAt),
+    etag: nullableString(raw.etag),
+    lastModified: nullableString(raw.lastModified),
+    errorCount: Number(raw.errorCount ?? 0),
+    createdAt: Number(raw.createdAt ?? 0),
+    itemCount,
+  };
+}

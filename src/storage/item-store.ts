@@ -1,0 +1,302 @@
+import type { Redis } from 'ioredis';
+import type { NormalizedItem } from '../reader/feed-types.ts';
+import type { Keys } from './keys.ts';
+import { defineScript } from './define-script.ts';
+
+/** An item as stored, with the tags of every anchor it was tagged against. */
+export interface StoredItem {
+  id: string;
+  feedId: string;
+  link: string | null;
+  title: string;
+  summary: string;
+  author: string | null;
+  publishedAt: number;
+  hasPublishedDate: boolean;
+  firstSeenAt: number;
+  /** feedId → link, for every feed that carried the item (the first one included). */
+  sources: Record<string, string>;
+  /** anchorId → tags. */
+  tags: Record<string, ItemTags>;
+}
+
+/** The tagging result of one item against one anchor. */
+export interface ItemTags {
+  entities: Array<{ key: string; count: number }>;
+  score: number;
+  relevant: boolean;
+  /** The anchor version that produced these tags. */
+  version: number;
+}
+
+/** What ingesting one item did. */
+export type IngestResult = 'new' | 'seen' | 'seen-untagged';
+
+/** A page of item ids in newest-first order with the cursor of the next page. */
+export interface IdPage {
+  ids: string[];
+  nextCursor: string | null;
+}
+
+// Stores an item once: the item hash doubles as the dedupe marker, so the check and the
+// writes are one atomic step and a re-poll or a retried job can never store it twice.
+const INGEST = `
+local id = ARGV[1]
+local feedId = ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSETNX', KEYS[2], feedId, ARGV[3])
+  local score = redis.call('HGET', KEYS[1], 'publishedAt')
+  redis.call('ZADD', KEYS[4], score, id)
+  if redis.call('ZSCORE', KEYS[5], id) then return 2 end
+  return 0
+end
+local fields = {}
+for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[2], feedId, ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], id)
+redis.call('ZADD', KEYS[4], ARGV[4], id)
+redis.call('ZADD', KEYS[5], ARGV[5], id)
+return 1
+`;
+
+// Replaces an item's tags for one anchor and moves it between the entity and digest
+// indexes accordingly. Indexes are sets of item ids, so applying the same tags twice
+// (a retried job) or re-tagging with new entities never counts an item twice.
+// Tags from an older anchor version never overwrite newer ones.
+const WRITE_TAGS = `
+local anchorId = ARGV[1]
+local version = tonumber(ARGV[2])
+local id = ARGV[5]
+local current = tonumber(redis.call('HGET', KEYS[1], 'tv:' .. anchorId) or '-1')
+if current > version then return 0 end
+local score = redis.call('HGET', KEYS[1], 'publishedAt')
+if not score then return -1 end
+local newKeys = {}
+for i = 3, #KEYS do newKeys[KEYS[i]] = true end
+local old = redis.call('HGET', KEYS[1], 'tk:' .. anchorId)
+if old then
+  for _, k in ipairs(cjson.decode(old)) do
+    if not newKeys[k] then redis.call('ZREM', k, id) end
+  end
+end
+for i = 3, #KEYS do redis.call('ZADD', KEYS[i], score, id) end
+local wasRelevant = redis.call('HGET', KEYS[1], 'tr:' .. anchorId) == '1'
+if ARGV[4] == '1' then
+  redis.call('ZADD', KEYS[2], score, id)
+else
+  redis.call('ZREM', KEYS[2], id)
+end
+redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6], 'tv:' .. anchorId, ARGV[2], 'tr:' .. anchorId, ARGV[4])
+if ARGV[4] == '1' and not wasRelevant then return 1 end
+return 2
+`;
+
+/** Redis storage of items, their tags and the per-item indexes that digest and volume read. */
+export class ItemStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    defineScript(redis, 'awIngestItem', INGEST, 5);
+    defineScript(redis, 'awWriteTags', WRITE_TAGS);
+  }
+
+  /** Stores each item once; returns per item whether it was new, seen, or seen but still untagged. */
+  async ingest(feedId: string, items: NormalizedItem[], now: number): Promise<IngestResult[]> {
+    if (items.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const item of items) {
+      const link = item.link ?? '';
+      pipeline.awIngestItem(
+        this.keys.item(item.id),
+        this.keys.itemSources(item.id),
+        this.keys.items,
+        this.keys.feedItems(feedId),
+        this.keys.untagged,
+        item.id,
+        feedId,
+        link,
+        String(item.publishedAt),
+        String(now),
+        'id', item.id,
+        'feedId', feedId,
+        'link', link,
+        'guid', item.guid ?? '',
+        'title', item.title,
+        'summary', item.summary,
+        'author', item.author ?? '',
+        'publishedAt', String(item.publishedAt),
+        'hasPublishedDate', item.hasPublishedDate ? '1' : '0',
+        'firstSeenAt', String(now),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, code]) => {
+      if (err) throw err;
+      return code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen';
+    });
+  }
+
+  /** Loads items by id, in the order given; ids no longer stored are skipped. */
+  async getMany(ids: string[]): Promise<StoredItem[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.item(id)).hgetall(this.keys.itemSources(id));
+    const results = (await pipeline.exec()) ?? [];
+    const items: StoredItem[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
+      const sources = (results[i * 2 + 1]?.[1] as Record<string, string> | undefined) ?? {};
+      if (raw && raw.id) items.push(toStoredItem(raw, sources));
+    }
+    return items;
+  }
+
+  /** Writes tags of many (anchor, item) pairs in one round trip; per pair, true when it made the item newly relevant. */
+  async writeTags(writes: Array<{ anchorId: string; itemId: string; tags: ItemTags }>): Promise<boolean[]> {
+    if (writes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const { anchorId, itemId, tags } of writes) {
+      const entityKeys = tags.entities.map((e) => this.keys.entityItems(anchorId, e.key));
+      pipeline.awWriteTags(
+        2 + entityKeys.length,
+        this.keys.item(itemId),
+        this.keys.digest(anchorId),
+        ...entityKeys,
+        anchorId,
+        String(tags.version),
+        JSON.stringify({ e: tags.entities.map((e) => [e.key, e.count]), s: tags.score, r: tags.relevant }),
+        tags.relevant ? '1' : '0',
+        itemId,
+        JSON.stringify(entityKeys),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, code]) => {
+      if (err) throw err;
+      return code === 1;
+    });
+  }
+
+  /** Marks items as tagged against every anchor. */
+  async markTagged(itemIds: string[]): Promise<void> {
+    if (itemIds.length > 0) await this.redis.zrem(this.keys.untagged, ...itemIds);
+  }
+
+  /** Items stored before `beforeMs` that are still untagged (a lost tag job), oldest first. */
+  async untaggedBefore(beforeMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.untagged, '-inf', beforeMs, 'BYSCORE', 'LIMIT', 0, limit);
+  }
+
+  /** Ids of items published at or after `sinceMs`, newest first (for re-tagging). */
+  async idsSince(sinceMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.items, '+inf', sinceMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+  }
+
+  /** Newest-first page over every item, or one feed's items. */
+  pageAll(opts: { feedId?: string; limit: number; cursor: string | null; sinceMs?: number }): Promise<IdPage> {
+    const key = opts.feedId ? this.keys.feedItems(opts.feedId) : this.keys.items;
+    return this.page(key, opts.limit, opts.cursor, opts.sinceMs ?? null);
+  }
+
+  /** Newest-first page of an anchor's digest, optionally only the items that mention one entity. */
+  pageDigest(anchorId: string, opts: { limit: number; cursor: string | null; sinceMs: number | null; entity: string | null }): Promise<IdPage> {
+    if (!opts.entity) return this.page(this.keys.digest(anchorId), opts.limit, opts.cursor, opts.sinceMs);
+    // Walk the (smaller) entity index and keep the items that are in the digest.
+    const digestKey = this.keys.digest(anchorId);
+    return this.page(this.keys.entityItems(anchorId, opts.entity), opts.limit, opts.cursor, opts.sinceMs, async (ids) => {
+      if (ids.length === 0) return [];
+      const scores = await this.redis.zmscore(digestKey, ...ids);
+      return scores.map((s) => s !== null);
+    });
+  }
+
+  /**
+   * Keyset pagination over a ZSET scored by publication time, newest first. The cursor is
+   * the (score, id) of the last item shown, so items that arrive while a client pages never
+   * cause a repeat or a gap: each page starts strictly after the previous one's last entry.
+   */
+  async page(key: string, limit: number, cursor: string | null, sinceMs: number | null, filter?: (ids: string[]) => Promise<boolean[]>): Promise<IdPage> {
+    const after = cursor ? decodeCursor(cursor) : null;
+    const min = sinceMs === null ? '-inf' : String(sinceMs);
+    let max = after ? String(after.score) : '+inf';
+    const out: Array<{ id: string; score: number }> = [];
+    let offset = 0;
+    const batch = Math.max(limit + 1, 64);
+    for (;;) {
+      const raw = await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', offset, batch, 'WITHSCORES');
+      if (raw.length === 0) break;
+      const candidates: Array<{ id: string; score: number }> = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        const id = raw[i]!;
+        const score = Number(raw[i + 1]);
+        // Same score as the cursor: ZRANGE REV orders ties by descending member, so
+        // the entries at or above the cursor's id were shown already.
+        if (after && score === after.score && id >= after.id) continue;
+        candidates.push({ id, score });
+      }
+      const keep = filter ? await filter(candidates.map((c) => c.id)) : candidates.map(() => true);
+      candidates.forEach((c, i) => {
+        if (keep[i]) out.push(c);
+      });
+      if (out.length > limit || raw.length < batch * 2) break;
+      offset += batch;
+    }
+    const pageItems = out.slice(0, limit);
+    const last = pageItems[pageItems.length - 1];
+    return {
+      ids: pageItems.map((c) => c.id),
+      nextCursor: out.length > limit && last ? encodeCursor(last.score, last.id) : null,
+    };
+  }
+
+  /** Number of stored items. */
+  async count(): Promise<number> {
+    return this.redis.zcard(this.keys.items);
+  }
+}
+
+/** Opaque cursor: base64url of "score:id". */
+export function encodeCursor(score: number, id: string): string {
+  return Buffer.from(`${score}:${id}`).toString('base64url');
+}
+
+/** Reads a cursor; null when it is not one of ours. */
+export function decodeCursor(cursor: string): { score: number; id: string } | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const sep = text.indexOf(':');
+  if (sep <= 0) return null;
+  const score = Number(text.slice(0, sep));
+  const id = text.slice(sep + 1);
+  if (!Number.isFinite(score) || !/^[0-9a-f]{8,64}$/.test(id)) return null;
+  return { score, id };
+}
+
+function toStoredItem(raw: Record<string, string>, sources: Record<string, string>): StoredItem {
+  const tags: Record<string, ItemTags> = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (!field.startsWith('t:')) continue;
+    const anchorId = field.slice(2);
+    const parsed = JSON.parse(value) as { e: Array<[string, number]>; s: number; r: boolean };
+    tags[anchorId] = {
+      entities: parsed.e.map(([key, count]) => ({ key, count })),
+      score: parsed.s,
+      relevant: parsed.r,
+      version: Number(raw[`tv:${anchorId}`] ?? 0),
+    };
+  }
+  return {
+    id: raw.id!,
+    feedId: raw.feedId ?? '',
+    link: raw.link ? raw.link : null,
+    title: raw.title ?? '',
+    summary: raw.summary ?? '',
+    author: raw.author ? raw.author : null,
+    publishedAt: Number(raw.publishedAt),
+    hasPublishedDate: raw.hasPublishedDate === '1',
+    firstSeenAt: Number(raw.firstSeenAt),
+    sources,
+    tags,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Every Redis key name of the project is built here and nowhere else.
+ *
+ * All keys (and BullMQ's queues, through `queuePrefix`) share the hash tag `{prefix}`, so on
+ * a Redis Cluster they live in one slot and multi-key scripts and transactions keep working.
+ */
+
+/** The key builder for one REDIS_PREFIX. */
+export type Keys = ReturnType<typeof createKeys>;
+
+/** Builds the key names for a prefix; two prefixes never share a key. */
+export function createKeys(prefix: string) {
+  const p = `{${prefix}}`;
+  return Object.freeze({
+    /** BullMQ `prefix` option: queue keys become `{prefix}:poll:...`. */
+    queuePrefix: p,
+    /** Pattern matching every key of this prefix (for cleanup tools). */
+    all: `${p}:*`,
+
+    /** ZSET feedId → createdAt ms: the feed registry. */
+    feeds: `${p}:feeds`,
+    /** HASH of one feed's fields. */
+    feed: (feedId: string) => `${p}:feed:${feedId}`,
+    /** HASH canonical feed URL → feedId, for the 409 on a second registration. */
+    feedUrls: `${p}:feed-urls`,
+    /** ZSET feedId → epoch ms when it is next due. */
+    schedule: `${p}:schedule`,
+    /** ZSET of in-flight request tokens → lease expiry, one per feed host. */
+    hostSlots: (host: string) => `${p}:host:${host}`,
+
+    /** HASH of one stored item. */
+    item: (itemId: string) => `${p}:item:${itemId}`,
+    /** HASH feedId → link under which that feed carried the item. */
+    itemSources: (itemId: string) => `${p}:item-src:${itemId}`,
+    /** ZSET itemId → publishedAt ms: every stored item. */
+    items: `${p}:items`,
+    /** ZSET itemId → publishedAt ms: the items one feed carried. */
+    feedItems: (feedId: string) => `${p}:feed-items:${feedId}`,
+    /** ZSET itemId → first-seen ms: items stored but not yet tagged against every anchor. */
+    untagged: `${p}:untagged`,
+
+    /** ZSET anchorId → position: the anchors in load order (the first is the default). */
+    anchors: `${p}:anchors`,
+    /** STRING (JSON) of one anchor: source, entities, version. */
+    anchor: (anchorId: string) => `${p}:anchor:${anchorId}`,
+    /** STRING counter bumped on every anchor change, so taggers know to reload cheaply. */
+    anchorsGeneration: `${p}:anchors-generation`,
+    /** ZSET itemId → publishedAt ms: the items relevant to an anchor (the digest). */
+    digest: (anchorId: string) => `${p}:digest:${anchorId}`,
+    /** ZSET itemId → publishedAt ms: the items that mention one entity of an anchor. */
+    entityItems: (anchorId: string, entityKey: string) => `${p}:entity:${anchorId}:${entityKey}`,
+    /** STREAM of digest events for an anchor. */
+    digestStream: (anchorId: string) => `${p}:digest-stream:${anchorId}`,
+
+    /** STRING: the admin token generated when ADMIN_TOKEN is unset, shared by every process. */
+    generatedAdminToken: `${p}:admin-token`,
+    /** HASH sha256(key) → JSON of a user key. */
+    apiKeys: `${p}:api-keys`,
+  });
+}

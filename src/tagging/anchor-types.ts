@@ -1,0 +1,37 @@
+/** Shapes of a source piece (anchor) and its entities, shared by extraction, matching and storage. */
+
+export type EntityKind = 'person' | 'place' | 'organization' | 'topic';
+
+/** An entity of the source piece, as the contract's Entity. */
+export interface Entity {
+  /** Stable slug: "araghchi", "muscat", "carrier-group", "isw". */
+  key: string;
+  /** Display name as in the source piece: "Abbas Araghchi", "Muscat", "carrier group". */
+  name: string;
+  kind: EntityKind;
+  /** Every surface form that counts as a mention besides the name (surname, demonyms, acronym, variants). */
+  aliases: string[];
+  /** How specific a mention is, 0..1: a rare surname or "Muscat" weighs more than "US". */
+  weight: number;
+}
+
+/** Overrides an anchor file (front matter) or the API may give on top of extraction. */
+export interface EntityOverrides {
+  /** Entities to add (or replace, by key or name). */
+  entities: Array<{ name: string; kind: EntityKind; aliases?: string[]; key?: string; weight?: number }>;
+  /** Extra aliases for extracted entities, by key. */
+  aliases: Record<string, string[]>;
+  /** Keys or names of extracted entities to drop. */
+  exclude: string[];
+}
+
+/** A source piece as read from a Markdown file or posted to the API, before extraction. */
+export interface AnchorSource {
+  id: string;
+  title: string;
+  url: string | null;
+  publishedAt: string | null;
+  /** The body text of the source piece (Markdown front matter removed). */
+  text: string;
+  overrides: EntityOverrides;
+}
