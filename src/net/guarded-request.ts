@@ -112,15 +112,14 @@ export async function closeGuardedAgents(): Promise<void> {
 export async function guardedRequest(opts: GuardedRequestOptions): Promise<GuardedResponse> {
   const guard: GuardOptions = { allowPrivate: opts.allowPrivate, addressPolicy: opts.addressPolicy, resolve: opts.resolve };
   const maxRedirects = opts.maxRedirects ?? 5;
+  // IP-literal hosts never reach the lookup, so checkUrlShape judges them before each connection.
+  let url = checkUrlShape(opts.url, guard);
   const agent = agentFor(guard, opts.connectTimeoutMs);
   const deadline = new AbortController();
-  const timeoutError = new AppError(ErrorCodes.timeout, `No complete response within ${opts.totalTimeoutMs} ms`, {
+  const timeoutError = new AppError(ErrorCodes.timeout, `Timed out: no complete response within ${opts.totalTimeoutMs} ms`, {
     details: { timeoutMs: opts.totalTimeoutMs },
   });
   const timer = setTimeout(() => deadline.abort(timeoutError), opts.totalTimeoutMs);
-
-  // IP-literal hosts never reach the lookup, so checkUrlShape judges them before each connection.
-  let url = checkUrlShape(opts.url, guard);
   let method = (opts.method ?? 'GET').toUpperCase();
   let body = opts.body;
   let headers = baseHeaders(opts);
@@ -213,7 +212,7 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
 }
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError(ErrorCodes.tooLarge, `Response body exceeds ${maxBytes} bytes`, { details: { maxBytes } });
+  return new AppError(ErrorCodes.tooLarge, `Response too large: the body exceeds the size cap of ${maxBytes} bytes`, { details: { maxBytes } });
 }
 
 async function readBody(
@@ -229,7 +228,7 @@ async function readBody(
   const rawLimit = encodings.length === 0 ? maxBytes : maxBytes + RAW_SLACK_BYTES;
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > rawLimit) {
-    source.destroy();
+    discard(source);
     throw tooLarge(maxBytes);
   }
   const chunks: Buffer[] = [];
@@ -257,7 +256,7 @@ async function readBody(
     const runPipeline = pipeline as (...stages: unknown[]) => Promise<void>;
     await runPipeline(source, countRaw, ...decoders, collect, { signal });
   } catch (err) {
-    source.destroy();
+    discard(source);
     if (isZlibError(err)) {
       throw new AppError(ErrorCodes.network, 'Response body could not be decompressed', {
         cause: err,
@@ -267,6 +266,13 @@ async function readBody(
     throw err;
   }
   return Buffer.concat(chunks, total);
+}
+
+// undici's body emits an AbortError when destroyed unread; nobody is listening any more,
+// and an unheard 'error' event would crash the process.
+function discard(source: Readable): void {
+  source.on('error', () => undefined);
+  if (!source.destroyed) source.destroy();
 }
 
 type Decoder = Transform | ((input: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>);

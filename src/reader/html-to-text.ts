@@ -51,9 +51,10 @@ function capAtWord(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
   if (maxLength <= 1) return maxLength === 1 ? '…' : '';
   let cut = text.slice(0, maxLength - 1);
+  const endsOnBoundary = text[maxLength - 1] === ' ';
   const lastSpace = cut.lastIndexOf(' ');
   // One giant "word" (a URL, CJK text without spaces) is cut mid-word rather than emptied.
-  if (lastSpace > maxLength * 0.5) cut = cut.slice(0, lastSpace);
+  if (!endsOnBoundary && lastSpace > maxLength * 0.5) cut = cut.slice(0, lastSpace);
   // Never leave half a surrogate pair behind.
   if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut.replace(/[\s,;:.\-–—]+$/u, '')}…`;

@@ -65,11 +65,14 @@ function utc(year: number, month: number, day: number, h: number, m: number, s: 
   return t - offset * 60_000;
 }
 
-/** ISO 8601 / RFC 3339 and W3C-DTF partial dates (YYYY, YYYY-MM, YYYY-MM-DD, with or without time). */
-function parseIsoDate(value: string): number | null {
+/**
+ * ISO 8601 / RFC 3339 and W3C-DTF partial dates (YYYY, YYYY-MM, YYYY-MM-DD, with or without time).
+ * undefined: not this format; null: this format with an impossible value.
+ */
+function parseIsoDate(value: string): number | null | undefined {
   const match =
     /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T\s](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/i.exec(value);
-  if (!match) return null;
+  if (!match) return undefined;
   const offset = offsetMinutes(match[8]?.toUpperCase() === 'Z' ? 'z' : match[8]);
   if (offset === null) return null;
   const ms = match[7] ? Math.round(Number(`0.${match[7]}`) * 1000) : 0;
@@ -85,15 +88,16 @@ function parseIsoDate(value: string): number | null {
   );
 }
 
-/** RFC 822 / 2822 dates, with or without weekday, two-digit years and obsolete zone names. */
-function parseRfc822Date(value: string): number | null {
+/** RFC 822 / 2822 dates, with or without weekday, two-digit years and obsolete zone names (undefined/null as above). */
+function parseRfc822Date(value: string): number | null | undefined {
   const match =
     /^(?:[a-z]+\.?,?\s*)?(\d{1,2})[\s-]+([a-z]{3,})\.?[\s-]+(\d{2,4})(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(?:([+-]\d{2}:?\d{2}|[a-z]{1,5})(?:\s*\(.*\))?)?$/i.exec(
       value,
     );
-  if (!match) return null;
+  if (!match) return undefined;
   const month = MONTHS[(match[2] ?? '').slice(0, 3).toLowerCase()];
-  if (month === undefined) return null;
+  // Month names in another language: leave them to the loose parser.
+  if (month === undefined) return undefined;
   let year = Number(match[3]);
   // RFC 2822 §4.3: two-digit years 00–49 are 20xx, 50–99 are 19xx; three digits add 1900.
   if ((match[3] ?? '').length === 2) year += year < 50 ? 2000 : 1900;
@@ -107,8 +111,10 @@ function parseRfc822Date(value: string): number | null {
 function parseDate(raw: string): number | null {
   const value = raw.trim().replace(/\s+/g, ' ');
   if (value === '') return null;
-  const parsed = parseIsoDate(value) ?? parseRfc822Date(value);
-  if (parsed !== null) return parsed;
+  const iso = parseIsoDate(value);
+  if (iso !== undefined) return iso;
+  const rfc822 = parseRfc822Date(value);
+  if (rfc822 !== undefined) return rfc822;
   // Last resort for the odd formats in the wild ("December 13, 2003", "2003/12/13 10:00").
   const loose = Date.parse(value);
   return Number.isFinite(loose) ? loose : null;

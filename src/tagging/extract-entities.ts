@@ -44,7 +44,7 @@ const NEWS_FREQUENT = new Map<string, number>([
   ['london', 0.2], ['tehran', 0.1], ['pentagon', 0.15], ['congress', 0.2], ['india', 0.15], ['japan', 0.15], ['turkey', 0.1],
 ]);
 
-const LEXICON = nlp.model().one.lexicon as Record<string, string | string[]>;
+const LEXICON = (nlp.model() as { one: { lexicon: Record<string, string | string[]> } }).one.lexicon;
 
 function lexiconTags(word: string): string[] {
   const t = LEXICON[word];

@@ -24,10 +24,10 @@ export interface RelevanceModel {
  * Digest threshold on the 0..1 score, calibrated on dev-items.jsonl + hard-items.jsonl
  * (see docs/tagging.md: midpoint of the widest F1-optimal interval, checked by leave-half-out).
  */
-export const DEFAULT_THRESHOLD = 0.5;
+export const DEFAULT_THRESHOLD = 0.64;
 
 /** How much one unit of entity weight counts against one unit of topical term weight. */
-export const ENTITY_FACTOR = 1.5;
+export const ENTITY_FACTOR = 1;
 /** Raw score at which the 0..1 score reaches 1 - 1/e. */
 const SCALE = 4;
 /** BM25 term-frequency saturation. */
