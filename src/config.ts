@@ -42,7 +42,7 @@ const schema = z.object({
   FEEDS_FILE: z.string().trim().default('config/feeds.json'),
   ANCHORS_DIR: z.string().trim().min(1).default('config/anchors'),
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
-  POLL_INTERVAL_SECONDS: int(10, 86_400).default(300),
+  POLL_INTERVAL_SECONDS: int(1, 86_400).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Beyond the contract: tuning knobs with safe defaults.
   POLL_MIN_INTERVAL_SECONDS: int(1, 86_400).default(60),

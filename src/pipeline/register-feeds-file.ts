@@ -7,7 +7,7 @@ const feedsFileSchema = z.array(
   z.object({
     url: z.string().url(),
     title: z.string().optional(),
-    intervalSeconds: z.number().int().min(10).max(86_400).optional(),
+    intervalSeconds: z.number().int().min(1).max(86_400).optional(),
   }),
 );
 

@@ -366,6 +366,7 @@ async function parseXmlFeed(textBody: string): Promise<ParsedFeed> {
   // A fresh parser per document: xml2js parsers keep state between calls.
   const parser = new Parser<Loose, Loose>({
     defaultRSS: 2.0,
+    // rss-parser's typings do not model the [from, to, { keepArray }] form that its code accepts.
     customFields: { feed: [], item: ITEM_FIELDS as never },
     xml2js: {
       tagNameProcessors: [tagName],

@@ -47,7 +47,13 @@ export async function startProcess(
     throw new Error(`Redis is not reachable at ${config.redisUrl}. Start Redis or set REDIS_URL.`);
   }
   const queues = createQueues(stores.workerConnection, stores.keys);
-  await bootstrap(config, stores, queues, log);
+  try {
+    await bootstrap(config, stores, queues, log);
+  } catch (err) {
+    await queues.close();
+    await stores.close();
+    throw err;
+  }
 
   const adminToken = config.adminToken ?? (await stores.apiKeys.generatedAdminToken(randomBytes(24).toString('base64url')));
   const workers = roles.workers ? await startWorkers(config, stores, queues, log, options) : null;

@@ -13,7 +13,7 @@ import { validate } from '../validate.ts';
 const createFeedBody = z.object({
   url: z.string().trim().min(1).max(2048),
   title: z.string().trim().min(1).max(300).optional(),
-  intervalSeconds: z.number().int().min(10).max(86_400).optional(),
+  intervalSeconds: z.number().int().min(1).max(86_400).optional(),
 });
 
 const noQuery = z.object({ access_token: accessTokenParam }).strict();

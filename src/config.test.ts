@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { isAppError } from './errors.ts';
+
+describe('loadConfig', () => {
+  it('gives the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'aw',
+      host: '127.0.0.1',
+      port: 3000,
+      adminToken: null,
+      feedsFile: 'config/feeds.json',
+      anchorsDir: 'config/anchors',
+      allowPrivateNetworks: false,
+      pollIntervalSeconds: 300,
+      logLevel: 'info',
+    });
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow();
+  });
+
+  it('treats an empty FEEDS_FILE as "register none"', () => {
+    expect(loadConfig({ FEEDS_FILE: '' }).feedsFile).toBeNull();
+  });
+
+  it('reads booleans and numbers', () => {
+    const config = loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true', PORT: '8080', POLL_INTERVAL_SECONDS: '60' });
+    expect(config.allowPrivateNetworks).toBe(true);
+    expect(config.port).toBe(8080);
+    expect(config.pollIntervalSeconds).toBe(60);
+  });
+
+  it('reports every problem at once, in one message, without a stack in it', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ REDIS_URL: 'http://nope', PORT: 'eighty', ALLOW_PRIVATE_NETWORKS: 'maybe', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isAppError(caught)).toBe(true);
+    const err = caught as Error & { fieldErrors: Array<{ field: string }> };
+    expect(err.fieldErrors.map((f) => f.field).sort()).toEqual(['ADMIN_TOKEN', 'ALLOW_PRIVATE_NETWORKS', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    for (const name of ['REDIS_URL', 'PORT', 'ALLOW_PRIVATE_NETWORKS', 'LOG_LEVEL', 'ADMIN_TOKEN']) expect(err.message).toContain(name);
+    expect(err.message).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
