@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { AnchorSource, Entity, EntityKind } from './anchor-types.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { extractEntities } from './extract-entities.ts';
-import { buildRelevanceModel, scoreRelevance, type RelevanceModel } from './relevance.ts';
+import { buildRelevanceModel, combineRelevance, relevancePartsFromTokens, type RelevanceModel } from './relevance.ts';
+import { tokenize } from './text-normalize.ts';
 
 /** Everything needed to tag items against one version of one anchor. */
 export interface CompiledAnchor {
@@ -16,6 +17,7 @@ export interface CompiledAnchor {
   relevance: RelevanceModel;
   /** Hash of the entity list and the text: items tagged under another version may be re-tagged. */
   version: string;
+  entityByKey: Map<string, Entity>;
 }
 
 /** The tags, score and digest decision of one item. */
@@ -40,18 +42,21 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[])
     matcher: compileMatcher(entities),
     relevance: buildRelevanceModel(source, entities),
     version,
+    entityByKey: new Map(entities.map((e) => [e.key, e])),
   };
 }
 
 /** Tags one item against a compiled anchor: entity mentions, relevance score and digest decision. */
 export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: string }): ItemTags {
-  const matches = anchor.matcher.match(item.title, item.summary);
-  const byKey = new Map(anchor.entities.map((e) => [e.key, e]));
+  // Tokenise once: the matcher and the relevance model read the same tokens.
+  const titleTokens = tokenize(item.title);
+  const summaryTokens = tokenize(item.summary);
+  const matches = anchor.matcher.matchTokens([titleTokens, summaryTokens]);
   const entities: ItemTags['entities'] = [];
   for (const m of matches) {
-    const e = byKey.get(m.key);
+    const e = anchor.entityByKey.get(m.key);
     if (e) entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });
   }
-  const score = scoreRelevance(anchor.relevance, matches, item.title, item.summary);
+  const score = combineRelevance(relevancePartsFromTokens(anchor.relevance, matches, titleTokens, summaryTokens));
   return { entities, score, relevant: score >= anchor.relevance.threshold };
 }

@@ -27,6 +27,8 @@ export type MatchSpan = [start: number, end: number, key: string];
 export interface Matcher {
   /** Mention counts per entity key over an item's title and summary (each tokenised on its own). */
   match(title: string, summary: string): Array<{ key: string; count: number }>;
+  /** The same on already tokenised fields, so a caller that also scores the item tokenises once. */
+  matchTokens(fields: Token[][]): Array<{ key: string; count: number }>;
   /** Spans of every mention on the original text, for highlighting. */
   matchSpans(text: string): MatchSpan[];
 }
@@ -198,15 +200,18 @@ export function compileMatcher(entities: Entity[]): Matcher {
     }
   }
 
+  function matchTokens(fields: Token[][]) {
+    const counts = new Map<string, number>();
+    const emit = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const field of fields) scan(field, fields, emit);
+    return [...counts].map(([key, count]) => ({ key, count }));
+  }
+
   return {
     match(title: string, summary: string) {
-      const counts = new Map<string, number>();
-      const emit = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
-      const item = [tokenize(title), tokenize(summary)];
-      scan(item[0]!, item, emit);
-      scan(item[1]!, item, emit);
-      return [...counts].map(([key, count]) => ({ key, count }));
+      return matchTokens([tokenize(title), tokenize(summary)]);
     },
+    matchTokens,
     matchSpans(text: string) {
       const spans: MatchSpan[] = [];
       const tokens = tokenize(text);

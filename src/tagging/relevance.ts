@@ -8,7 +8,7 @@
 import type { AnchorSource, Entity } from './anchor-types.ts';
 import nlp from 'compromise';
 import { EXTRACTION_CHAR_CAP, repairGluedWords } from './extract-entities.ts';
-import { tokenize } from './text-normalize.ts';
+import { tokenize, type Token } from './text-normalize.ts';
 
 /** The compiled relevance model of one anchor. */
 export interface RelevanceModel {
@@ -18,7 +18,11 @@ export interface RelevanceModel {
   entityWeights: Map<string, number>;
   /** Score (0..1) at or above which an item is relevant. */
   threshold: number;
+  /** Folded word → its vocabulary stem, or '' when not in the vocabulary; bounded memo of the hot path. */
+  stemCache: Map<string, string>;
 }
+
+const STEM_CACHE_LIMIT = 50_000;
 
 /**
  * Digest threshold on the 0..1 score, calibrated on dev-items.jsonl + hard-items.jsonl
@@ -125,7 +129,42 @@ export function buildRelevanceModel(source: AnchorSource, entities: Entity[], th
     vocabulary: new Map(weighted.slice(0, VOCABULARY_SIZE)),
     entityWeights: new Map(entities.map((e) => [e.key, e.weight])),
     threshold,
+    stemCache: new Map(),
   };
+}
+
+function vocabularyStem(model: RelevanceModel, folded: string): string {
+  let stem = model.stemCache.get(folded);
+  if (stem === undefined) {
+    stem = isContentWord(folded) ? stemOf(folded) : '';
+    if (!model.vocabulary.has(stem)) stem = '';
+    if (model.stemCache.size >= STEM_CACHE_LIMIT) model.stemCache.clear();
+    model.stemCache.set(folded, stem);
+  }
+  return stem;
+}
+
+/** The two parts of a score from tokenised title and summary (the tag worker tokenises once). */
+export function relevancePartsFromTokens(
+  model: RelevanceModel,
+  matches: ReadonlyArray<{ key: string; count: number }>,
+  titleTokens: Token[],
+  summaryTokens: Token[],
+): { topical: number; entity: number } {
+  const tf = new Map<string, number>();
+  for (const t of titleTokens) {
+    const stem = vocabularyStem(model, t.folded);
+    if (stem !== '') tf.set(stem, (tf.get(stem) ?? 0) + TITLE_BOOST);
+  }
+  for (const t of summaryTokens) {
+    const stem = vocabularyStem(model, t.folded);
+    if (stem !== '') tf.set(stem, (tf.get(stem) ?? 0) + 1);
+  }
+  let topical = 0;
+  for (const [stem, n] of tf) topical += model.vocabulary.get(stem)! * ((n * (K1 + 1)) / (n + K1));
+  let entity = 0;
+  for (const m of matches) entity += (model.entityWeights.get(m.key) ?? 0) * (1 + 0.3 * Math.log(m.count));
+  return { topical, entity };
 }
 
 /** The two parts of a score, for calibration and explanations. */
@@ -135,21 +174,12 @@ export function relevanceParts(
   title: string,
   summary: string,
 ): { topical: number; entity: number } {
-  const tf = new Map<string, number>();
-  const count = (text: string, boost: number) => {
-    for (const t of tokenize(text)) {
-      if (!isContentWord(t.folded)) continue;
-      const stem = stemOf(t.folded);
-      if (model.vocabulary.has(stem)) tf.set(stem, (tf.get(stem) ?? 0) + boost);
-    }
-  };
-  count(title, TITLE_BOOST);
-  count(summary, 1);
-  let topical = 0;
-  for (const [stem, n] of tf) topical += model.vocabulary.get(stem)! * ((n * (K1 + 1)) / (n + K1));
-  let entity = 0;
-  for (const m of matches) entity += (model.entityWeights.get(m.key) ?? 0) * (1 + 0.3 * Math.log(m.count));
-  return { topical, entity };
+  return relevancePartsFromTokens(model, matches, tokenize(title), tokenize(summary));
+}
+
+/** Maps the two parts to the 0..1 score: 1 - exp(-(topical + ENTITY_FACTOR * entity) / SCALE). */
+export function combineRelevance(parts: { topical: number; entity: number }): number {
+  return 1 - Math.exp(-(parts.topical + ENTITY_FACTOR * parts.entity) / SCALE);
 }
 
 /**
@@ -162,6 +192,5 @@ export function scoreRelevance(
   title: string,
   summary: string,
 ): number {
-  const { topical, entity } = relevanceParts(model, matches, title, summary);
-  return 1 - Math.exp(-(topical + ENTITY_FACTOR * entity) / SCALE);
+  return combineRelevance(relevanceParts(model, matches, title, summary));
 }
