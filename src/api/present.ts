@@ -43,8 +43,22 @@ export function snippetOf(summary: string): string {
   return `${summary.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;
 }
 
-/** The contract's DigestItem: an item with its tags for one anchor and its other sources. */
-export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null, feedTitles: Map<string, string | null>) {
+/** The contract's DigestItem. */
+export interface DigestItem {
+  id: string;
+  title: string;
+  link: string | null;
+  source: { feedId: string; title: string | null };
+  publishedAt: string | null;
+  firstSeenAt: string | null;
+  score: number | null;
+  entities: Array<{ key: string; name: string; kind: string; count: number }>;
+  snippet: string;
+  alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
+}
+
+/** An item with its tags for one anchor and the other feeds that carried the same link. */
+export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null, feedTitles: Map<string, string | null>): DigestItem {
   const tags = anchor ? item.tags[anchor.id] : undefined;
   const byKey = new Map((anchor?.entities ?? []).map((e) => [e.key, e]));
   return {

@@ -6,6 +6,7 @@ import { FeedStore } from '../storage/feed-store.ts';
 import { ItemStore } from '../storage/item-store.ts';
 import { createKeys, type Keys } from '../storage/keys.ts';
 import { createRedis } from '../storage/redis-connection.ts';
+import { StoryStore } from '../storage/story-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -16,6 +17,7 @@ export interface Stores {
   workerConnection: Redis;
   feeds: FeedStore;
   items: ItemStore;
+  stories: StoryStore;
   anchors: AnchorStore;
   apiKeys: ApiKeyStore;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     workerConnection,
     feeds: new FeedStore(redis, keys),
     items: new ItemStore(redis, keys),
+    stories: new StoryStore(redis, keys),
     anchors: new AnchorStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
     async close() {

@@ -106,7 +106,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
 
   const tagWorker = new Worker<TagJob>(
     QueueNames.tag,
-    async (job) => tagItems(job.data.itemIds, { items: stores.items, catalog, log }),
+    async (job) => tagItems(job.data.itemIds, { items: stores.items, stories: stores.stories, catalog, log }),
     { connection, prefix, concurrency: 1 },
   );
 
@@ -119,7 +119,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
       const ids = await stores.items.idsSince(Date.now() - RETAG_WINDOW_MS, 1_000_000);
       let tagged = 0;
       for (let i = 0; i < ids.length; i += RETAG_BATCH) {
-        const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), { items: stores.items, catalog, log }, job.data.anchorId);
+        const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), { items: stores.items, stories: stores.stories, catalog, log }, job.data.anchorId);
         tagged += outcome.tagged;
         await job.updateProgress(Math.round(((i + RETAG_BATCH) / ids.length) * 100));
       }

@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot';
+export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number>) => Result<unknown, Context>;
 
@@ -21,5 +21,6 @@ declare module 'ioredis' {
     awWriteTags: ScriptCall<Context>;
     awClaimDue: ScriptCall<Context>;
     awAcquireSlot: ScriptCall<Context>;
+    awAssignStory: ScriptCall<Context>;
   }
 }

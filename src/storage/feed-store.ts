@@ -83,29 +83,26 @@ export class FeedStore {
 
   /** The feed, or null. */
   async get(id: string): Promise<FeedRecord | null> {
-    const [[, raw], [, count]] = (await this.redis
-      .multi()
-      .hgetall(this.keys.feed(id))
-      .zcard(this.keys.feedItems(id))
-      .exec()) as [[null, Record<string, string>], [null, number]];
-    if (!raw || !raw.id) return null;
-    return toRecord(raw, count);
+    const [feed] = await this.getMany([id]);
+    return feed ?? null;
+  }
+
+  /** Several feeds by id, in order (null where unknown), in one round trip. */
+  async getMany(ids: string[]): Promise<Array<FeedRecord | null>> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
+    const results = (await pipeline.exec()) ?? [];
+    return ids.map((_, i) => {
+      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
+      return raw && raw.id ? toRecord(raw, (results[i * 2 + 1]?.[1] as number | undefined) ?? 0) : null;
+    });
   }
 
   /** Every feed, oldest registration first. */
   async list(): Promise<FeedRecord[]> {
     const ids = await this.redis.zrange(this.keys.feeds, 0, -1);
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
-    const results = (await pipeline.exec()) ?? [];
-    const feeds: FeedRecord[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
-      const count = results[i * 2 + 1]?.[1] as number | undefined;
-      if (raw && raw.id) feeds.push(toRecord(raw, count ?? 0));
-    }
-    return feeds;
+    return (await this.getMany(ids)).filter((f): f is FeedRecord => f !== null);
   }
 
   /** Applies a poll's outcome to the feed and, when given, reschedules it. */

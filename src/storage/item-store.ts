@@ -64,6 +64,9 @@ return 1
 // indexes accordingly. Indexes are sets of item ids, so applying the same tags twice
 // (a retried job) or re-tagging with new entities never counts an item twice.
 // Tags from an older anchor version never overwrite newer ones.
+// The digest shows one entry per story: a relevant item enters it when it leads its story
+// (or its leader is not shown); a leader that enters folds in members shown before it.
+// An item entering the digest is appended to the anchor's capped stream, in the same step.
 const WRITE_TAGS = `
 local anchorId = ARGV[1]
 local version = tonumber(ARGV[2])
@@ -73,24 +76,38 @@ if current > version then return 0 end
 local score = redis.call('HGET', KEYS[1], 'publishedAt')
 if not score then return -1 end
 local newKeys = {}
-for i = 3, #KEYS do newKeys[KEYS[i]] = true end
+for i = 4, #KEYS do newKeys[KEYS[i]] = true end
 local old = redis.call('HGET', KEYS[1], 'tk:' .. anchorId)
 if old then
   for _, k in ipairs(cjson.decode(old)) do
     if not newKeys[k] then redis.call('ZREM', k, id) end
   end
 end
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], score, id) end
-local wasRelevant = redis.call('HGET', KEYS[1], 'tr:' .. anchorId) == '1'
+for i = 4, #KEYS do redis.call('ZADD', KEYS[i], score, id) end
+local wasShown = redis.call('ZSCORE', KEYS[2], id) ~= false
+local leader = redis.call('HGET', KEYS[1], 'story') or id
+local show = false
 if ARGV[4] == '1' then
+  show = leader == id or redis.call('ZSCORE', KEYS[2], leader) == false
+end
+if show then
   redis.call('ZADD', KEYS[2], score, id)
+  if leader == id then
+    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do redis.call('ZREM', KEYS[2], m) end
+  end
 else
   redis.call('ZREM', KEYS[2], id)
 end
 redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6], 'tv:' .. anchorId, ARGV[2], 'tr:' .. anchorId, ARGV[4])
-if ARGV[4] == '1' and not wasRelevant then return 1 end
+if show and not wasShown then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'item', id)
+  return 1
+end
 return 2
 `;
+
+/** Entries a digest stream keeps (approximately); older ones are trimmed, and a client that missed them is told to reload. */
+export const STREAM_MAX_LEN = 10_000;
 
 /** Redis storage of items, their tags and the per-item indexes that digest and volume read. */
 export class ItemStore {
@@ -153,16 +170,17 @@ export class ItemStore {
     return items;
   }
 
-  /** Writes tags of many (anchor, item) pairs in one round trip; per pair, true when it made the item newly relevant. */
+  /** Writes tags of many (anchor, item) pairs in one round trip; per pair, true when the item newly entered the digest. */
   async writeTags(writes: Array<{ anchorId: string; itemId: string; tags: ItemTags }>): Promise<boolean[]> {
     if (writes.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const { anchorId, itemId, tags } of writes) {
       const entityKeys = tags.entities.map((e) => this.keys.entityItems(anchorId, e.key));
       pipeline.awWriteTags(
-        2 + entityKeys.length,
+        3 + entityKeys.length,
         this.keys.item(itemId),
         this.keys.digest(anchorId),
+        this.keys.digestStream(anchorId),
         ...entityKeys,
         anchorId,
         String(tags.version),
@@ -170,6 +188,8 @@ export class ItemStore {
         tags.relevant ? '1' : '0',
         itemId,
         JSON.stringify(entityKeys),
+        String(STREAM_MAX_LEN),
+        this.keys.storyMembers(''),
       );
     }
     const results = (await pipeline.exec()) ?? [];

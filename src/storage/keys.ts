@@ -41,6 +41,11 @@ export function createKeys(prefix: string) {
 
     /** ZSET anchorId → position: the anchors in load order (the first is the default). */
     anchors: `${p}:anchors`,
+    /** SET of item ids whose story signature falls in one LSH band bucket (expires). */
+    storyBand: (band: string) => `${p}:band:${band}`,
+    /** ZSET itemId → publishedAt ms: the other items of the story an item leads. */
+    storyMembers: (leaderId: string) => `${p}:story:${leaderId}`,
+
     /** STRING (JSON) of one anchor: source, entities, version. */
     anchor: (anchorId: string) => `${p}:anchor:${anchorId}`,
     /** STRING counter bumped on every anchor change, so taggers know to reload cheaply. */

@@ -1,0 +1,98 @@
+import type { Request, Response } from 'express';
+
+/** Tuning of an event stream. */
+export interface SseOptions {
+  /** A comment line at least this often keeps proxies from closing an idle stream. */
+  heartbeatMs: number;
+  /** Bytes a slow client may leave unread before it is cut off (it can resume). */
+  maxBufferedBytes: number;
+  /** Reconnection advice sent to the client. */
+  retryMs: number;
+}
+
+/** Default stream tuning: heartbeat under the contract's 15 s, 1 MiB of slack per client. */
+export const defaultSseOptions: SseOptions = { heartbeatMs: 10_000, maxBufferedBytes: 1024 * 1024, retryMs: 3000 };
+
+/**
+ * One Server-Sent Events response: headers, heartbeat, and a bounded send buffer. A client
+ * that stops reading is disconnected once its unread bytes pass the cap, so memory stays
+ * flat however slow it is; it resumes from its Last-Event-ID when it reconnects.
+ */
+export class SseSession {
+  private heartbeat: NodeJS.Timeout;
+  private closedFlag = false;
+  private readonly onCloseHandlers: Array<() => void> = [];
+
+  constructor(
+    private readonly res: Response,
+    req: Request,
+    private readonly options: SseOptions,
+  ) {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    // Tell nginx-style proxies not to buffer the stream.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${options.retryMs}\n\n`);
+    this.heartbeat = setInterval(() => this.write(`: keep-alive ${new Date().toISOString()}\n\n`), options.heartbeatMs);
+    const close = () => this.close();
+    req.on('close', close);
+    res.on('close', close);
+    res.on('error', close);
+  }
+
+  /** True once the client is gone or was cut off. */
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Runs when the session ends, for whatever reason. */
+  onClose(handler: () => void): void {
+    if (this.closedFlag) handler();
+    else this.onCloseHandlers.push(handler);
+  }
+
+  /** Sends one event; false when the session is closed (or was just cut off for being slow). */
+  send(event: string, data: string, id?: string): boolean {
+    const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
+    return this.write(`${id ? `id: ${id}\n` : ''}event: ${event}\n${lines}\n\n`);
+  }
+
+  /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
+  async drained(): Promise<void> {
+    if (this.closedFlag || this.res.writableLength === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.onClose(done);
+    });
+  }
+
+  /** Ends the stream. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    clearInterval(this.heartbeat);
+    if (!this.res.writableEnded) this.res.end();
+    // A client that stopped reading never lets end() flush: drop the socket outright.
+    this.res.socket?.destroySoon?.();
+    for (const handler of this.onCloseHandlers.splice(0)) handler();
+  }
+
+  private write(chunk: string): boolean {
+    if (this.closedFlag) return false;
+    this.res.write(chunk);
+    if (this.res.writableLength > this.options.maxBufferedBytes) {
+      this.res.socket?.destroy();
+      this.close();
+      return false;
+    }
+    return true;
+  }
+}
