@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { Stores } from '../runtime/open-stores.ts';
+import type { StreamStore } from '../storage/stream-store.ts';
+import type { StreamHub } from '../streams/stream-hub.ts';
+import type { SseOptions } from './sse-session.ts';
 
 /** Everything the HTTP layer needs, passed explicitly (no container). */
 export interface ApiDeps {
@@ -9,6 +12,10 @@ export interface ApiDeps {
   stores: Stores;
   queues: Queues;
   log: Logger;
+  /** Follows Redis Streams for every SSE client of this process. */
+  hub: StreamHub;
+  streams: StreamStore;
+  sse: SseOptions;
   /** The admin token in force (from ADMIN_TOKEN, or the generated one). */
   adminToken: () => string;
   now(): number;

@@ -6,6 +6,7 @@ import { authenticate } from './auth.ts';
 import { problemHandler } from './problem.ts';
 import { anchorsRouter } from './routes/anchors.ts';
 import { feedsRouter } from './routes/feeds.ts';
+import { digestsRouter } from './routes/digests.ts';
 import { itemsRouter } from './routes/items.ts';
 import { keysRouter } from './routes/keys.ts';
 
@@ -52,7 +53,8 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/keys', keysRouter(deps));
   api.use('/feeds', feedsRouter(deps));
   api.use('/anchors', anchorsRouter(deps));
-  api.use('/', itemsRouter(deps));
+  api.use('/items', itemsRouter(deps));
+  api.use('/digests', digestsRouter(deps));
   api.use(() => {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });

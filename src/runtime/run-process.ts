@@ -7,10 +7,18 @@ import { isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { closeGuardedAgents } from '../net/guarded-request.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
-import { waitForReady } from '../storage/redis-connection.ts';
+import { createRedis, waitForReady } from '../storage/redis-connection.ts';
+import { StreamStore } from '../storage/stream-store.ts';
+import { StreamHub } from '../streams/stream-hub.ts';
+import { defaultSseOptions, type SseOptions } from '../api/sse-session.ts';
 import { bootstrap } from './bootstrap.ts';
 import { openStores, type Stores } from './open-stores.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './start-workers.ts';
+
+/** Options tests and benchmarks pass to a process. */
+export interface ProcessOptions extends WorkerOptions {
+  sse?: Partial<SseOptions>;
+}
 
 /** What one process runs. */
 export interface ProcessRoles {
@@ -37,7 +45,7 @@ export async function startProcess(
   config: Config,
   roles: ProcessRoles,
   log: Logger,
-  options: WorkerOptions = {},
+  options: ProcessOptions = {},
 ): Promise<RunningProcess> {
   const stores = openStores(config, roles.api && !roles.workers ? 'api' : 'worker');
   try {
@@ -59,12 +67,17 @@ export async function startProcess(
   const workers = roles.workers ? await startWorkers(config, stores, queues, log, options) : null;
 
   let server: Server | null = null;
+  let hub: StreamHub | null = null;
   if (roles.api) {
+    hub = new StreamHub(stores.redis, createRedis(config.redisUrl, 'worker'), log);
     const app = createApp({
       config,
       stores,
       queues,
       log,
+      hub,
+      streams: new StreamStore(stores.redis),
+      sse: { ...defaultSseOptions, ...options.sse },
       adminToken: () => adminToken,
       now: Date.now,
       ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
@@ -89,6 +102,7 @@ export async function startProcess(
           server.close();
           server.closeAllConnections();
         }
+        await hub?.close();
         if (workers) await workers.close();
         await queues.close();
         await stores.close();

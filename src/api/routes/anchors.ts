@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../../errors.ts';
 import { registerAnchorSource, replaceAnchorEntities, type AnchorDeps } from '../../pipeline/register-anchor.ts';
 import type { Entity } from '../../tagging/anchor-types.ts';
 import { generateAliases } from '../../tagging/entity-aliases.ts';
+import { entityKey, entityWeight } from '../../tagging/extract-entities.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentAnchor } from '../present.ts';
@@ -33,7 +34,7 @@ const entitiesBody = z.object({
 
 const noQuery = z.object({ access_token: accessTokenParam }).strict();
 
-/** A URL-safe slug of a name. */
+/** A URL-safe slug of an anchor title, its id. */
 function slugOf(text: string): string {
   return (
     text
@@ -98,7 +99,7 @@ export function anchorsRouter(deps: ApiDeps): Router {
     const entities: Entity[] = [];
     for (const input of body.entities) {
       const before = previous.get(input.name.toLowerCase());
-      const key = before?.key ?? slugOf(input.name);
+      const key = before?.key ?? entityKey(input.name, input.kind);
       if (seen.has(key)) {
         throw new AppError(ErrorCodes.validation, `Two entities share the key "${key}".`, {
           fieldErrors: [{ field: 'entities', message: `duplicate entity "${input.name}"` }],
@@ -109,7 +110,7 @@ export function anchorsRouter(deps: ApiDeps): Router {
       const aliases = [...new Set([...(input.aliases ?? []), ...generateAliases(input.name, input.kind)])].filter(
         (a) => a.toLowerCase() !== input.name.toLowerCase(),
       );
-      entities.push({ key, name: input.name, kind: input.kind, aliases, weight: before?.weight ?? 0.6 });
+      entities.push({ key, name: input.name, kind: input.kind, aliases, weight: before?.weight ?? entityWeight(input.name, input.kind) });
     }
     const record = await replaceAnchorEntities(anchor, entities, anchorDeps);
     res.json(presentAnchor(record));

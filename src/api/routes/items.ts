@@ -2,14 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { decodeCursor } from '../../storage/item-store.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
-import type { StoredItem } from '../../storage/item-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
-import { presentAnchor, presentDigestItem } from '../present.ts';
-import { accessTokenParam, isoDateParam, limitParam } from '../query-schemas.ts';
+import { DigestReader } from '../digest-reader.ts';
+import { accessTokenParam, limitParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
 
-const cursorParam = z
+/** A cursor this API gave out. */
+export const cursorParam = z
   .string()
   .refine((c) => decodeCursor(c) !== null, 'is not a cursor this API gave out')
   .optional();
@@ -24,83 +23,26 @@ const itemsQuery = z
   })
   .strict();
 
-const digestQuery = z
-  .object({
-    limit: limitParam,
-    cursor: cursorParam,
-    entity: z.string().min(1).max(100).optional(),
-    since: isoDateParam.optional(),
-    access_token: accessTokenParam,
-  })
-  .strict();
-
-/** /api/items and /api/digests: newest-first pages of stored items with their tags. */
+/** /api/items: every stored item, newest first, with its tags for one anchor. */
 export function itemsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { items, anchors, feeds } = deps.stores;
+  const { items, anchors } = deps.stores;
+  const reader = new DigestReader(deps.stores);
 
-  const feedTitles = async (list: StoredItem[]) => {
-    const ids = new Set<string>();
-    for (const item of list) for (const feedId of [item.feedId, ...Object.keys(item.sources)]) ids.add(feedId);
-    const titles = new Map<string, string | null>();
-    await Promise.all(
-      [...ids].map(async (id) => {
-        const feed = await feeds.get(id);
-        titles.set(id, feed ? (feed.title ?? feed.url) : null);
-      }),
-    );
-    return titles;
-  };
-
-  const requireAnchor = async (anchorId: string | undefined): Promise<AnchorRecord | null> => {
-    if (anchorId === undefined) {
-      const id = await anchors.defaultId();
-      return id ? anchors.get(id) : null;
-    }
-    const anchor = await anchors.get(anchorId);
-    if (!anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
-    return anchor;
-  };
-
-  router.get('/items', async (req, res) => {
+  router.get('/', async (req, res) => {
     const query = validate(itemsQuery, req.query, 'query');
-    const anchor = await requireAnchor(query.anchorId);
+    const anchorId = query.anchorId ?? (await anchors.defaultId());
+    const anchor = anchorId ? await anchors.get(anchorId) : null;
+    if (query.anchorId && !anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
     const page = await items.pageAll({
       limit: query.limit,
       cursor: query.cursor ?? null,
       ...(query.feedId ? { feedId: query.feedId } : {}),
     });
-    const list = await items.getMany(page.ids);
-    const titles = await feedTitles(list);
+    // Near-identical stories under different links stay separate items here.
+    const built = await reader.build(page.ids, anchor, false);
     res.json({
-      items: list.map((item) => ({
-        ...presentDigestItem(item, anchor, titles),
-        relevant: anchor ? item.tags[anchor.id]?.relevant === true : false,
-      })),
-      nextCursor: page.nextCursor,
-    });
-  });
-
-  router.get('/digests/:anchorId', async (req, res) => {
-    const query = validate(digestQuery, req.query, 'query');
-    const anchor = await requireAnchor(req.params.anchorId);
-    if (!anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
-    if (query.entity && !anchor.entities.some((e) => e.key === query.entity)) {
-      throw new AppError(ErrorCodes.validation, `Unknown entity key "${query.entity}" for anchor ${anchor.id}.`, {
-        fieldErrors: [{ field: 'entity', message: 'is not an entity key of this anchor' }],
-      });
-    }
-    const page = await items.pageDigest(anchor.id, {
-      limit: query.limit,
-      cursor: query.cursor ?? null,
-      sinceMs: query.since ?? null,
-      entity: query.entity ?? null,
-    });
-    const list = await items.getMany(page.ids);
-    const titles = await feedTitles(list);
-    res.json({
-      anchor: presentAnchor(anchor),
-      items: list.map((item) => presentDigestItem(item, anchor, titles)),
+      items: built.map(({ stored, ...item }) => ({ ...item, relevant: anchor ? stored.tags[anchor.id]?.relevant === true : false })),
       nextCursor: page.nextCursor,
     });
   });
