@@ -1,5 +1,5 @@
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { StreamStore } from '../storage/stream-store.ts';
+import { mayHaveLostEntries, type StreamStore } from '../storage/stream-store.ts';
 import { compareStreamIds, isStreamId } from '../streams/stream-id.ts';
 import type { StreamEntry, StreamHub } from '../streams/stream-hub.ts';
 import type { SseSession } from './sse-session.ts';
@@ -65,7 +65,7 @@ export async function serveResumableStream(opts: {
     lastSent = subscription.fromId;
   } else if (compareStreamIds(lastSent, subscription.fromId) < 0) {
     const trim = await streams.trimState(key);
-    if (compareStreamIds(trim.maxDeletedId, lastSent) > 0) {
+    if (mayHaveLostEntries(trim, lastSent, compareStreamIds)) {
       session.send('reload', JSON.stringify({ reason: 'trimmed', lastEventId: lastSent, oldestAvailable: trim.firstId }));
       lastSent = subscription.fromId;
     } else {

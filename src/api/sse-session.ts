@@ -63,7 +63,8 @@ export class SseSession {
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
   async drained(): Promise<void> {
-    if (this.closedFlag || this.res.writableLength === 0) return;
+    // 'drain' only follows a write that reported a full buffer; otherwise there is nothing to wait for.
+    if (this.closedFlag || !this.res.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.res.off('drain', done);

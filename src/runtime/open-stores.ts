@@ -7,6 +7,7 @@ import { ItemStore } from '../storage/item-store.ts';
 import { createKeys, type Keys } from '../storage/keys.ts';
 import { createRedis } from '../storage/redis-connection.ts';
 import { StoryStore } from '../storage/story-store.ts';
+import { StreamStore } from '../storage/stream-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -18,6 +19,7 @@ export interface Stores {
   feeds: FeedStore;
   items: ItemStore;
   stories: StoryStore;
+  streams: StreamStore;
   anchors: AnchorStore;
   apiKeys: ApiKeyStore;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     feeds: new FeedStore(redis, keys),
     items: new ItemStore(redis, keys),
     stories: new StoryStore(redis, keys),
+    streams: new StreamStore(redis),
     anchors: new AnchorStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
     async close() {

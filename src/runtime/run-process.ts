@@ -8,7 +8,6 @@ import { createLogger } from '../logger.ts';
 import { closeGuardedAgents } from '../net/guarded-request.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
 import { createRedis, waitForReady } from '../storage/redis-connection.ts';
-import { StreamStore } from '../storage/stream-store.ts';
 import { StreamHub } from '../streams/stream-hub.ts';
 import { defaultSseOptions, type SseOptions } from '../api/sse-session.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -69,14 +68,15 @@ export async function startProcess(
   let server: Server | null = null;
   let hub: StreamHub | null = null;
   if (roles.api) {
-    hub = new StreamHub(stores.redis, createRedis(config.redisUrl, 'worker'), log);
+    const streams = stores.streams;
+    hub = new StreamHub(stores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => streams.lastGeneratedId(key));
     const app = createApp({
       config,
       stores,
       queues,
       log,
       hub,
-      streams: new StreamStore(stores.redis),
+      streams,
       sse: { ...defaultSseOptions, ...options.sse },
       adminToken: () => adminToken,
       now: Date.now,

@@ -24,6 +24,8 @@ const TICK_MS = 1000;
 const SWEEP_MS = 30_000;
 const RETAG_WINDOW_MS = 30 * 24 * 3600 * 1000;
 const RETAG_BATCH = 200;
+/** Digest stream entries older than this are trimmed; a client that far behind reloads. */
+const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Starts every worker of the system on one process: the scheduler tick, polling, tagging
@@ -61,6 +63,10 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
         // Items whose tag job was lost (a crash between storing and queueing) are queued again.
         const ids = await stores.items.untaggedBefore(now - SWEEP_MS, 1000);
         for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues.tag, ids.slice(i, i + 100));
+        // Digest streams are capped by length as they grow, and by age here.
+        for (const anchor of await stores.anchors.list()) {
+          await stores.streams.trimOlderThan(stores.keys.digestStream(anchor.id), `${now - STREAM_MAX_AGE_MS}-0`);
+        }
         return { requeued: ids.length };
       }
       const due = await stores.feeds.claimDue(now, leaseMs, 500);

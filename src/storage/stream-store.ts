@@ -5,8 +5,21 @@ import type { StreamEntry } from '../streams/stream-hub.ts';
 export interface StreamTrimState {
   /** The oldest entry still there, or null for an empty or missing stream. */
   firstId: string | null;
-  /** The newest entry ever trimmed or deleted ("0-0" when none). */
+  /** The id of the newest entry ever added ("0-0" for a missing stream). */
+  lastGeneratedId: string;
+  /** The newest entry ever deleted with XDEL ("0-0" when none; trimming does not set it on Redis 7.0). */
   maxDeletedId: string;
+}
+
+/**
+ * True when entries after `lastId` may be gone: the stream no longer reaches back to it.
+ * Entries only leave our streams by trimming from the old end, so a client is whole exactly
+ * when the oldest retained entry is not newer than its id (or nothing was added since).
+ */
+export function mayHaveLostEntries(state: StreamTrimState, lastId: string, compare: (a: string, b: string) => number): boolean {
+  if (compare(state.maxDeletedId, lastId) > 0) return true;
+  if (state.firstId !== null) return compare(state.firstId, lastId) > 0;
+  return compare(state.lastGeneratedId, lastId) > 0;
 }
 
 /** Reads of Redis Streams for resuming clients (the writes happen inside the tagging script). */
@@ -23,14 +36,19 @@ export class StreamStore {
     });
   }
 
-  /** The trim state of a stream (Redis 7 reports the newest deleted id). */
+  /** The newest id ever added to a stream ("0-0" when it does not exist): where following starts. */
+  async lastGeneratedId(key: string): Promise<string> {
+    return (await this.trimState(key)).lastGeneratedId;
+  }
+
+  /** The trim state of a stream. */
   async trimState(key: string): Promise<StreamTrimState> {
     let info: unknown[];
     try {
       info = (await this.redis.xinfo('STREAM', key)) as unknown[];
     } catch {
       // No such key: nothing was ever trimmed.
-      return { firstId: null, maxDeletedId: '0-0' };
+      return { firstId: null, lastGeneratedId: '0-0', maxDeletedId: '0-0' };
     }
     const get = (name: string) => {
       const i = info.indexOf(name);
@@ -38,7 +56,12 @@ export class StreamStore {
     };
     const first = get('first-entry') as [string, string[]] | null | undefined;
     const maxDeleted = get('max-deleted-entry-id');
-    return { firstId: first ? first[0] : null, maxDeletedId: typeof maxDeleted === 'string' ? maxDeleted : '0-0' };
+    const lastGenerated = get('last-generated-id');
+    return {
+      firstId: first ? first[0] : null,
+      lastGeneratedId: typeof lastGenerated === 'string' ? lastGenerated : '0-0',
+      maxDeletedId: typeof maxDeleted === 'string' ? maxDeleted : '0-0',
+    };
   }
 
   /** Trims entries older than `minId` (age cap), approximately, as XADD trims by length. */

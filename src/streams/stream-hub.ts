@@ -38,11 +38,14 @@ export class StreamHub {
   private blockingClientId: number | null = null;
   private loop: Promise<void> | null = null;
   private closed = false;
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly redis: Redis,
     private readonly blocking: Redis,
     private readonly log: Logger,
+    /** Where following a stream starts: its newest id ever generated (trimming does not move it back). */
+    private readonly startIdOf: (key: string) => Promise<string>,
   ) {}
 
   /** Follows a stream key; the listener gets every entry after the returned `fromId`. */
@@ -80,8 +83,7 @@ export class StreamHub {
     if (!pending) {
       pending = (async () => {
         // Start after the newest entry now: older entries are the subscriber's catch-up.
-        const newest = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
-        const followed: Followed = { lastId: newest[0]?.[0] ?? '0-0', listeners: new Set() };
+        const followed: Followed = { lastId: await this.startIdOf(key), listeners: new Set() };
         this.followed.set(key, followed);
         this.opening.delete(key);
         this.ensureLoop();
@@ -95,12 +97,13 @@ export class StreamHub {
   }
 
   private ensureLoop(): void {
-    this.loop ??= this.run().finally(() => {
-      this.loop = null;
-    });
+    this.loop ??= this.run();
   }
 
   private async interrupt(): Promise<void> {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
     if (this.blockingClientId === null) return;
     try {
       await this.redis.client('UNBLOCK', this.blockingClientId);
@@ -110,7 +113,14 @@ export class StreamHub {
   }
 
   private async run(): Promise<void> {
-    while (!this.closed && this.followed.size > 0) {
+    while (!this.closed) {
+      if (this.followed.size === 0) {
+        // Nothing to follow: idle cheaply until a subscription (or close) interrupts.
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
       try {
         if (this.blockingClientId === null) this.blockingClientId = Number(await this.blocking.client('ID'));
         const keys = [...this.followed.keys()];
