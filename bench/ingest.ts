@@ -38,6 +38,7 @@ const REFERENCE = {
 const REQUEST_CONCURRENCY = 16;
 const WATCH_MS = 20;
 const CYCLE_TIMEOUT_MS = 300_000;
+const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
 
 // ---------------------------------------------------------------- /proc readers
@@ -429,6 +430,7 @@ export async function runIngestBench(): Promise<object> {
           if (res[2 + j]?.[1] === '200') pending.delete(i);
         });
         const t = performance.now();
+        if (VERBOSE) process.stderr.write(`  c1 ${((t - c1t0) / 1000).toFixed(2)} s: items ${items}, untagged ${untagged}, feeds pending ${pendingSeeded ? pending.size : 'registering'}\n`);
         if (pendingSeeded && pending.size === 0 && !feedsDoneAt1) feedsDoneAt1 = t;
         if (items >= expectedItems && !itemsStoredAt) itemsStoredAt = t;
         if (feedsDoneAt1 && itemsStoredAt && untagged === 0) {
@@ -490,6 +492,7 @@ export async function runIngestBench(): Promise<object> {
           const [status, polledAt] = (res[j]?.[1] as [string | null, string | null]) ?? [null, null];
           if (status === '304' && Number(polledAt) >= c2Wall0) pending.delete(i);
         });
+        if (VERBOSE) process.stderr.write(`  c2 ${((performance.now() - c2t0) / 1000).toFixed(2)} s: feeds pending ${pending.size}\n`);
         if (pending.size === 0) {
           c2End = performance.now();
           break;

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { extractEntities } from '../tagging/extract-entities.ts';
 import type { AnchorSource, Entity } from '../tagging/anchor-types.ts';
 import type { AnchorRecord, AnchorStore } from '../storage/anchor-store.ts';
 
 /** What anchor registration needs. */
 export interface AnchorDeps {
   anchors: AnchorStore;
+  /** Runs entity extraction (compromise): in-process at start-up, in a child process for the API. */
+  extract(source: AnchorSource): Promise<Entity[]>;
   /** Queues a background re-tag of recent items for a new entity version. */
   requestRetag(anchorId: string, version: number): Promise<void>;
   now(): number;
@@ -25,7 +26,7 @@ export async function registerAnchorSource(source: AnchorSource, deps: AnchorDep
   const hash = sourceHash(source);
   const existing = await deps.anchors.get(source.id);
   if (existing && existing.sourceHash === hash) return existing;
-  return saveVersion(existing, source, extractEntities(source), hash, deps);
+  return saveVersion(existing, source, await deps.extract(source), hash, deps);
 }
 
 /** Replaces an anchor's entity list (from the API); items are re-tagged in the background. */

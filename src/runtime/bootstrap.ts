@@ -4,6 +4,7 @@ import { registerAnchorSource } from '../pipeline/register-anchor.ts';
 import { registerFeedsFile } from '../pipeline/register-feeds-file.ts';
 import type { Queues } from '../queue/queues.ts';
 import { loadAnchorSources } from '../tagging/anchor-file.ts';
+import { extractEntities } from '../tagging/extract-entities.ts';
 import type { Stores } from './open-stores.ts';
 
 /**
@@ -15,6 +16,7 @@ export async function bootstrap(config: Config, stores: Stores, queues: Queues, 
   for (const source of sources) {
     const record = await registerAnchorSource(source, {
       anchors: stores.anchors,
+      extract: async (s) => extractEntities(s),
       requestRetag: async (anchorId, version) => {
         await queues.retag.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
       },

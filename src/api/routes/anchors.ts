@@ -5,6 +5,7 @@ import { registerAnchorSource, replaceAnchorEntities, type AnchorDeps } from '..
 import type { Entity } from '../../tagging/anchor-types.ts';
 import { generateAliases } from '../../tagging/entity-aliases.ts';
 import { entityKey, entityWeight } from '../../tagging/extract-entities.ts';
+import { extractEntitiesOffLoop } from '../../runtime/extract-off-loop.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentAnchor } from '../present.ts';
@@ -53,6 +54,7 @@ export function anchorsRouter(deps: ApiDeps): Router {
   const { anchors } = deps.stores;
   const anchorDeps: AnchorDeps = {
     anchors,
+    extract: extractEntitiesOffLoop,
     requestRetag: async (anchorId, version) => {
       await deps.queues.retag.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
     },
