@@ -118,9 +118,10 @@ const stats = { ok: 0, notModified: 0, notFound: 0, bytesSent: 0 };
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!;
   if (path === '/_stats') {
-    if (req.method === 'POST') Object.assign(stats, { ok: 0, notModified: 0, notFound: 0, bytesSent: 0 });
+    // Answers the counters so far; a POST also zeroes them (after answering).
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(stats));
+    if (req.method === 'POST') Object.assign(stats, { ok: 0, notModified: 0, notFound: 0, bytesSent: 0 });
     return;
   }
   const doc = byPath.get(path);

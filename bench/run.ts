@@ -14,6 +14,7 @@ interface Bench {
 const BENCHES: Record<string, Bench> = {
   ingest: { file: './ingest.ts', run: (m) => (m.runIngestBench as () => Promise<unknown>)() },
   tagging: { file: './tagging.ts', run: (m) => (m.runTaggingBench as () => Promise<unknown>)() },
+  latency: { file: './latency.ts', run: (m) => (m.runLatencyBench as () => Promise<unknown>)() },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

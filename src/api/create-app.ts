@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { problemHandler } from './problem.ts';
+import { alertsRouter } from './routes/alerts.ts';
 import { anchorsRouter } from './routes/anchors.ts';
 import { feedsRouter } from './routes/feeds.ts';
 import { digestsRouter } from './routes/digests.ts';
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/keys', keysRouter(deps));
   api.use('/feeds', feedsRouter(deps));
   api.use('/anchors', anchorsRouter(deps));
+  api.use('/alerts', alertsRouter(deps));
   api.use('/items', itemsRouter(deps));
   api.use('/digests', digestsRouter(deps));
   api.use(() => {

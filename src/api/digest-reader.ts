@@ -1,7 +1,7 @@
 import type { AnchorRecord } from '../storage/anchor-store.ts';
 import type { StoredItem } from '../storage/item-store.ts';
 import type { Stores } from '../runtime/open-stores.ts';
-import { presentDigestItem, type DigestItem } from './present.ts';
+import { presentDigestItem, type DigestItem } from '../digest/digest-item.ts';
 
 /**
  * Turns item ids into the contract's DigestItems: the items, their feeds' titles and, for

@@ -1,5 +1,4 @@
 import type { FeedRecord } from '../storage/feed-store.ts';
-import type { StoredItem } from '../storage/item-store.ts';
 import type { AnchorRecord } from '../storage/anchor-store.ts';
 
 /** ISO 8601 UTC, or null. */
@@ -31,51 +30,5 @@ export function presentAnchor(anchor: AnchorRecord) {
     url: anchor.source.url,
     publishedAt: anchor.source.publishedAt,
     entities: anchor.entities.map((e) => ({ key: e.key, name: e.name, kind: e.kind, aliases: e.aliases, weight: e.weight })),
-  };
-}
-
-const SNIPPET_CHARS = 280;
-
-/** A snippet of the summary, cut at a word boundary. */
-export function snippetOf(summary: string): string {
-  if (summary.length <= SNIPPET_CHARS) return summary;
-  const cut = summary.lastIndexOf(' ', SNIPPET_CHARS);
-  return `${summary.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;
-}
-
-/** The contract's DigestItem. */
-export interface DigestItem {
-  id: string;
-  title: string;
-  link: string | null;
-  source: { feedId: string; title: string | null };
-  publishedAt: string | null;
-  firstSeenAt: string | null;
-  score: number | null;
-  entities: Array<{ key: string; name: string; kind: string; count: number }>;
-  snippet: string;
-  alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
-}
-
-/** An item with its tags for one anchor and the other feeds that carried the same link. */
-export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null, feedTitles: Map<string, string | null>): DigestItem {
-  const tags = anchor ? item.tags[anchor.id] : undefined;
-  const byKey = new Map((anchor?.entities ?? []).map((e) => [e.key, e]));
-  return {
-    id: item.id,
-    title: item.title,
-    link: item.link,
-    source: { feedId: item.feedId, title: feedTitles.get(item.feedId) ?? null },
-    publishedAt: iso(item.publishedAt),
-    firstSeenAt: iso(item.firstSeenAt),
-    score: tags?.score ?? null,
-    entities: (tags?.entities ?? []).map((t) => {
-      const entity = byKey.get(t.key);
-      return { key: t.key, name: entity?.name ?? t.key, kind: entity?.kind ?? 'topic', count: t.count };
-    }),
-    snippet: snippetOf(item.summary),
-    alsoReportedBy: Object.entries(item.sources)
-      .filter(([feedId]) => feedId !== item.feedId)
-      .map(([feedId, link]) => ({ feedId, title: feedTitles.get(feedId) ?? null, link: link || item.link })),
   };
 }

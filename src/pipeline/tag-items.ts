@@ -1,15 +1,26 @@
 import type { Logger } from 'pino';
-import { tagItem, type ItemTags as AnchorItemTags } from '../tagging/compile-anchor.ts';
+import { prepareDocument } from '../alerts/evaluate-query.ts';
+import { tagItem } from '../tagging/compile-anchor.ts';
 import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story-signature.ts';
+import type { AlertStore } from '../storage/alert-store.ts';
+import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore, ItemTags } from '../storage/item-store.ts';
 import type { StoryStore } from '../storage/story-store.ts';
+import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
+import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
 
 /** What tagItems needs. */
 export interface TagDeps {
   items: ItemStore;
   stories: StoryStore;
+  feeds: FeedStore;
+  alerts: AlertStore;
   catalog: AnchorCatalog;
+  alertCatalog: AlertCatalog;
+  /** Queues the first attempt of new webhook deliveries. */
+  enqueueDeliveries(deliveryIds: string[]): Promise<void>;
+  now(): number;
   log: Logger;
 }
 
@@ -18,6 +29,8 @@ export interface TagOutcome {
   tagged: number;
   /** Items that entered a digest in this pass (one per anchor they entered). */
   newlyInDigest: number;
+  /** New alert hits that have a webhook delivery. */
+  deliveries: number;
 }
 
 /** Hex of a signature, 8 characters per value, as the story script compares it. */
@@ -28,46 +41,65 @@ function signatureHex(sig: Uint32Array): string {
 }
 
 /**
- * Tags stored items against every anchor (or only `onlyAnchorId`), puts relevant ones into
- * stories (near-duplicates across feeds), then writes the results atomically per item and
- * anchor. Safe to run twice on the same ids: the write replaces the previous tags and moves
- * index entries, it never adds a second count, and a story once assigned is kept.
+ * Tags stored items against every anchor (or only `onlyAnchorId`, a re-tag), matches new
+ * items against the alerts, puts digest candidates and alert hits into stories
+ * (near-duplicates across feeds), records alert hits once per story, then writes the tags
+ * atomically per item and anchor. Safe to run twice on the same ids: tags replace earlier
+ * tags and move index entries, a story once assigned is kept, a hit is recorded once.
  */
 export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string): Promise<TagOutcome> {
   const all = await deps.catalog.current();
   const anchors: CatalogEntry[] = onlyAnchorId ? all.filter((a) => a.record.id === onlyAnchorId) : all;
+  // A re-tag revisits old items: alerts fire on new items only.
+  const alertsByAnchor = onlyAnchorId ? new Map() : await deps.alertCatalog.current();
   const items = await deps.items.getMany(itemIds);
 
-  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: AnchorItemTags }> = [];
+  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signatureHex: string; bands: string[] }> = [];
+  const keywordMatches: KeywordMatch[] = [];
+  const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const item of items) {
-    let relevantSomewhere = false;
+    let needsStory = false;
     for (const anchor of anchors) {
-      const tags = tagItem(anchor.compiled, { title: item.title, summary: item.summary });
+      const tagged = tagItem(anchor.compiled, { title: item.title, summary: item.summary });
+      const tags: ItemTags = {
+        entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })),
+        score: tagged.score,
+        relevant: tagged.relevant,
+        version: anchor.record.version,
+      };
       results.push({ itemId: item.id, anchor, tags });
-      relevantSomewhere ||= tags.relevant;
+      needsStory ||= tags.relevant;
+      const group = alertsByAnchor.get(anchor.record.id);
+      if (!group) continue;
+      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])));
+      for (const alertId of group.index.match(doc)) {
+        const alert = group.byId.get(alertId)!;
+        if (alert.spike) {
+          spikeMatches.push({ alertId, itemId: item.id, publishedAt: item.publishedAt });
+        } else {
+          keywordMatches.push({ alert, item, anchor: anchor.record, tags });
+          needsStory = true;
+        }
+      }
     }
-    // Only digest candidates are clustered: stories matter to the digest alone, and the
-    // LSH buckets stay small.
-    if (relevantSomewhere) {
+    // Only digest candidates and alert hits are clustered: stories matter to those alone,
+    // and the LSH buckets stay small.
+    if (needsStory) {
       const sig = storySignature(item.title, item.summary);
       toCluster.push({ itemId: item.id, signatureHex: signatureHex(sig), bands: lshBands(sig) });
     }
   }
-  await deps.stories.assign(toCluster, SIMILARITY_THRESHOLD);
+  const leaders = await deps.stories.assign(toCluster, SIMILARITY_THRESHOLD);
+  const storyOf = new Map(toCluster.map((c, i) => [c.itemId, leaders[i]!]));
 
-  const writes = results.map(({ itemId, anchor, tags }) => ({
-    anchorId: anchor.record.id,
-    itemId,
-    tags: {
-      entities: tags.entities.map((e) => ({ key: e.key, count: e.count })),
-      score: tags.score,
-      relevant: tags.relevant,
-      version: anchor.record.version,
-    } satisfies ItemTags,
-  }));
+  const deliveryIds = await recordAlertHits(keywordMatches, (id) => storyOf.get(id) ?? id, deps);
+  await deps.enqueueDeliveries(deliveryIds);
+  await deps.alerts.recordSpikeMatches(spikeMatches);
+
+  const writes = results.map(({ itemId, anchor, tags }) => ({ anchorId: anchor.record.id, itemId, tags }));
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.
   if (!onlyAnchorId) await deps.items.markTagged(itemIds);
-  return { tagged: items.length, newlyInDigest };
+  return { tagged: items.length, newlyInDigest, deliveries: deliveryIds.length };
 }

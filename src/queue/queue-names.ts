@@ -12,6 +12,8 @@ export const QueueNames = {
   tag: 'tag',
   /** Re-tags recent items after an anchor's entities change. */
   retag: 'retag',
+  /** One attempt of one webhook delivery. */
+  deliver: 'deliver',
 } as const;
 
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
@@ -29,6 +31,15 @@ export interface TagJob {
 export interface RetagJob {
   anchorId: string;
   version: number;
+}
+
+export interface DeliverJob {
+  deliveryId: string;
+}
+
+/** Job id of a delivery attempt: one per delivery and attempt number, so a sweep re-adding it changes nothing. */
+export function deliveryJobId(deliveryId: string, attempt: number): string {
+  return `deliver-${deliveryId}-${attempt}`;
 }
 
 /** Job id of a scheduled poll: one per feed and due time, so a tick run twice adds it once. */

@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Keys } from '../storage/keys.ts';
-import { QueueNames, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+import { deliveryJobId, QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
 
 /** Job options per queue: keep a bounded history, retry transient failures with backoff. */
 const jobDefaults: DefaultJobOptions = {
@@ -17,6 +17,7 @@ export interface Queues {
   poll: Queue<PollJob>;
   tag: Queue<TagJob>;
   retag: Queue<RetagJob>;
+  deliver: Queue<DeliverJob>;
   close(): Promise<void>;
 }
 
@@ -27,13 +28,15 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   const poll = new Queue<PollJob>(QueueNames.poll, opts);
   const tag = new Queue<TagJob>(QueueNames.tag, opts);
   const retag = new Queue<RetagJob>(QueueNames.retag, opts);
+  const deliver = new Queue<DeliverJob>(QueueNames.deliver, opts);
   return {
     schedule,
     poll,
     tag,
     retag,
+    deliver,
     async close() {
-      await Promise.all([schedule.close(), poll.close(), tag.close(), retag.close()]);
+      await Promise.all([schedule.close(), poll.close(), tag.close(), retag.close(), deliver.close()]);
     },
   };
 }
@@ -43,4 +46,9 @@ export async function enqueueTagging(queue: Queue<TagJob>, itemIds: string[]): P
   if (itemIds.length === 0) return;
   const jobId = `tag-${createHash('sha1').update(itemIds.join(',')).digest('hex')}`;
   await queue.add('tag', { itemIds }, { jobId });
+}
+
+/** Queues an attempt of a webhook delivery after `delayMs`. */
+export async function enqueueDelivery(queue: Queue<DeliverJob>, deliveryId: string, attempt: number, delayMs = 0): Promise<void> {
+  await queue.add('deliver', { deliveryId }, { jobId: deliveryJobId(deliveryId, attempt), delay: Math.max(0, delayMs) });
 }

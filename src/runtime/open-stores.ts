@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { AlertStore } from '../storage/alert-store.ts';
 import { AnchorStore } from '../storage/anchor-store.ts';
 import { ApiKeyStore } from '../storage/api-key-store.ts';
 import { FeedStore } from '../storage/feed-store.ts';
@@ -21,6 +22,7 @@ export interface Stores {
   stories: StoryStore;
   streams: StreamStore;
   anchors: AnchorStore;
+  alerts: AlertStore;
   apiKeys: ApiKeyStore;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     stories: new StoryStore(redis, keys),
     streams: new StreamStore(redis),
     anchors: new AnchorStore(redis, keys),
+    alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
     async close() {
       await Promise.allSettled([redis.quit(), workerConnection.quit()]);

@@ -1,11 +1,14 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { AlertCatalog } from '../pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../pipeline/anchor-catalog.ts';
+import { deliverWebhook, type DeliverDeps } from '../pipeline/deliver-webhook.ts';
+import { evaluateSpikes } from '../pipeline/evaluate-spikes.ts';
 import { pollFeed, type PollDeps } from '../pipeline/poll-feed.ts';
-import { tagItems } from '../pipeline/tag-items.ts';
-import { enqueueTagging, type Queues } from '../queue/queues.ts';
-import { QueueNames, scheduledPollJobId, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
+import { tagItems, type TagDeps } from '../pipeline/tag-items.ts';
+import { enqueueDelivery, enqueueTagging, type Queues } from '../queue/queues.ts';
+import { QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
 import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */
@@ -18,6 +21,10 @@ export interface WorkerOptions {
   addressPolicy?: (ip: string) => boolean;
   /** Tick period of the scheduler, ms. */
   tickMs?: number;
+  /** How often spike alerts are evaluated, ms. */
+  spikeEveryMs?: number;
+  /** Webhook retry steps, ms (tests shorten the day-long default). */
+  webhookRetryDelaysMs?: readonly number[];
 }
 
 const TICK_MS = 1000;
@@ -26,6 +33,9 @@ const RETAG_WINDOW_MS = 30 * 24 * 3600 * 1000;
 const RETAG_BATCH = 200;
 /** Digest stream entries older than this are trimmed; a client that far behind reloads. */
 const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+const SPIKE_EVERY_MS = 30_000;
+/** A webhook receiver that does not answer within this is tried again later. */
+const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
  * Starts every worker of the system on one process: the scheduler tick, polling, tagging
@@ -36,7 +46,33 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
   const connection = stores.workerConnection;
   const prefix = stores.keys.queuePrefix;
   const catalog = new AnchorCatalog(stores.anchors);
+  const alertCatalog = new AlertCatalog(stores.alerts, stores.anchors, log);
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
+  const enqueueDeliveries = async (ids: string[]) => {
+    for (const id of ids) await enqueueDelivery(queues.deliver, id, 1);
+  };
+  const tagDeps: TagDeps = {
+    items: stores.items,
+    stories: stores.stories,
+    feeds: stores.feeds,
+    alerts: stores.alerts,
+    catalog,
+    alertCatalog,
+    enqueueDeliveries,
+    now: Date.now,
+    log,
+  };
+  const deliverDeps: DeliverDeps = {
+    alerts: stores.alerts,
+    scheduleAttempt: (id, attempt, delayMs) => enqueueDelivery(queues.deliver, id, attempt, delayMs),
+    now: Date.now,
+    log,
+    allowPrivate: config.allowPrivateNetworks,
+    ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
+    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+  };
 
   const pollDeps: PollDeps = {
     feeds: stores.feeds,
@@ -59,7 +95,15 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     QueueNames.schedule,
     async (job: Job) => {
       const now = Date.now();
+      if (job.name === 'spikes') {
+        return { fired: await evaluateSpikes({ ...tagDeps, anchors: stores.anchors }) };
+      }
       if (job.name === 'sweep') {
+        // Deliveries whose next attempt is overdue (a lost job) are queued again, same job id.
+        for (const { id } of await stores.alerts.dueDeliveries(now - SWEEP_MS, 1000)) {
+          const delivery = await stores.alerts.getDelivery(id);
+          if (delivery) await enqueueDelivery(queues.deliver, id, delivery.attempts + 1);
+        }
         // Items whose tag job was lost (a crash between storing and queueing) are queued again.
         const ids = await stores.items.untaggedBefore(now - SWEEP_MS, 1000);
         for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues.tag, ids.slice(i, i + 100));
@@ -85,6 +129,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
   );
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
   await queues.schedule.upsertJobScheduler('sweep', { every: SWEEP_MS }, { name: 'sweep' });
+  await queues.schedule.upsertJobScheduler('spikes', { every: options.spikeEveryMs ?? SPIKE_EVERY_MS }, { name: 'spikes' });
 
   const pollWorker = new Worker<PollJob>(
     QueueNames.poll,
@@ -112,7 +157,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
 
   const tagWorker = new Worker<TagJob>(
     QueueNames.tag,
-    async (job) => tagItems(job.data.itemIds, { items: stores.items, stories: stores.stories, catalog, log }),
+    async (job) => tagItems(job.data.itemIds, tagDeps),
     { connection, prefix, concurrency: 1 },
   );
 
@@ -125,7 +170,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
       const ids = await stores.items.idsSince(Date.now() - RETAG_WINDOW_MS, 1_000_000);
       let tagged = 0;
       for (let i = 0; i < ids.length; i += RETAG_BATCH) {
-        const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), { items: stores.items, stories: stores.stories, catalog, log }, job.data.anchorId);
+        const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), tagDeps, job.data.anchorId);
         tagged += outcome.tagged;
         await job.updateProgress(Math.round(((i + RETAG_BATCH) / ids.length) * 100));
       }
@@ -135,7 +180,13 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     { connection, prefix, concurrency: 1 },
   );
 
-  const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker];
+  const deliverWorker = new Worker<DeliverJob>(QueueNames.deliver, async (job) => deliverWebhook(job.data.deliveryId, deliverDeps), {
+    connection,
+    prefix,
+    concurrency: 16,
+  });
+
+  const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker, deliverWorker];
   for (const worker of workers) {
     worker.on('failed', (job, err) => log.error({ queue: worker.name, jobId: job?.id, err }, 'job failed'));
     worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));

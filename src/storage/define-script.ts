@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory';
+export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number>) => Result<unknown, Context>;
 
@@ -22,5 +22,7 @@ declare module 'ioredis' {
     awClaimDue: ScriptCall<Context>;
     awAcquireSlot: ScriptCall<Context>;
     awAssignStory: ScriptCall<Context>;
+    awRecordHit: ScriptCall<Context>;
+    awFireSpike: ScriptCall<Context>;
   }
 }

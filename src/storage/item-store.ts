@@ -271,6 +271,16 @@ export class ItemStore {
     };
   }
 
+  /** Items of an anchor's entity published between two times (ms, inclusive). */
+  async countEntity(anchorId: string, entityKey: string, fromMs: number, toMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.entityItems(anchorId, entityKey), fromMs, toMs);
+  }
+
+  /** Ids of an anchor's entity's items published between two times, newest first. */
+  async entityIdsBetween(anchorId: string, entityKey: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.entityItems(anchorId, entityKey), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+  }
+
   /** Number of stored items. */
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.items);

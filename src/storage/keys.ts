@@ -57,6 +57,31 @@ export function createKeys(prefix: string) {
     /** STREAM of digest events for an anchor. */
     digestStream: (anchorId: string) => `${p}:digest-stream:${anchorId}`,
 
+    /** STRING (JSON) of one alert. */
+    alert: (alertId: string) => `${p}:alert:${alertId}`,
+    /** SET of every alert id (to build the matching index). */
+    alerts: `${p}:alerts`,
+    /** SET of the alert ids one key owns ("admin" for the admin token). */
+    alertsOf: (owner: string) => `${p}:alerts-of:${owner}`,
+    /** STRING counter bumped on every alert change, so matchers reload cheaply. */
+    alertsGeneration: `${p}:alerts-generation`,
+    /** SET of story ids an alert has fired for: at most one hit per story, however often seen. */
+    alertSeen: (alertId: string) => `${p}:alert-seen:${alertId}`,
+    /** ZSET itemId → matchedAt ms: an alert's hits. */
+    alertHits: (alertId: string) => `${p}:alert-hits:${alertId}`,
+    /** ZSET itemId → publishedAt ms: items a spike alert's query matched (its series). */
+    alertMatches: (alertId: string) => `${p}:alert-matches:${alertId}`,
+    /** STRING with a TTL: a spike alert rests while it exists. */
+    spikeRest: (alertId: string) => `${p}:spike-rest:${alertId}`,
+    /** STREAM of hits for one owner's alerts. */
+    alertStream: (owner: string) => `${p}:alert-stream:${owner}`,
+    /** HASH of one webhook delivery. */
+    delivery: (deliveryId: string) => `${p}:delivery:${deliveryId}`,
+    /** ZSET deliveryId → createdAt ms: an alert's deliveries. */
+    alertDeliveries: (alertId: string) => `${p}:alert-deliveries:${alertId}`,
+    /** ZSET deliveryId → next attempt ms: pending deliveries, swept if a job was lost. */
+    deliveriesDue: `${p}:deliveries-due`,
+
     /** STRING: the admin token generated when ADMIN_TOKEN is unset, shared by every process. */
     generatedAdminToken: `${p}:admin-token`,
     /** HASH sha256(key) → JSON of a user key. */

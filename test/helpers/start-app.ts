@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startProcess, type ProcessRoles, type RunningProcess } from '../../src/runtime/run-process.ts';
+import { startProcess, type ProcessOptions, type ProcessRoles, type RunningProcess } from '../../src/runtime/run-process.ts';
 import { dropPrefix, testRedisUrl } from './redis-prefix.ts';
 
 /** 127.0.0.1 plays "the public internet" in tests; every other private address stays refused. */
@@ -23,6 +23,7 @@ export async function startTestApp(
   prefix: string,
   env: Record<string, string> = {},
   roles: ProcessRoles = { api: true, workers: true },
+  options: ProcessOptions = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     REDIS_URL: testRedisUrl,
@@ -37,7 +38,7 @@ export async function startTestApp(
     ...env,
   });
   const log = createLogger(config.logLevel);
-  const running = await startProcess(config, roles, log, { addressPolicy: loopbackIsPublic, tickMs: 200 });
+  const running = await startProcess(config, roles, log, { addressPolicy: loopbackIsPublic, tickMs: 200, ...options });
   const address = running.server?.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const base = `http://127.0.0.1:${port}`;

@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import { nextRetryDelayMs, verdictOf } from '../alerts/retry-schedule.ts';
+import { webhookHeaders } from '../alerts/sign-webhook.ts';
+import { isAppError } from '../errors.ts';
+import { guardedRequest } from '../net/guarded-request.ts';
+import type { AlertStore } from '../storage/alert-store.ts';
+
+/** What a delivery attempt needs. */
+export interface DeliverDeps {
+  alerts: AlertStore;
+  /** Queues the next attempt of a delivery after a delay (idempotent per attempt number). */
+  scheduleAttempt(deliveryId: string, attempt: number, delayMs: number): Promise<void>;
+  now(): number;
+  log: Logger;
+  allowPrivate: boolean;
+  addressPolicy?: (ip: string) => boolean;
+  connectTimeoutMs: number;
+  /** Per attempt: a receiver that does not answer in time is retried later. */
+  attemptTimeoutMs: number;
+  /** The retry steps (tests shorten them); the default spreads retries over about a day. */
+  retryDelaysMs?: readonly number[];
+}
+
+/** The outcome of one attempt, for metrics. */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone' | 'skipped';
+
+const RESPONSE_CAP_BYTES = 64 * 1024;
+
+/**
+ * Makes one attempt at a webhook delivery: POST the stored body, signed for this attempt
+ * (same webhook-id on every attempt, fresh timestamp), and record the outcome. A 2xx ends
+ * it; 410 disables the webhook; other 4xx (but 408 and 429) fail it for good; anything else
+ * is retried with backoff over about a day and then kept as failed, never dropped.
+ * Safe to run twice: a delivery that is no longer pending is left alone.
+ */
+export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Promise<DeliveryOutcome> {
+  const delivery = await deps.alerts.getDelivery(deliveryId);
+  if (!delivery || delivery.status !== 'pending') return 'skipped';
+  const alert = await deps.alerts.get(delivery.alertId);
+  const attempts = delivery.attempts + 1;
+  if (!alert || !alert.webhook || alert.webhook.disabled) {
+    await deps.alerts.updateDelivery(deliveryId, {
+      status: 'failed',
+      attempts: delivery.attempts,
+      lastStatus: delivery.lastStatus,
+      lastError: !alert ? 'The alert was deleted.' : 'The webhook is disabled.',
+      nextAttemptAt: null,
+    });
+    return 'failed';
+  }
+
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const timestamp = Math.floor(deps.now() / 1000);
+    const response = await guardedRequest({
+      method: 'POST',
+      url: alert.webhook.url,
+      headers: { 'content-type': 'application/json', ...webhookHeaders(alert.webhook.secret, delivery.webhookId, timestamp, delivery.body) },
+      body: delivery.body,
+      // Receivers answer; they do not redirect. Following one would re-target the signed body.
+      maxRedirects: 0,
+      connectTimeoutMs: deps.connectTimeoutMs,
+      totalTimeoutMs: deps.attemptTimeoutMs,
+      maxBytes: RESPONSE_CAP_BYTES,
+      allowPrivate: deps.allowPrivate,
+      ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}),
+    });
+    status = response.status;
+    if (status < 200 || status >= 300) error = `HTTP ${status}`;
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    // Body too large still means the receiver answered; every other fault is transient or blocked.
+    error = err.message;
+  }
+
+  const verdict = verdictOf(status);
+  const log = deps.log.child({ deliveryId, alertId: alert.id, attempts, status });
+  if (verdict === 'delivered') {
+    await deps.alerts.updateDelivery(deliveryId, { status: 'delivered', attempts, lastStatus: status, lastError: null, nextAttemptAt: null });
+    log.info('webhook delivered');
+    return 'delivered';
+  }
+  if (verdict === 'gone' || verdict === 'failed') {
+    if (verdict === 'gone') await deps.alerts.disableWebhook(alert.id);
+    await deps.alerts.updateDelivery(deliveryId, {
+      status: 'failed',
+      attempts,
+      lastStatus: status,
+      lastError: verdict === 'gone' ? `HTTP 410 Gone: the webhook was disabled` : error,
+      nextAttemptAt: null,
+    });
+    log.warn({ verdict }, 'webhook delivery failed');
+    return verdict;
+  }
+  const delay = nextRetryDelayMs(attempts, Math.random, deps.retryDelaysMs);
+  if (delay === null) {
+    await deps.alerts.updateDelivery(deliveryId, { status: 'failed', attempts, lastStatus: status, lastError: `${error}; gave up after ${attempts} attempts`, nextAttemptAt: null });
+    log.warn('webhook delivery exhausted its retries');
+    return 'failed';
+  }
+  const nextAttemptAt = deps.now() + delay;
+  await deps.alerts.updateDelivery(deliveryId, { status: 'pending', attempts, lastStatus: status, lastError: error, nextAttemptAt });
+  await deps.scheduleAttempt(deliveryId, attempts + 1, delay);
+  log.info({ nextAttemptAt }, 'webhook delivery will be retried');
+  return 'retry';
+}

@@ -1,0 +1,316 @@
+import type { Redis } from 'ioredis';
+import { defineScript } from './define-script.ts';
+import type { Keys } from './keys.ts';
+
+/** The window, baseline and threshold of a spike alert. */
+export interface SpikeRule {
+  entity?: string;
+  query?: string;
+  windowMinutes: number;
+  baselineHours: number;
+  factor: number;
+  minCount: number;
+}
+
+/** An alert as stored; the webhook secret never leaves storage except to sign. */
+export interface AlertRecord {
+  id: string;
+  /** The key that owns it: a user key id, or "admin". */
+  owner: string;
+  name: string;
+  /** The keyword query; for a spike alert on a query, the same text. */
+  query: string | null;
+  anchorId: string;
+  spike: SpikeRule | null;
+  webhook: { url: string; secret: string; disabled: boolean } | null;
+  createdAt: number;
+}
+
+/** A hit as listed by the API. */
+export interface AlertHit {
+  itemId: string;
+  matchedAt: number;
+}
+
+/** One webhook delivery. */
+export interface DeliveryRecord {
+  webhookId: string;
+  alertId: string;
+  itemId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  createdAt: number;
+  body: string;
+}
+
+/** A hit to record: the story it stands for decides whether it is new. */
+export interface HitInput {
+  alertId: string;
+  owner: string;
+  storyId: string;
+  itemId: string;
+  matchedAt: number;
+  /** The event data for the owner's stream. */
+  streamData: string;
+  /** Present when the alert has a live webhook. */
+  delivery: { id: string; body: string } | null;
+}
+
+// Records a hit once per (alert, story): the seen-set is the dedupe, and the hit list, the
+// owner's stream entry and the pending delivery are written in the same step, so a retried
+// job or a syndicated copy never fires twice and a crash never leaves half a hit.
+const RECORD_HIT = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'hit', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[4], 'webhookId', ARGV[5], 'alertId', ARGV[7], 'itemId', ARGV[2], 'status', 'pending',
+    'attempts', '0', 'lastStatus', '', 'lastError', '', 'nextAttemptAt', ARGV[3], 'createdAt', ARGV[3], 'body', ARGV[6])
+  redis.call('ZADD', KEYS[5], ARGV[3], ARGV[5])
+  redis.call('ZADD', KEYS[6], ARGV[3], ARGV[5])
+end
+return 1
+`;
+
+// Fires a spike alert at most once per rest period: the rest key (NX, expiring after one
+// window) is the dedupe, and the hits, the owner's stream entry and the pending delivery are
+// written in the same step.
+const FIRE_SPIKE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+for i = 8, #ARGV do redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i]) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'hit', ARGV[3])
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[4], 'webhookId', ARGV[4], 'alertId', ARGV[7], 'itemId', ARGV[8] or '', 'status', 'pending',
+    'attempts', '0', 'lastStatus', '', 'lastError', '', 'nextAttemptAt', ARGV[1], 'createdAt', ARGV[1], 'body', ARGV[5])
+  redis.call('ZADD', KEYS[5], ARGV[1], ARGV[4])
+  redis.call('ZADD', KEYS[6], ARGV[1], ARGV[4])
+end
+return 1
+`;
+
+/** Entries an owner's hit stream keeps. */
+export const ALERT_STREAM_MAX_LEN = 10_000;
+/** Hits listed per alert (older ones are trimmed). */
+const HITS_KEPT = 1000;
+
+/** Redis storage of alerts, their hits and their webhook deliveries. */
+export class AlertStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    defineScript(redis, 'awRecordHit', RECORD_HIT, 6);
+    defineScript(redis, 'awFireSpike', FIRE_SPIKE, 6);
+  }
+
+  /** Saves a new alert, unless the owner already has `maxPerOwner`; false when over the limit. */
+  async create(alert: AlertRecord, maxPerOwner: number): Promise<boolean> {
+    if ((await this.redis.scard(this.keys.alertsOf(alert.owner))) >= maxPerOwner) return false;
+    await this.redis
+      .multi()
+      .set(this.keys.alert(alert.id), JSON.stringify(alert))
+      .sadd(this.keys.alerts, alert.id)
+      .sadd(this.keys.alertsOf(alert.owner), alert.id)
+      .incr(this.keys.alertsGeneration)
+      .exec();
+    return true;
+  }
+
+  /** One alert, or null. */
+  async get(id: string): Promise<AlertRecord | null> {
+    const raw = await this.redis.get(this.keys.alert(id));
+    return raw ? (JSON.parse(raw) as AlertRecord) : null;
+  }
+
+  /** The alerts of one owner, oldest first. */
+  async listByOwner(owner: string): Promise<AlertRecord[]> {
+    return this.getMany(await this.redis.smembers(this.keys.alertsOf(owner)));
+  }
+
+  /** Every alert (for the matching index). */
+  async listAll(): Promise<AlertRecord[]> {
+    return this.getMany(await this.redis.smembers(this.keys.alerts));
+  }
+
+  private async getMany(ids: string[]): Promise<AlertRecord[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(...ids.map((id) => this.keys.alert(id)));
+    return raws
+      .flatMap((raw) => (raw ? [JSON.parse(raw) as AlertRecord] : []))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  /** Deletes an alert with its hits; deliveries already made stay until they expire with it. */
+  async delete(alert: AlertRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.alert(alert.id), this.keys.alertSeen(alert.id), this.keys.alertHits(alert.id), this.keys.alertMatches(alert.id), this.keys.spikeRest(alert.id))
+      .srem(this.keys.alerts, alert.id)
+      .srem(this.keys.alertsOf(alert.owner), alert.id)
+      .incr(this.keys.alertsGeneration)
+      .exec();
+  }
+
+  /** Turns an alert's webhook off (the receiver answered 410). */
+  async disableWebhook(alertId: string): Promise<void> {
+    const alert = await this.get(alertId);
+    if (!alert?.webhook) return;
+    alert.webhook.disabled = true;
+    await this.redis.multi().set(this.keys.alert(alertId), JSON.stringify(alert)).incr(this.keys.alertsGeneration).exec();
+  }
+
+  /** The counter that changes whenever any alert changes. */
+  async generation(): Promise<number> {
+    return Number((await this.redis.get(this.keys.alertsGeneration)) ?? 0);
+  }
+
+  /** Records hits; per input, true when it was new (and its stream entry and delivery were written). */
+  async recordHits(hits: HitInput[]): Promise<boolean[]> {
+    if (hits.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const h of hits) {
+      pipeline.awRecordHit(
+        this.keys.alertSeen(h.alertId),
+        this.keys.alertHits(h.alertId),
+        this.keys.alertStream(h.owner),
+        this.keys.delivery(h.delivery?.id ?? 'none'),
+        this.keys.alertDeliveries(h.alertId),
+        this.keys.deliveriesDue,
+        h.storyId,
+        h.itemId,
+        String(h.matchedAt),
+        h.streamData,
+        h.delivery?.id ?? '',
+        h.delivery?.body ?? '',
+        h.alertId,
+        String(ALERT_STREAM_MAX_LEN),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const created = results.map(([err, code]) => {
+      if (err) throw err;
+      return code === 1;
+    });
+    const trim = this.redis.pipeline();
+    for (const alertId of new Set(hits.map((h) => h.alertId))) trim.zremrangebyrank(this.keys.alertHits(alertId), 0, -HITS_KEPT - 1);
+    await trim.exec();
+    return created;
+  }
+
+  /** An alert's newest hits. */
+  async hits(alertId: string, limit: number): Promise<AlertHit[]> {
+    const raw = await this.redis.zrange(this.keys.alertHits(alertId), '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES');
+    const out: AlertHit[] = [];
+    for (let i = 0; i < raw.length; i += 2) out.push({ itemId: raw[i]!, matchedAt: Number(raw[i + 1]) });
+    return out;
+  }
+
+  /** Records an item a spike alert's query matched, for its series. */
+  async recordSpikeMatches(entries: Array<{ alertId: string; itemId: string; publishedAt: number }>): Promise<void> {
+    if (entries.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) pipeline.zadd(this.keys.alertMatches(e.alertId), e.publishedAt, e.itemId);
+    await pipeline.exec();
+  }
+
+  /** Counts of a spike alert's matched items between two times (ms, inclusive). */
+  async countMatches(alertId: string, fromMs: number, toMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, toMs);
+  }
+
+  /** Ids of a spike alert's matched items between two times, newest first. */
+  async matchedIds(alertId: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.alertMatches(alertId), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+  }
+
+  /**
+   * Fires a spike alert unless it is resting: starts the rest period and records the hits,
+   * the stream entry and the delivery in one step. False when it was resting.
+   */
+  async fireSpike(input: {
+    alert: AlertRecord;
+    firedAt: number;
+    restMs: number;
+    itemIds: string[];
+    streamData: string;
+    delivery: { id: string; body: string } | null;
+  }): Promise<boolean> {
+    const { alert } = input;
+    const fired = await this.redis.awFireSpike(
+      this.keys.spikeRest(alert.id),
+      this.keys.alertHits(alert.id),
+      this.keys.alertStream(alert.owner),
+      this.keys.delivery(input.delivery?.id ?? 'none'),
+      this.keys.alertDeliveries(alert.id),
+      this.keys.deliveriesDue,
+      String(input.firedAt),
+      String(Math.max(1, input.restMs)),
+      input.streamData,
+      input.delivery?.id ?? '',
+      input.delivery?.body ?? '',
+      String(ALERT_STREAM_MAX_LEN),
+      alert.id,
+      ...input.itemIds,
+    );
+    return fired === 1;
+  }
+
+  /** One delivery, or null. */
+  async getDelivery(deliveryId: string): Promise<DeliveryRecord | null> {
+    const raw = await this.redis.hgetall(this.keys.delivery(deliveryId));
+    return raw.webhookId ? toDelivery(raw) : null;
+  }
+
+  /** An alert's deliveries, newest first. */
+  async deliveries(alertId: string, limit: number): Promise<DeliveryRecord[]> {
+    const ids = await this.redis.zrange(this.keys.alertDeliveries(alertId), 0, limit - 1, 'REV');
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.delivery(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(([, raw]) => {
+      const r = raw as Record<string, string>;
+      return r && r.webhookId ? [toDelivery(r)] : [];
+    });
+  }
+
+  /** Writes an attempt's outcome; `nextAttemptAt` null takes it off the due list. */
+  async updateDelivery(deliveryId: string, update: Pick<DeliveryRecord, 'status' | 'attempts' | 'lastStatus' | 'lastError' | 'nextAttemptAt'>): Promise<void> {
+    const tx = this.redis.multi().hset(this.keys.delivery(deliveryId), {
+      status: update.status,
+      attempts: String(update.attempts),
+      lastStatus: update.lastStatus === null ? '' : String(update.lastStatus),
+      lastError: update.lastError ?? '',
+      nextAttemptAt: update.nextAttemptAt === null ? '' : String(update.nextAttemptAt),
+    });
+    if (update.nextAttemptAt === null) tx.zrem(this.keys.deliveriesDue, deliveryId);
+    else tx.zadd(this.keys.deliveriesDue, update.nextAttemptAt, deliveryId);
+    await tx.exec();
+  }
+
+  /** Pending deliveries due before `beforeMs` (a lost job is found here), oldest first. */
+  async dueDeliveries(beforeMs: number, limit: number): Promise<Array<{ id: string; dueAt: number }>> {
+    const raw = await this.redis.zrange(this.keys.deliveriesDue, '-inf', beforeMs, 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES');
+    const out: Array<{ id: string; dueAt: number }> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
+    return out;
+  }
+}
+
+function toDelivery(raw: Record<string, string>): DeliveryRecord {
+  return {
+    webhookId: raw.webhookId!,
+    alertId: raw.alertId ?? '',
+    itemId: raw.itemId ?? '',
+    status: (raw.status as DeliveryRecord['status']) ?? 'pending',
+    attempts: Number(raw.attempts ?? 0),
+    lastStatus: raw.lastStatus ? Number(raw.lastStatus) : null,
+    lastError: raw.lastError ? raw.lastError : null,
+    nextAttemptAt: raw.nextAttemptAt ? Number(raw.nextAttemptAt) : null,
+    createdAt: Number(raw.createdAt ?? 0),
+    body: raw.body ?? '',
+  };
+}
