@@ -10,6 +10,7 @@ import { feedsRouter } from './routes/feeds.ts';
 import { digestsRouter } from './routes/digests.ts';
 import { itemsRouter } from './routes/items.ts';
 import { keysRouter } from './routes/keys.ts';
+import { volumeRouter } from './routes/volume.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/alerts', alertsRouter(deps));
   api.use('/items', itemsRouter(deps));
   api.use('/digests', digestsRouter(deps));
+  api.use('/volume', volumeRouter(deps));
   api.use(() => {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });

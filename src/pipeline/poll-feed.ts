@@ -16,6 +16,8 @@ export interface PollDeps {
   log: Logger;
   defaultIntervalSeconds: number;
   minIntervalSeconds: number;
+  /** Items published before now minus this are not stored: retention would only trim them again. */
+  retentionMs: number;
   fetch: {
     allowPrivate: boolean;
     connectTimeoutMs: number;
@@ -81,12 +83,14 @@ export async function pollFeed(feedId: string, deps: PollDeps, reason: 'schedule
     for (const itemError of read.itemErrors) {
       deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
     }
-    const results = await deps.items.ingest(feedId, read.items, started);
+    const cutoff = started - deps.retentionMs;
+    const fresh = read.items.filter((item) => item.publishedAt >= cutoff);
+    const results = await deps.items.ingest(feedId, fresh, started);
     const toTag: string[] = [];
     let newItems = 0;
     results.forEach((result, i) => {
       if (result === 'new') newItems++;
-      if (result !== 'seen') toTag.push(read.items[i]!.id);
+      if (result !== 'seen') toTag.push(fresh[i]!.id);
     });
     for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
 

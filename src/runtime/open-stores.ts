@@ -9,6 +9,7 @@ import { createKeys, type Keys } from '../storage/keys.ts';
 import { createRedis } from '../storage/redis-connection.ts';
 import { StoryStore } from '../storage/story-store.ts';
 import { StreamStore } from '../storage/stream-store.ts';
+import { VolumeStore } from '../storage/volume-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -21,6 +22,7 @@ export interface Stores {
   items: ItemStore;
   stories: StoryStore;
   streams: StreamStore;
+  volume: VolumeStore;
   anchors: AnchorStore;
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
@@ -43,6 +45,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     items: new ItemStore(redis, keys),
     stories: new StoryStore(redis, keys),
     streams: new StreamStore(redis),
+    volume: new VolumeStore(redis, keys),
     anchors: new AnchorStore(redis, keys),
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),

@@ -23,6 +23,8 @@ export interface WorkerOptions {
   tickMs?: number;
   /** How often spike alerts are evaluated, ms. */
   spikeEveryMs?: number;
+  /** How often the sweep (lost jobs, retention, stream age) runs, ms. */
+  sweepEveryMs?: number;
   /** Webhook retry steps, ms (tests shorten the day-long default). */
   webhookRetryDelaysMs?: readonly number[];
 }
@@ -34,6 +36,8 @@ const RETAG_BATCH = 200;
 /** Digest stream entries older than this are trimmed; a client that far behind reloads. */
 const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const SPIKE_EVERY_MS = 30_000;
+/** Items retired per sweep at most, so one sweep never holds the queue for long. */
+const RETIRE_PER_SWEEP = 20_000;
 /** A webhook receiver that does not answer within this is tried again later. */
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -81,6 +85,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     now: Date.now,
     log,
     defaultIntervalSeconds: config.pollIntervalSeconds,
+    retentionMs: config.retentionDays * 24 * 3600_000,
     minIntervalSeconds: config.pollMinIntervalSeconds,
     fetch: {
       allowPrivate: config.allowPrivateNetworks,
@@ -107,11 +112,16 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
         // Items whose tag job was lost (a crash between storing and queueing) are queued again.
         const ids = await stores.items.untaggedBefore(now - SWEEP_MS, 1000);
         for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues.tag, ids.slice(i, i + 100));
+        // Retention: old items leave every index at once; older spike series too.
+        const cutoff = now - config.retentionDays * 24 * 3600_000;
+        let retired = 0;
+        for (let n = -1; n !== 0 && retired < RETIRE_PER_SWEEP; retired += n) n = await stores.items.retireBefore(cutoff, 500);
+        for (const alert of await stores.alerts.listAll()) if (alert.spike) await stores.alerts.trimMatchesBefore(alert.id, cutoff);
         // Digest streams are capped by length as they grow, and by age here.
         for (const anchor of await stores.anchors.list()) {
           await stores.streams.trimOlderThan(stores.keys.digestStream(anchor.id), `${now - STREAM_MAX_AGE_MS}-0`);
         }
-        return { requeued: ids.length };
+        return { requeued: ids.length, retired };
       }
       const due = await stores.feeds.claimDue(now, leaseMs, 500);
       if (due.length > 0) {
@@ -128,7 +138,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     { connection, prefix, concurrency: 1 },
   );
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
-  await queues.schedule.upsertJobScheduler('sweep', { every: SWEEP_MS }, { name: 'sweep' });
+  await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });
   await queues.schedule.upsertJobScheduler('spikes', { every: options.spikeEveryMs ?? SPIKE_EVERY_MS }, { name: 'spikes' });
 
   const pollWorker = new Worker<PollJob>(

@@ -216,6 +216,11 @@ export class AlertStore {
     await pipeline.exec();
   }
 
+  /** Forgets spike-series matches published before `cutoffMs` (retention). */
+  async trimMatchesBefore(alertId: string, cutoffMs: number): Promise<void> {
+    await this.redis.zremrangebyscore(this.keys.alertMatches(alertId), '-inf', `(${cutoffMs}`);
+  }
+
   /** Counts of a spike alert's matched items between two times (ms, inclusive). */
   async countMatches(alertId: string, fromMs: number, toMs: number): Promise<number> {
     return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, toMs);

@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike';
+export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number>) => Result<unknown, Context>;
 
@@ -24,5 +24,7 @@ declare module 'ioredis' {
     awAssignStory: ScriptCall<Context>;
     awRecordHit: ScriptCall<Context>;
     awFireSpike: ScriptCall<Context>;
+    awBucketCounts: ScriptCall<Context>;
+    awRetireItem: ScriptCall<Context>;
   }
 }

@@ -106,6 +106,27 @@ end
 return 2
 `;
 
+// Removes an item and every index entry that points at it, in one step, so retention trims
+// the digest, the entity series, the feed lists and the stories at once and never leaves a
+// count behind. The tag fields name the entity index keys the item is in.
+const RETIRE = `
+local id = ARGV[1]
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  local f = fields[i]
+  if string.sub(f, 1, 3) == 'tk:' then
+    for _, k in ipairs(cjson.decode(fields[i + 1])) do redis.call('ZREM', k, id) end
+    redis.call('ZREM', ARGV[3] .. string.sub(f, 4), id)
+  end
+  if f == 'story' and fields[i + 1] ~= id then redis.call('ZREM', ARGV[4] .. fields[i + 1], id) end
+end
+for _, feedId in ipairs(redis.call('HKEYS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. feedId, id) end
+redis.call('DEL', KEYS[1], KEYS[2], ARGV[4] .. id)
+redis.call('ZREM', KEYS[3], id)
+redis.call('ZREM', KEYS[4], id)
+return 1
+`;
+
 /** Entries a digest stream keeps (approximately); older ones are trimmed, and a client that missed them is told to reload. */
 export const STREAM_MAX_LEN = 10_000;
 
@@ -117,6 +138,7 @@ export class ItemStore {
   ) {
     defineScript(redis, 'awIngestItem', INGEST, 5);
     defineScript(redis, 'awWriteTags', WRITE_TAGS);
+    defineScript(redis, 'awRetireItem', RETIRE, 4);
   }
 
   /** Stores each item once; returns per item whether it was new, seen, or seen but still untagged. */
@@ -279,6 +301,27 @@ export class ItemStore {
   /** Ids of an anchor's entity's items published between two times, newest first. */
   async entityIdsBetween(anchorId: string, entityKey: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
     return this.redis.zrange(this.keys.entityItems(anchorId, entityKey), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+  }
+
+  /** Removes up to `limit` items published before `cutoffMs`, with every index entry; returns how many. */
+  async retireBefore(cutoffMs: number, limit: number): Promise<number> {
+    const ids = await this.redis.zrange(this.keys.items, '-inf', `(${cutoffMs}`, 'BYSCORE', 'LIMIT', 0, limit);
+    if (ids.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.awRetireItem(
+        this.keys.item(id),
+        this.keys.itemSources(id),
+        this.keys.items,
+        this.keys.untagged,
+        id,
+        this.keys.feedItems(''),
+        this.keys.digest(''),
+        this.keys.storyMembers(''),
+      );
+    }
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    return ids.length;
   }
 
   /** Number of stored items. */

@@ -1,0 +1,62 @@
+import { requiredAtoms } from '../alerts/alert-index.ts';
+import { compileQuery, prepareDocument } from '../alerts/evaluate-query.ts';
+import { parseQuery } from '../alerts/parse-query.ts';
+import { AppError, ErrorCodes } from '../errors.ts';
+import type { AnchorRecord } from '../storage/anchor-store.ts';
+import type { ItemStore } from '../storage/item-store.ts';
+import type { VolumeStore } from '../storage/volume-store.ts';
+
+/** Items a `q=` series may test in one request. */
+export const MAX_QUERY_SCAN = 200_000;
+const BATCH = 500;
+
+/** Index of the bucket [b[i], b[i+1]) that holds `t`, or -1. */
+export function bucketIndex(bounds: number[], t: number): number {
+  let lo = 0;
+  let hi = bounds.length - 2;
+  if (hi < 0 || t < bounds[0]! || t >= bounds[bounds.length - 1]!) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Items per bucket that an alert query matches: the same parser, evaluator and entity tags
+ * as alert matching, over the stored items of the range. A query that requires entities
+ * only reads those entities' indexes; any other query tests every item in the range.
+ */
+export async function querySeries(query: string, anchor: AnchorRecord, bounds: number[], stores: { volume: VolumeStore; items: ItemStore }): Promise<number[]> {
+  const ast = parseQuery(query);
+  const compiled = compileQuery(ast, { entityKeys: new Set(anchor.entities.map((e) => e.key)) });
+  const from = bounds[0]!;
+  const to = bounds[bounds.length - 1]!;
+  const atoms = requiredAtoms(ast);
+  const candidates = new Map<string, number>();
+  if (atoms && atoms.words.length === 0 && atoms.prefixes.length === 0 && atoms.entities.length > 0) {
+    for (const key of atoms.entities) {
+      for (const { id, at } of await stores.volume.entityItemsBetween(anchor.id, key, from, to, MAX_QUERY_SCAN + 1)) candidates.set(id, at);
+    }
+  } else {
+    for (const { id, at } of await stores.volume.allItemsBetween(from, to, MAX_QUERY_SCAN + 1)) candidates.set(id, at);
+  }
+  if (candidates.size > MAX_QUERY_SCAN) {
+    throw new AppError(ErrorCodes.validation, `The q= series would test more than ${MAX_QUERY_SCAN} items; narrow the range or add an entity: term.`, {
+      fieldErrors: [{ field: 'q', message: 'range too large for a query series' }],
+    });
+  }
+  const counts = new Array<number>(bounds.length - 1).fill(0);
+  const ids = [...candidates.keys()];
+  for (let i = 0; i < ids.length; i += BATCH) {
+    for (const item of await stores.items.getMany(ids.slice(i, i + BATCH))) {
+      const tags = item.tags[anchor.id];
+      const doc = prepareDocument(item.title, item.summary, new Map((tags?.entities ?? []).map((e) => [e.key, e.count])));
+      if (!compiled.test(doc)) continue;
+      const b = bucketIndex(bounds, item.publishedAt);
+      if (b >= 0) counts[b]!++;
+    }
+  }
+  return counts;
+}
