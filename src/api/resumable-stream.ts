@@ -2,10 +2,23 @@ import { AppError, ErrorCodes } from '../errors.ts';
 import { mayHaveLostEntries, type StreamStore } from '../storage/stream-store.ts';
 import { compareStreamIds, isStreamId } from '../streams/stream-id.ts';
 import type { StreamEntry, StreamHub } from '../streams/stream-hub.ts';
-import type { SseSession } from './sse-session.ts';
+import { formatEvent, type SseSession } from './sse-session.ts';
 
 /** One event to send, rendered from a stream entry (null to skip the entry). */
 export type RenderedEvent = { event: string; data: string } | null;
+
+// An entry's frame is formatted once and written to every client that follows the stream:
+// with a thousand clients the per-client cost is one socket write.
+const frames = new WeakMap<object, string>();
+
+function frameOf(event: { event: string; data: string }, id: string): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = formatEvent(event.event, event.data, id);
+    frames.set(event, frame);
+  }
+  return frame;
+}
 
 const CATCH_UP_PAGE = 200;
 
@@ -50,7 +63,7 @@ export async function serveResumableStream(opts: {
     const rendered = await opts.render(fresh);
     for (let i = 0; i < fresh.length; i++) {
       const event = rendered[i];
-      if (event && !session.send(event.event, event.data, fresh[i]!.id)) return;
+      if (event && !session.sendFrame(frameOf(event, fresh[i]!.id))) return;
       lastSent = fresh[i]!.id;
     }
   };

@@ -13,6 +13,12 @@ export interface SseOptions {
 /** Default stream tuning: heartbeat under the contract's 15 s, 1 MiB of slack per client. */
 export const defaultSseOptions: SseOptions = { heartbeatMs: 10_000, maxBufferedBytes: 1024 * 1024, retryMs: 3000 };
 
+/** The wire form of one event: optional id, the event name, the data split into lines. */
+export function formatEvent(event: string, data: string, id?: string): string {
+  const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
+  return `${id ? `id: ${id}\n` : ''}event: ${event}\n${lines}\n\n`;
+}
+
 /**
  * One Server-Sent Events response: headers, heartbeat, and a bounded send buffer. A client
  * that stops reading is disconnected once its unread bytes pass the cap, so memory stays
@@ -57,8 +63,12 @@ export class SseSession {
 
   /** Sends one event; false when the session is closed (or was just cut off for being slow). */
   send(event: string, data: string, id?: string): boolean {
-    const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
-    return this.write(`${id ? `id: ${id}\n` : ''}event: ${event}\n${lines}\n\n`);
+    return this.write(formatEvent(event, data, id));
+  }
+
+  /** Sends an event already formatted with formatEvent (shared by every client of a stream). */
+  sendFrame(frame: string): boolean {
+    return this.write(frame);
   }
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */

@@ -26,10 +26,20 @@ export class AlertCatalog {
     private readonly log: Logger,
   ) {}
 
+  private loading: Promise<Map<string, AnchorAlerts>> | null = null;
+
   /** The indexed alerts of every anchor. */
   async current(): Promise<Map<string, AnchorAlerts>> {
     const stamp = `${await this.alerts.generation()}/${await this.anchors.generation()}`;
     if (stamp === this.stamp) return this.byAnchor;
+    // Concurrent tag jobs share one rebuild.
+    this.loading ??= this.rebuild(stamp).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async rebuild(stamp: string): Promise<Map<string, AnchorAlerts>> {
     const [alerts, anchors] = await Promise.all([this.alerts.listAll(), this.anchors.list()]);
     const entityKeys = new Map(anchors.map((a) => [a.id, new Set(a.entities.map((e) => e.key))]));
     const next = new Map<string, AnchorAlerts>();

@@ -19,10 +19,20 @@ export class AnchorCatalog {
 
   constructor(private readonly anchors: AnchorStore) {}
 
+  private loading: Promise<CatalogEntry[]> | null = null;
+
   /** Every anchor, compiled, in registration order. */
   async current(): Promise<CatalogEntry[]> {
     const generation = await this.anchors.generation();
     if (generation === this.generation) return this.entries;
+    // Concurrent tag jobs share one reload instead of compiling the same anchors twice.
+    this.loading ??= this.reload(generation).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async reload(generation: number): Promise<CatalogEntry[]> {
     const records = await this.anchors.list();
     const next: CatalogEntry[] = [];
     const live = new Set<string>();

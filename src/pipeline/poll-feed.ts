@@ -3,7 +3,7 @@ import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
-import type { FeedStore } from '../storage/feed-store.ts';
+import type { FeedRecord, FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 
 /** What pollFeed needs from the outside world. */
@@ -43,8 +43,13 @@ const TAG_BATCH = 100;
  * (`failing` + `lastError`, or `disabled` on 410) and never escapes, so one bad feed
  * cannot fail a job, stop its schedule or slow the others.
  */
-export async function pollFeed(feedId: string, deps: PollDeps, reason: 'schedule' | 'manual' = 'schedule'): Promise<PollOutcome> {
-  const feed = await deps.feeds.get(feedId);
+export async function pollFeed(
+  feedId: string,
+  deps: PollDeps,
+  reason: 'schedule' | 'manual' = 'schedule',
+  loaded?: FeedRecord | null,
+): Promise<PollOutcome> {
+  const feed = loaded === undefined ? await deps.feeds.get(feedId) : loaded;
   // A disabled feed is polled only when someone asks: a success brings it back.
   if (!feed || (feed.status === 'disabled' && reason !== 'manual')) return { outcome: 'skipped' };
   const started = deps.now();

@@ -33,11 +33,11 @@ export interface TagOutcome {
   deliveries: number;
 }
 
-/** Hex of a signature, 8 characters per value, as the story script compares it. */
-function signatureHex(sig: Uint32Array): string {
-  let hex = '';
-  for (const v of sig) hex += v.toString(16).padStart(8, '0');
-  return hex;
+/** A signature as raw bytes, 4 per value, as the story script compares it (half the size of hex). */
+function signatureBytes(sig: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(sig.length * 4);
+  sig.forEach((v, i) => out.writeUInt32BE(v, i * 4));
+  return out;
 }
 
 /**
@@ -55,7 +55,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const items = await deps.items.getMany(itemIds);
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
-  const toCluster: Array<{ itemId: string; signatureHex: string; bands: string[] }> = [];
+  const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const item of items) {
@@ -87,7 +87,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // and the LSH buckets stay small.
     if (needsStory) {
       const sig = storySignature(item.title, item.summary);
-      toCluster.push({ itemId: item.id, signatureHex: signatureHex(sig), bands: lshBands(sig) });
+      toCluster.push({ itemId: item.id, signature: signatureBytes(sig), bands: lshBands(sig) });
     }
   }
   const leaders = await deps.stories.assign(toCluster, SIMILARITY_THRESHOLD);

@@ -41,11 +41,18 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   };
 }
 
-/** Queues a tagging batch; the job id is derived from the ids so a repeated add is ignored while it waits. */
+/** Batches up to this size are live news and go first; larger ones are backfill (a new feed's archive). */
+const LIVE_BATCH_MAX = 10;
+
+/**
+ * Queues a tagging batch; the job id is derived from the ids so a repeated add is ignored
+ * while it waits. Small batches (the few new items of a routine poll) get priority over
+ * large ones, so a breaking story is not stuck behind a freshly added feed's backlog.
+ */
 export async function enqueueTagging(queue: Queue<TagJob>, itemIds: string[]): Promise<void> {
   if (itemIds.length === 0) return;
   const jobId = `tag-${createHash('sha1').update(itemIds.join(',')).digest('hex')}`;
-  await queue.add('tag', { itemIds }, { jobId });
+  await queue.add('tag', { itemIds }, { jobId, priority: itemIds.length <= LIVE_BATCH_MAX ? 1 : 10 });
 }
 
 /** Queues an attempt of a webhook delivery after `delayMs`. */

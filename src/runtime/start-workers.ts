@@ -36,6 +36,7 @@ const RETAG_BATCH = 200;
 /** Digest stream entries older than this are trimmed; a client that far behind reloads. */
 const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const SPIKE_EVERY_MS = 30_000;
+const TAG_CONCURRENCY = 4;
 /** Items retired per sweep at most, so one sweep never holds the queue for long. */
 const RETIRE_PER_SWEEP = 20_000;
 /** A webhook receiver that does not answer within this is tried again later. */
@@ -155,7 +156,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
         throw new DelayedError();
       }
       try {
-        const outcome = await pollFeed(job.data.feedId, pollDeps, job.data.reason);
+        const outcome = await pollFeed(job.data.feedId, pollDeps, job.data.reason, feed);
         log.debug({ feedId: job.data.feedId, ...outcome }, 'feed polled');
         return outcome;
       } finally {
@@ -168,7 +169,8 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
   const tagWorker = new Worker<TagJob>(
     QueueNames.tag,
     async (job) => tagItems(job.data.itemIds, tagDeps),
-    { connection, prefix, concurrency: 1 },
+    // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
+    { connection, prefix, concurrency: TAG_CONCURRENCY },
   );
 
   const retagWorker = new Worker<RetagJob>(

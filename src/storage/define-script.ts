@@ -13,7 +13,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 /** Names of the project's Lua commands. */
 export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem';
 
-type ScriptCall<Context extends ClientContext> = (...args: Array<string | number>) => Result<unknown, Context>;
+type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {

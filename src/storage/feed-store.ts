@@ -49,7 +49,14 @@ export class FeedStore {
   }
 
   /** Registers a feed unless its URL is known; returns the feed and whether it was created. */
-  async create(input: { url: string; title: string | null; intervalSeconds: number | null; now: number }): Promise<{ feed: FeedRecord; created: boolean }> {
+  async create(input: {
+    url: string;
+    title: string | null;
+    intervalSeconds: number | null;
+    now: number;
+    /** When the schedule first picks it up: now, or later when the caller polls it at once itself. */
+    firstPollAt?: number;
+  }): Promise<{ feed: FeedRecord; created: boolean }> {
     // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
     const url = new URL(input.url).href;
     const id = feedIdFor(url);
@@ -70,13 +77,13 @@ export class FeedStore {
       intervalSeconds: input.intervalSeconds === null ? '' : String(input.intervalSeconds),
       errorCount: '0',
       createdAt: String(input.now),
-      nextPollAt: String(input.now),
+      nextPollAt: String(input.firstPollAt ?? input.now),
     };
     await this.redis
       .multi()
       .hset(this.keys.feed(id), fields)
       .zadd(this.keys.feeds, 'NX', input.now, id)
-      .zadd(this.keys.schedule, input.now, id)
+      .zadd(this.keys.schedule, input.firstPollAt ?? input.now, id)
       .exec();
     return { feed: (await this.get(id))!, created: true };
   }

@@ -7,7 +7,7 @@ const BAND_TTL_SECONDS = 7 * 24 * 3600;
 
 // Puts an item into a story, atomically so two workers clustering two copies at once
 // cannot both become leaders. Candidates come from the LSH buckets the item falls in and
-// are verified on their full signatures (hex, 8 characters per 32-bit value). The item
+// are verified on their full signatures (raw bytes, 4 per 32-bit value). The item
 // joins the story of the most similar candidate at or above the threshold, else leads
 // its own. Idempotent: an item that has a story keeps it.
 const ASSIGN_STORY = `
@@ -19,7 +19,7 @@ local storyPrefix = ARGV[5]
 local ttl = tonumber(ARGV[6])
 local existing = redis.call('HGET', KEYS[1], 'story')
 if existing then return existing end
-local width = 8
+local width = 4
 local n = math.floor(#sig / width)
 local best, bestSim = nil, threshold
 local seen = {}
@@ -65,7 +65,7 @@ export class StoryStore {
   }
 
   /** Assigns each item to a story; returns the leader id per item (itself when it leads). */
-  async assign(entries: Array<{ itemId: string; signatureHex: string; bands: string[] }>, threshold: number): Promise<string[]> {
+  async assign(entries: Array<{ itemId: string; signature: Buffer; bands: string[] }>, threshold: number): Promise<string[]> {
     if (entries.length === 0) return [];
     // One call per item, in order, so copies within the same batch find each other.
     const pipeline = this.redis.pipeline();
@@ -76,7 +76,7 @@ export class StoryStore {
         this.keys.item(e.itemId),
         ...bandKeys,
         e.itemId,
-        e.signatureHex,
+        e.signature,
         String(threshold),
         this.keys.item(''),
         this.keys.storyMembers(''),

@@ -162,6 +162,11 @@ export function relevancePartsFromTokens(
   }
   let topical = 0;
   for (const [stem, n] of tf) topical += model.vocabulary.get(stem)! * ((n * (K1 + 1)) / (n + K1));
+  // Length normalisation (as BM25's b, pivoted): the threshold is calibrated on items of a
+  // title and a summary; a long description would otherwise pass on the sheer number of
+  // weakly related words it contains.
+  const words = titleTokens.length + summaryTokens.length;
+  if (words > CALIBRATED_LENGTH) topical *= Math.sqrt(CALIBRATED_LENGTH / words);
   let entity = 0;
   for (const m of matches) entity += (model.entityWeights.get(m.key) ?? 0) * (1 + 0.3 * Math.log(m.count));
   return { topical, entity };
@@ -176,6 +181,9 @@ export function relevanceParts(
 ): { topical: number; entity: number } {
   return relevancePartsFromTokens(model, matches, tokenize(title), tokenize(summary));
 }
+
+/** Words (title + summary) up to which topical evidence counts in full: above the longest calibration item. */
+export const CALIBRATED_LENGTH = 60;
 
 /** Maps the two parts to the 0..1 score: 1 - exp(-(topical + ENTITY_FACTOR * entity) / SCALE). */
 export function combineRelevance(parts: { topical: number; entity: number }): number {

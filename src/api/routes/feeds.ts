@@ -18,6 +18,12 @@ const createFeedBody = z.object({
 
 const noQuery = z.object({ access_token: accessTokenParam }).strict();
 
+/**
+ * A feed added through the API is polled at once by a queued job; the schedule takes over
+ * after this grace (and polls it then if that job was lost), so it is not fetched twice.
+ */
+const FIRST_POLL_GRACE_MS = 2 * 60_000;
+
 /** /api/feeds: registry, polling on demand, OPML in and out. */
 export function feedsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -41,6 +47,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       title: body.title ?? null,
       intervalSeconds: body.intervalSeconds ?? null,
       now: deps.now(),
+      firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
     });
     if (!created) {
       throw new AppError(ErrorCodes.conflict, `This URL is already registered as feed ${feed.id}.`, { details: { id: feed.id } });
@@ -72,7 +79,13 @@ export function feedsRouter(deps: ApiDeps): Router {
       for (const entry of parseOpml(req.body)) {
         try {
           const url = await checkUrlAllowed(entry.url, guard);
-          const { feed, created } = await feeds.create({ url: url.href, title: entry.title, intervalSeconds: null, now: deps.now() });
+          const { feed, created } = await feeds.create({
+            url: url.href,
+            title: entry.title,
+            intervalSeconds: null,
+            now: deps.now(),
+            firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
+          });
           if (created) {
             added++;
             await requestPoll(feed.id);
