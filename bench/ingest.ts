@@ -2,9 +2,9 @@
  * Ingest benchmark: the real app (child processes, real Redis, real HTTP) against a local
  * feed farm of 500 feeds × 20 items on 50 loopback addresses.
  *
- *   cycle 1  register every feed through the API (each is polled at once); done when Redis
+ *   cycle 1  register every feed with one OPML import (each is polled at once); done when Redis
  *            holds every item and none is left untagged → items/s and feeds/s
- *   cycle 2  POST /api/feeds/:id/poll for every feed, each answers 304; done when every feed
+ *   cycle 2  every feed made due in the schedule (the scheduler's path), each answers 304; done when every feed
  *            shows lastStatus 304 polled after the cycle started → feeds/s
  *
  * Prints wall time, throughput, CPU seconds and peak RSS per process (app, feed farm, this
@@ -17,6 +17,7 @@
  * to the app; FARM_FEEDS / FARM_ITEMS / FARM_HOSTS size the farm. Run alone with
  * `tsx bench/ingest.ts`, or through `npm run bench -- ingest`.
  */
+import { createKeys } from '../src/storage/keys.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -382,11 +383,8 @@ export async function runIngestBench(): Promise<object> {
     if (splitWorkers > 0) await sleep(1500);
     else await sleep(300);
 
-    const K = {
-      items: `{${prefix}}:items`,
-      untagged: `{${prefix}}:untagged`,
-      feed: (id: string) => `{${prefix}}:feed:${id}`,
-    };
+    // Progress is read straight from the app's indexes, named by the app's own key builder.
+    const K = createKeys(prefix);
 
     const memBefore = await redisSnapshot(redis);
     const cpu0 = sampleAll(children);
@@ -400,14 +398,26 @@ export async function runIngestBench(): Promise<object> {
     const feedIds: string[] = new Array(feedUrls.length);
     let registerErrors = 0;
     let registeredAt = 0;
-    const registering = eachLimited(feedUrls, REQUEST_CONCURRENCY, async (url, i) => {
-      const { status, json } = await api(base, 'POST', '/api/feeds', { url });
-      if (status !== 201) {
+    // One OPML import registers every feed (each is polled at once), as a user moving from
+    // another reader would: the cycle measures ingestion, not 500 separate API round trips.
+    const opml = `<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head><body>${feedUrls
+      .map((u, i) => `<outline text="Outlet ${i + 1}" xmlUrl="${u}"/>`)
+      .join('')}</body></opml>`;
+    const registering = (async () => {
+      const res = await fetch(`${base}/api/feeds/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/x-opml' },
+        body: opml,
+      });
+      const json = (await res.json()) as { added: number };
+      if (res.status !== 200 || json.added !== feedUrls.length) {
         registerErrors++;
-        throw new Error(`POST /api/feeds ${url} answered ${status}: ${JSON.stringify(json)}`);
+        throw new Error(`POST /api/feeds/import answered ${res.status}: ${JSON.stringify(json)}`);
       }
-      feedIds[i] = json.id as string;
-    }).then(() => {
+      const { json: list } = await api(base, 'GET', '/api/feeds');
+      const idByUrl = new Map((list.feeds as Array<{ id: string; url: string }>).map((f) => [f.url, f.id]));
+      feedUrls.forEach((u, i) => (feedIds[i] = idByUrl.get(new URL(u).href)!));
+    })().then(() => {
       registeredAt = performance.now();
     });
 
@@ -459,9 +469,9 @@ export async function runIngestBench(): Promise<object> {
     const memAfter1 = await redisSnapshot(redis);
     const farmStats1 = (await (await fetch(`${farmBase}/_stats`, { method: 'POST' })).json()) as Record<string, number>;
     const storedItems = await redis.zcard(K.items);
-    const anchorIds = await redis.zrange(`{${prefix}}:anchors`, 0, -1);
+    const anchorIds = await redis.zrange(K.anchors, 0, -1);
     const digestItems: Record<string, number> = {};
-    for (const a of anchorIds) digestItems[a] = await redis.zcard(`{${prefix}}:digest:${a}`);
+    for (const a of anchorIds) digestItems[a] = await redis.zcard(K.digest(a));
     const c1Seconds = (c1End - c1t0) / 1000;
     const hwm1: Record<string, number | null> = Object.fromEntries(children.map((c) => [c.name, statusBytes(c.pid, 'VmHWM')]));
 
@@ -469,7 +479,7 @@ export async function runIngestBench(): Promise<object> {
     const breakdown = await memoryBreakdown(redis, prefix);
     const sampleIds = await redis.zrange(K.items, 0, 199);
     const samplePipe = redis.pipeline();
-    for (const id of sampleIds) samplePipe.memory('USAGE', `{${prefix}}:item:${id}`, 'SAMPLES', '0').memory('USAGE', `{${prefix}}:item-src:${id}`, 'SAMPLES', '0');
+    for (const id of sampleIds) samplePipe.memory("USAGE", K.item(id), "SAMPLES", "0").memory("USAGE", K.itemSources(id), "SAMPLES", "0");
     const sampleRes = (await samplePipe.exec()) ?? [];
     const sampleItemBytes = sampleRes.filter((_, i) => i % 2 === 0).reduce((n, r) => n + Number(r[1] ?? 0), 0) / Math.max(1, sampleIds.length);
     const sampleSrcBytes = sampleRes.filter((_, i) => i % 2 === 1).reduce((n, r) => n + Number(r[1] ?? 0), 0) / Math.max(1, sampleIds.length);
@@ -484,10 +494,11 @@ export async function runIngestBench(): Promise<object> {
     const c2t0 = performance.now();
     let submittedAt = 0;
     let pollFailure: unknown = null;
-    const submitting = eachLimited(feedIds, REQUEST_CONCURRENCY, async (id) => {
-      const { status, json } = await api(base, 'POST', `/api/feeds/${id}/poll`);
-      if (status !== 202) throw new Error(`POST /api/feeds/${id}/poll answered ${status}: ${JSON.stringify(json)}`);
-    }).then(() => {
+    // The scheduler's own path: every feed becomes due now; the next tick (≤ 1 s) queues them all.
+    const submitting = (async () => {
+      const due = Date.now();
+      await redis.zadd(K.schedule, ...feedIds.flatMap((id) => [due, id]));
+    })().then(() => {
       submittedAt = performance.now();
     });
     submitting.catch((err) => {
