@@ -11,6 +11,7 @@ import { digestsRouter } from './routes/digests.ts';
 import { itemsRouter } from './routes/items.ts';
 import { keysRouter } from './routes/keys.ts';
 import { volumeRouter } from './routes/volume.ts';
+import { webRouter } from './routes/web.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -63,6 +64,7 @@ export function createApp(deps: ApiDeps): Express {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });
   app.use('/api', api);
+  app.use(webRouter(deps));
 
   app.use(problemHandler(deps.log, () => deps.stores.redis.status === 'ready'));
   return app;
