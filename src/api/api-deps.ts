@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { Stores } from '../runtime/open-stores.ts';
 import type { StreamStore } from '../storage/stream-store.ts';
@@ -16,6 +17,7 @@ export interface ApiDeps {
   hub: StreamHub;
   streams: StreamStore;
   sse: SseOptions;
+  metrics: Metrics;
   /** The admin token in force (from ADMIN_TOKEN, or the generated one). */
   adminToken: () => string;
   now(): number;

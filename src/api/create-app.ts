@@ -1,5 +1,10 @@
 import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import { RedisRateLimitStore } from '../storage/rate-limit-store.ts';
+import { adminQueuesRouter } from './admin-queues.ts';
 import { AppError, ErrorCodes } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
@@ -13,10 +18,24 @@ import { keysRouter } from './routes/keys.ts';
 import { volumeRouter } from './routes/volume.ts';
 import { webRouter } from './routes/web.ts';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    id?: string;
-  }
+/** Writes one key may make per minute, across every API process. */
+const WRITES_PER_MINUTE = 600;
+
+/** A URL with any access token masked. */
+function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
+}
+
+/** Gauges read from Redis or the process at scrape time. */
+async function refreshScrapedGauges(deps: ApiDeps): Promise<void> {
+  deps.metrics.sseClients.set(deps.hub.listenerCount());
+  const queues = [deps.queues.schedule, deps.queues.poll, deps.queues.tag, deps.queues.retag, deps.queues.deliver];
+  await Promise.all(
+    queues.map(async (q) => {
+      const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+      for (const [state, n] of Object.entries(counts)) deps.metrics.queueJobs.set({ queue: q.name, state }, n);
+    }),
+  );
 }
 
 /** Builds the Express app: routes, auth, body limits and the problem+json error handler. */
@@ -28,10 +47,26 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
-    req.id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', req.id);
+    const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    // pino-http declares req.id; it reuses this one through genReqId.
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
     next();
   });
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req) => req.id ?? randomUUID(),
+      // Tokens ride in the query string for EventSource and feed readers: never log them.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }) as express.RequestHandler,
+  );
+  // Security headers for every answer; the dashboard sets its own Content-Security-Policy.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -50,9 +85,31 @@ export function createApp(deps: ApiDeps): Express {
     }
   });
 
+  app.get('/metrics', async (_req, res) => {
+    await refreshScrapedGauges(deps);
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const queuesBoard = adminQueuesRouter(deps.queues, deps.adminToken);
+  app.use(queuesBoard.path, queuesBoard.gate, queuesBoard.board);
+
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(deps.adminToken, deps.stores.apiKeys));
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: WRITES_PER_MINUTE,
+      // Reads are cheap and cached by clients; writes are what a runaway script repeats.
+      skip: (req) => req.method === 'GET' || req.method === 'HEAD',
+      keyGenerator: (req) => (req.principal?.kind === 'user' ? `key:${req.principal.keyId}` : 'admin'),
+      store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, _res, next, options) =>
+        next(new AppError(ErrorCodes.rateLimited, `Too many writes: at most ${options.limit} per minute per key. Try again shortly.`)),
+    }),
+  );
   api.use('/keys', keysRouter(deps));
   api.use('/feeds', feedsRouter(deps));
   api.use('/anchors', anchorsRouter(deps));

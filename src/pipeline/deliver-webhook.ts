@@ -17,6 +17,8 @@ export interface DeliverDeps {
   connectTimeoutMs: number;
   /** Per attempt: a receiver that does not answer in time is retried later. */
   attemptTimeoutMs: number;
+  /** Records an attempt's outcome (and, once delivered, the item's freshness). */
+  observe(outcome: DeliveryOutcome, itemId: string): void;
   /** The retry steps (tests shorten them); the default spreads retries over about a day. */
   retryDelaysMs?: readonly number[];
 }
@@ -34,8 +36,14 @@ const RESPONSE_CAP_BYTES = 64 * 1024;
  * Safe to run twice: a delivery that is no longer pending is left alone.
  */
 export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Promise<DeliveryOutcome> {
+  const outcome = await attemptDelivery(deliveryId, deps);
+  deps.observe(outcome.outcome, outcome.itemId);
+  return outcome.outcome;
+}
+
+async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{ outcome: DeliveryOutcome; itemId: string }> {
   const delivery = await deps.alerts.getDelivery(deliveryId);
-  if (!delivery || delivery.status !== 'pending') return 'skipped';
+  if (!delivery || delivery.status !== 'pending') return { outcome: 'skipped', itemId: delivery?.itemId ?? '' };
   const alert = await deps.alerts.get(delivery.alertId);
   const attempts = delivery.attempts + 1;
   if (!alert || !alert.webhook || alert.webhook.disabled) {
@@ -46,7 +54,7 @@ export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Pro
       lastError: !alert ? 'The alert was deleted.' : 'The webhook is disabled.',
       nextAttemptAt: null,
     });
-    return 'failed';
+    return { outcome: 'failed', itemId: delivery.itemId };
   }
 
   let status: number | null = null;
@@ -79,7 +87,7 @@ export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Pro
   if (verdict === 'delivered') {
     await deps.alerts.updateDelivery(deliveryId, { status: 'delivered', attempts, lastStatus: status, lastError: null, nextAttemptAt: null });
     log.info('webhook delivered');
-    return 'delivered';
+    return { outcome: 'delivered', itemId: delivery.itemId };
   }
   if (verdict === 'gone' || verdict === 'failed') {
     if (verdict === 'gone') await deps.alerts.disableWebhook(alert.id);
@@ -91,17 +99,17 @@ export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Pro
       nextAttemptAt: null,
     });
     log.warn({ verdict }, 'webhook delivery failed');
-    return verdict;
+    return { outcome: verdict, itemId: delivery.itemId };
   }
   const delay = nextRetryDelayMs(attempts, Math.random, deps.retryDelaysMs);
   if (delay === null) {
     await deps.alerts.updateDelivery(deliveryId, { status: 'failed', attempts, lastStatus: status, lastError: `${error}; gave up after ${attempts} attempts`, nextAttemptAt: null });
     log.warn('webhook delivery exhausted its retries');
-    return 'failed';
+    return { outcome: 'failed', itemId: delivery.itemId };
   }
   const nextAttemptAt = deps.now() + delay;
   await deps.alerts.updateDelivery(deliveryId, { status: 'pending', attempts, lastStatus: status, lastError: error, nextAttemptAt });
   await deps.scheduleAttempt(deliveryId, attempts + 1, delay);
   log.info({ nextAttemptAt }, 'webhook delivery will be retried');
-  return 'retry';
+  return { outcome: 'retry', itemId: delivery.itemId };
 }

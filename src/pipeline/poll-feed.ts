@@ -3,6 +3,7 @@ import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 
@@ -14,6 +15,7 @@ export interface PollDeps {
   enqueueTagging(itemIds: string[]): Promise<void>;
   now(): number;
   log: Logger;
+  metrics: Metrics;
   defaultIntervalSeconds: number;
   minIntervalSeconds: number;
   /** Items published before now minus this are not stored: retention would only trim them again. */
@@ -58,11 +60,15 @@ export async function pollFeed(
     minIntervalSeconds: deps.minIntervalSeconds,
   };
   try {
-    const fetched = await fetchFeed(feed.url, {
-      etag: feed.etag,
-      lastModified: feed.lastModified,
-      ...deps.fetch,
-    });
+    const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
+    let fetched;
+    try {
+      fetched = await fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
+      stopFetchTimer({ outcome: fetched.kind === 'ok' ? 'ok' : 'not-modified' });
+    } catch (err) {
+      stopFetchTimer({ outcome: 'error' });
+      throw err;
+    }
     if (fetched.permanentUrl && fetched.permanentUrl !== feed.url) {
       const moved = await deps.feeds.changeUrl(feed.id, feed.url, fetched.permanentUrl);
       deps.log.info({ feedId, from: feed.url, to: fetched.permanentUrl, moved }, 'feed moved permanently');
@@ -94,9 +100,14 @@ export async function pollFeed(
     const toTag: string[] = [];
     let newItems = 0;
     results.forEach((result, i) => {
-      if (result === 'new') newItems++;
-      if (result !== 'seen') toTag.push(fresh[i]!.id);
+      const item = fresh[i]!;
+      if (result === 'new') {
+        newItems++;
+        if (item.hasPublishedDate) deps.metrics.freshness.observe({ stage: 'fetched' }, Math.max(0, (started - item.publishedAt) / 1000));
+      }
+      if (result !== 'seen') toTag.push(item.id);
     });
+    deps.metrics.itemsIngested.inc(newItems);
     for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
 
     const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);

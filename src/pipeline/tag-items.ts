@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { prepareDocument } from '../alerts/evaluate-query.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
 import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story-signature.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore, ItemTags } from '../storage/item-store.ts';
@@ -22,6 +23,7 @@ export interface TagDeps {
   enqueueDeliveries(deliveryIds: string[]): Promise<void>;
   now(): number;
   log: Logger;
+  metrics: Metrics;
 }
 
 /** Counts for metrics and logs. */
@@ -48,6 +50,7 @@ function signatureBytes(sig: Uint32Array): Buffer {
  * tags and move index entries, a story once assigned is kept, a hit is recorded once.
  */
 export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string): Promise<TagOutcome> {
+  const stopTimer = deps.metrics.taggingDuration.startTimer();
   const all = await deps.catalog.current();
   const anchors: CatalogEntry[] = onlyAnchorId ? all.filter((a) => a.record.id === onlyAnchorId) : all;
   // A re-tag revisits old items: alerts fire on new items only.
@@ -100,6 +103,12 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const writes = results.map(({ itemId, anchor, tags }) => ({ anchorId: anchor.record.id, itemId, tags }));
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.
-  if (!onlyAnchorId) await deps.items.markTagged(itemIds);
+  if (!onlyAnchorId) {
+    await deps.items.markTagged(itemIds);
+    const now = deps.now();
+    for (const item of items) if (item.hasPublishedDate) deps.metrics.freshness.observe({ stage: 'tagged' }, Math.max(0, (now - item.publishedAt) / 1000));
+  }
+  stopTimer();
+  deps.metrics.itemsTagged.inc(items.length);
   return { tagged: items.length, newlyInDigest, deliveries: deliveryIds.length };
 }

@@ -5,6 +5,7 @@ import { createApp } from '../api/create-app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { closeGuardedAgents } from '../net/guarded-request.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
 import { createRedis, waitForReady } from '../storage/redis-connection.ts';
@@ -33,6 +34,7 @@ export interface RunningProcess {
   server: Server | null;
   workers: RunningWorkers | null;
   adminToken: string;
+  metrics: Metrics;
   /** Stops taking work, finishes or hands back what it holds, closes connections. */
   stop(): Promise<void>;
 }
@@ -63,7 +65,8 @@ export async function startProcess(
   }
 
   const adminToken = config.adminToken ?? (await stores.apiKeys.generatedAdminToken(randomBytes(24).toString('base64url')));
-  const workers = roles.workers ? await startWorkers(config, stores, queues, log, options) : null;
+  const metrics = createMetrics();
+  const workers = roles.workers ? await startWorkers(config, stores, queues, log, metrics, options) : null;
 
   let server: Server | null = null;
   let hub: StreamHub | null = null;
@@ -77,6 +80,7 @@ export async function startProcess(
       log,
       hub,
       streams,
+      metrics,
       sse: { ...defaultSseOptions, ...options.sse },
       adminToken: () => adminToken,
       now: Date.now,
@@ -96,6 +100,7 @@ export async function startProcess(
     server,
     workers,
     adminToken,
+    metrics,
     stop() {
       stopping ??= (async () => {
         if (server) {

@@ -9,6 +9,7 @@ import { pollFeed, type PollDeps } from '../pipeline/poll-feed.ts';
 import { tagItems, type TagDeps } from '../pipeline/tag-items.ts';
 import { enqueueDelivery, enqueueTagging, type Queues } from '../queue/queues.ts';
 import { QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */
@@ -47,7 +48,14 @@ const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
  * and re-tagging. Any number of such processes can run against one Redis: BullMQ hands
  * each job to one of them, and every job is idempotent.
  */
-export async function startWorkers(config: Config, stores: Stores, queues: Queues, log: Logger, options: WorkerOptions = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  config: Config,
+  stores: Stores,
+  queues: Queues,
+  log: Logger,
+  metrics: Metrics,
+  options: WorkerOptions = {},
+): Promise<RunningWorkers> {
   const connection = stores.workerConnection;
   const prefix = stores.keys.queuePrefix;
   const catalog = new AnchorCatalog(stores.anchors);
@@ -66,6 +74,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     enqueueDeliveries,
     now: Date.now,
     log,
+    metrics,
   };
   const deliverDeps: DeliverDeps = {
     alerts: stores.alerts,
@@ -76,6 +85,13 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
     connectTimeoutMs: config.fetchConnectTimeoutMs,
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+    observe: (outcome, itemId) => {
+      metrics.webhookDeliveries.inc({ outcome });
+      if (outcome !== 'delivered') return;
+      void stores.items.getMany([itemId]).then(([item]) => {
+        if (item?.hasPublishedDate) metrics.freshness.observe({ stage: 'delivered' }, Math.max(0, (Date.now() - item.publishedAt) / 1000));
+      }, () => {});
+    },
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
 
@@ -85,6 +101,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
     enqueueTagging: (ids) => enqueueTagging(queues.tag, ids),
     now: Date.now,
     log,
+    metrics,
     defaultIntervalSeconds: config.pollIntervalSeconds,
     retentionMs: config.retentionDays * 24 * 3600_000,
     minIntervalSeconds: config.pollMinIntervalSeconds,
@@ -157,6 +174,7 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
       }
       try {
         const outcome = await pollFeed(job.data.feedId, pollDeps, job.data.reason, feed);
+        metrics.polls.inc({ outcome: outcome.outcome });
         log.debug({ feedId: job.data.feedId, ...outcome }, 'feed polled');
         return outcome;
       } finally {
@@ -200,7 +218,10 @@ export async function startWorkers(config: Config, stores: Stores, queues: Queue
 
   const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker, deliverWorker];
   for (const worker of workers) {
-    worker.on('failed', (job, err) => log.error({ queue: worker.name, jobId: job?.id, err }, 'job failed'));
+    worker.on('failed', (job, err) => {
+      metrics.jobFailures.inc({ queue: worker.name });
+      log.error({ queue: worker.name, jobId: job?.id, err }, 'job failed');
+    });
     worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));
   }
   return {

@@ -82,6 +82,9 @@ export function createKeys(prefix: string) {
     /** ZSET deliveryId → next attempt ms: pending deliveries, swept if a job was lost. */
     deliveriesDue: `${p}:deliveries-due`,
 
+    /** STRING counter of one caller's writes in one rate-limit window (expires with it). */
+    rateLimit: (caller: string) => `${p}:rate:${caller}`,
+
     /** STRING: the admin token generated when ADMIN_TOKEN is unset, shared by every process. */
     generatedAdminToken: `${p}:admin-token`,
     /** HASH sha256(key) → JSON of a user key. */
