@@ -54,6 +54,8 @@ const schema = z.object({
   FETCH_MAX_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
   RETENTION_DAYS: int(1, 3650).default(90),
   TRUST_PROXY: z.string().trim().default(''),
+  JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  METRICS_PORT: int(0, 65535).optional(),
 });
 
 export type Config = Readonly<{
@@ -76,6 +78,8 @@ export type Config = Readonly<{
   fetchMaxBytes: number;
   retentionDays: number;
   trustProxy: string;
+  jobLockMs: number;
+  metricsPort: number | null;
 }>;
 
 /** Validates the environment and returns a frozen Config; throws one AppError listing every problem. */
@@ -124,5 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fetchMaxBytes: v.FETCH_MAX_BYTES,
     retentionDays: v.RETENTION_DAYS,
     trustProxy: v.TRUST_PROXY,
+    jobLockMs: v.JOB_LOCK_MS,
+    metricsPort: v.METRICS_PORT ?? null,
   });
 }

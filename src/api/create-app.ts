@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { RedisRateLimitStore } from '../storage/rate-limit-store.ts';
 import { adminQueuesRouter } from './admin-queues.ts';
+import { buildOpenApiDocument } from './openapi.ts';
 import { AppError, ErrorCodes } from '../errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
@@ -83,6 +84,11 @@ export function createApp(deps: ApiDeps): Express {
         detail: 'Redis does not answer.',
       });
     }
+  });
+
+  const openApiDocument = buildOpenApiDocument({});
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
   });
 
   app.get('/metrics', async (_req, res) => {

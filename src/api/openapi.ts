@@ -138,6 +138,14 @@ function operation(spec: OperationSpec): Json {
 
 const entityKind = { type: 'string', enum: ['person', 'place', 'organization', 'topic'] };
 
+/** Window, baseline and threshold of a spike rule. */
+const spikeThresholds: Record<string, Json> = {
+  windowMinutes: int({ minimum: 1, maximum: 10080 }),
+  baselineHours: int({ minimum: 1, maximum: 2160 }),
+  factor: { type: 'number', minimum: 1, maximum: 1000 },
+  minCount: int({ minimum: 1, maximum: 1000000 }),
+};
+
 const schemas: Record<string, Json> = {
   Feed: object(
     {
@@ -265,19 +273,12 @@ const schemas: Record<string, Json> = {
   },
 
   SpikeRule: {
-    type: 'object',
-    description: 'Fires when the count in the last window is at least `factor` times the baseline rate and at least `minCount`; then rests one window.',
-    properties: {
-      entity: str({ minLength: 1, maxLength: 100, description: 'An entity key of the anchor.' }),
-      query: str({ minLength: 1, description: 'A query in the alert query language.' }),
-      windowMinutes: int({ minimum: 1, maximum: 10080 }),
-      baselineHours: int({ minimum: 1, maximum: 2160 }),
-      factor: { type: 'number', minimum: 1, maximum: 1000 },
-      minCount: int({ minimum: 1, maximum: 1000000 }),
-    },
-    required: ['windowMinutes', 'baselineHours', 'factor', 'minCount'],
-    oneOf: [{ required: ['entity'] }, { required: ['query'] }],
-    additionalProperties: false,
+    description:
+      'Fires when the count in the last window is at least `factor` times the baseline rate over the window’s length and at least `minCount`; it then rests for one window. Exactly one of `entity` (a key of the anchor) and `query`.',
+    oneOf: [
+      closed({ entity: str({ minLength: 1, maxLength: 100, description: 'An entity key of the anchor.' }), ...spikeThresholds }),
+      closed({ query: str({ minLength: 1, description: 'A query in the alert query language.' }), ...spikeThresholds }),
+    ],
   },
   WebhookInput: closed(
     {
@@ -324,10 +325,11 @@ const schemas: Record<string, Json> = {
       query: str(),
       anchorId: str(),
       webhook: { oneOf: [schemaRef('Webhook'), { type: 'null' }] },
+      spike: { not: {}, description: 'Absent: a keyword alert has no spike rule.' },
       createdAt: dateTime(),
     },
-    undefined,
-    { description: 'An alert on a keyword query: fires at most once per item.', not: { required: ['spike'] } },
+    ['id', 'name', 'query', 'anchorId', 'webhook', 'createdAt'],
+    { description: 'An alert on a keyword query: fires at most once per item.' },
   ),
   SpikeAlert: object(
     {
@@ -530,9 +532,13 @@ function paths(): Record<string, Json> {
         operationId: 'getQueueDashboard',
         summary: 'The queue dashboard (Bull Board)',
         tag: 'Operations',
-        description: 'An HTML application; its own sub-routes under /admin/queues are part of the dashboard, not of this API.',
+        description:
+          'An HTML application; its own sub-routes under /admin/queues are part of the dashboard, not of this API. A valid admin token (Bearer or ?access_token=) is exchanged for an HttpOnly cookie scoped to /admin/queues; with ?access_token= the answer is a 303 to the same address without it.',
         admin: true,
-        responses: { 200: media('The dashboard page.', 'text/html') },
+        responses: {
+          200: media('The dashboard page.', 'text/html'),
+          303: { description: 'The token was taken from the query string and set as a cookie; follow Location.', headers: { Location: { schema: str() } } },
+        },
       }),
     },
     '/': {
@@ -540,8 +546,26 @@ function paths(): Record<string, Json> {
         operationId: 'getDashboard',
         summary: 'The dashboard',
         tag: 'Pages',
-        description: 'The source piece with its entities, the live digest, coverage volume, alerts and feed health. Open with ?access_token=TOKEN.',
+        description:
+          'The source piece with its entities, the live digest, coverage volume, alerts and feed health. Open with ?access_token=TOKEN. The page’s own scripts and stylesheets are static files beside it.',
         responses: { 200: media('The dashboard page.', 'text/html') },
+      }),
+    },
+
+    '/vendor/uplot.iife.min.js': {
+      get: operation({
+        operationId: 'getUplotScript',
+        summary: 'uPlot browser build, used by the dashboard’s volume chart',
+        tag: 'Pages',
+        responses: { 200: media('JavaScript.', 'text/javascript') },
+      }),
+    },
+    '/vendor/uPlot.min.css': {
+      get: operation({
+        operationId: 'getUplotStylesheet',
+        summary: 'uPlot stylesheet, used by the dashboard’s volume chart',
+        tag: 'Pages',
+        responses: { 200: media('CSS.', 'text/css') },
       }),
     },
 

@@ -50,7 +50,8 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
     async close() {
-      await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+      // QUIT waits for Redis to answer; with Redis away that would never come.
+      await Promise.allSettled([redis, workerConnection].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../api/create-app.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -92,6 +92,19 @@ export async function startProcess(
     });
   }
 
+  // A worker-only process has no API to serve /metrics: it can expose its own on METRICS_PORT.
+  let metricsServer: Server | null = null;
+  if (!roles.api && config.metricsPort !== null) {
+    metricsServer = createServer(async (req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+    });
+    await new Promise<void>((resolve) => metricsServer!.listen(config.metricsPort!, config.host, resolve));
+  }
+
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -107,6 +120,7 @@ export async function startProcess(
           server.close();
           server.closeAllConnections();
         }
+        metricsServer?.close();
         await hub?.close();
         if (workers) await workers.close();
         await queues.close();
@@ -136,6 +150,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
+  if (running.workers) log.info({ pollConcurrency: config.pollConcurrency }, 'workers started');
   if (running.server) {
     const address = running.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

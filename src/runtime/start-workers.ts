@@ -14,7 +14,8 @@ import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */
 export interface RunningWorkers {
-  close(): Promise<void>;
+  /** Stops taking jobs and waits up to `graceMs` for active ones; what is still running then is handed back. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Options tests use to run workers against local servers. */
@@ -58,6 +59,8 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const connection = stores.workerConnection;
   const prefix = stores.keys.queuePrefix;
+  // A job held by a process that died is handed to another one after the lock lapses.
+  const lock = { lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const catalog = new AnchorCatalog(stores.anchors);
   const alertCatalog = new AlertCatalog(stores.alerts, stores.anchors, log);
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
@@ -153,7 +156,7 @@ export async function startWorkers(
       }
       return { claimed: due.length };
     },
-    { connection, prefix, concurrency: 1 },
+    { connection, prefix, concurrency: 1, ...lock },
   );
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
   await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });
@@ -181,14 +184,14 @@ export async function startWorkers(
         await stores.feeds.releaseHostSlot(host, slotToken);
       }
     },
-    { connection, prefix, concurrency: config.pollConcurrency },
+    { connection, prefix, concurrency: config.pollConcurrency, ...lock },
   );
 
   const tagWorker = new Worker<TagJob>(
     QueueNames.tag,
     async (job) => tagItems(job.data.itemIds, tagDeps),
     // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
-    { connection, prefix, concurrency: TAG_CONCURRENCY },
+    { connection, prefix, concurrency: TAG_CONCURRENCY, ...lock },
   );
 
   const retagWorker = new Worker<RetagJob>(
@@ -207,13 +210,14 @@ export async function startWorkers(
       log.info({ anchorId: job.data.anchorId, version: job.data.version, tagged }, 'anchor re-tagged');
       return { tagged };
     },
-    { connection, prefix, concurrency: 1 },
+    { connection, prefix, concurrency: 1, ...lock },
   );
 
   const deliverWorker = new Worker<DeliverJob>(QueueNames.deliver, async (job) => deliverWebhook(job.data.deliveryId, deliverDeps), {
     connection,
     prefix,
     concurrency: 16,
+    ...lock,
   });
 
   const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker, deliverWorker];
@@ -225,8 +229,15 @@ export async function startWorkers(
     worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));
   }
   return {
-    async close() {
-      await Promise.all(workers.map((w) => w.close()));
+    async close(graceMs = 7000) {
+      const finished = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (timedOut) {
+        // A slow fetch still running: let go of it. Its lock lapses and another worker
+        // (or this one after a restart) takes the job again; polls and tags are idempotent.
+        log.warn({ graceMs }, 'handing back jobs still running at shutdown');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
     },
   };
 }
