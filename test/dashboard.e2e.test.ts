@@ -11,6 +11,12 @@ import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
 // The dashboard end to end: the real API and workers, a local feed server, and the page in
 // Debian's headless Chromium driven by playwright-core.
 const CHROMIUM = '/usr/bin/chromium';
+// Callbacks of page.evaluate run in the browser; tsconfig has no DOM lib, so these are typed
+// loosely here, in this module only.
+declare const window: any;
+declare const document: any;
+declare const sessionStorage: any;
+type El = any;
 const hasChromium = existsSync(CHROMIUM);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const writeScreenshot = process.env.WRITE_SCREENSHOT === '1';
@@ -50,6 +56,7 @@ let app: TestApp;
 let server: FeedServer;
 let browser: Browser;
 const feedIds = new Map<string, string>();
+let spikeAlertId: string;
 const expectedCsp =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -110,7 +117,7 @@ async function chartMatchesApi(page: Page): Promise<boolean> {
 describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is not installed)`}`, () => {
   beforeAll(async () => {
     server = await startFeedServer();
-    app = await startTestApp(uniquePrefix('dashboard'));
+    app = await startTestApp(uniquePrefix('dashboard'), {}, { api: true, workers: true }, { spikeEveryMs: 500 });
     const feeds: Array<{ path: string; title: string; body: () => string }> = outlets.map((o, n) => ({
       path: `/outlet-${n}.xml`,
       title: o.source,
@@ -142,6 +149,14 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
       last = now;
       return stable;
     }, 20_000, 700);
+    // A spike alert that fires on the recent Oman coverage: its hits are the chart's markers.
+    const spike = await app.json<{ id: string }>('/api/alerts', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Oman coverage spike', spike: { entity: 'oman', windowMinutes: 60, baselineHours: 24, factor: 1, minCount: 1 } }),
+    });
+    expect(spike.status).toBe(201);
+    spikeAlertId = spike.body.id;
+    await waitFor(async () => (await app.json<{ hits: unknown[] }>(`/api/alerts/${spikeAlertId}/hits`)).body.hits.length > 0, 10_000);
   });
 
   afterAll(async () => {
@@ -182,7 +197,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
 
     const ids = await digestIds();
     expect(ids.length).toBeGreaterThan(5);
-    expect(await page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.id))).toEqual(ids);
+    expect(await page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as El).dataset.id))).toEqual(ids);
     // Mentions of the anchor's entities are highlighted, as text.
     expect(await page.locator('#digest-list mark').count()).toBeGreaterThan(3);
     // A story carried by two outlets names the other one.
@@ -196,7 +211,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     // Filter by entity: only items tagged with it remain.
     await page.selectOption('#digest-filter', 'oman');
     const { body: omanOnly } = await app.json<{ items: DigestItem[] }>('/api/digests/muscat-talks?limit=50&entity=oman');
-    await expect.poll(() => page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.id))).toEqual(omanOnly.items.map((i) => i.id));
+    await expect.poll(() => page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as El).dataset.id))).toEqual(omanOnly.items.map((i) => i.id));
     await page.selectOption('#digest-filter', '');
     await expect.poll(() => page.locator('#digest-list .digest-item').count()).toBe(ids.length);
 
@@ -249,6 +264,12 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     await waitFor(() => chartMatchesApi(page), 10_000, 300);
     expect((await chartOf(page))!.x.length).toBe(30);
 
+    // The spike alert's hits are marked on the chart, and the alert is listed as a spike alert.
+    const { body: spikeHits } = await app.json<{ hits: Array<{ matchedAt: string }> }>(`/api/alerts/${spikeAlertId}/hits?limit=200`);
+    const spikeTimes = [...new Set(spikeHits.hits.map((h) => Date.parse(h.matchedAt)))].sort((a, b) => a - b);
+    expect(await page.evaluate(() => (window as any).__aw.chart.spikes)).toEqual(spikeTimes);
+    expect(await page.locator(`#alert-list .alert.is-spike[data-id="${spikeAlertId}"] .alert-query`).textContent()).toContain('entity:oman');
+
     // Top entities and outlets beside the chart.
     expect(await page.locator('#top-entities li').count()).toBeGreaterThan(2);
     expect(await page.locator('#top-outlets li').count()).toBeGreaterThan(2);
@@ -272,7 +293,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     const caretLines = (await page.locator('#alert-error-caret').textContent())!.split('\n');
     expect(caretLines[0]!.trimEnd()).toBe(bad);
     expect(caretLines[1]!.indexOf('^')).toBe(expected.body.position);
-    expect(await page.locator('#alert-query').evaluate((el: HTMLInputElement) => [el.selectionStart, el.getAttribute('aria-invalid')])).toEqual([
+    expect(await page.locator('#alert-query').evaluate((el: El) => [el.selectionStart, el.getAttribute('aria-invalid')])).toEqual([
       expected.body.position,
       'true',
     ]);
@@ -352,7 +373,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     await raw.locator('.item-snippet').click();
 
     // Every link on the page is http(s) (or same-origin), and outside links are isolated.
-    const links = await page.locator('a[href]').evaluateAll((els) => els.map((a) => ({ href: (a as HTMLAnchorElement).href, rel: a.getAttribute('rel'), target: a.getAttribute('target') })));
+    const links = await page.locator('a[href]').evaluateAll((els) => els.map((a) => ({ href: (a as El).href, rel: a.getAttribute('rel'), target: a.getAttribute('target') })));
     for (const link of links) {
       expect(link.href).toMatch(/^https?:\/\//);
       if (link.target === '_blank') expect(link.rel).toBe('noopener noreferrer');
@@ -360,6 +381,20 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('lets the admin edit an entity\'s aliases inline', async () => {
+    const { page, context, errors } = await openPage(app.token);
+    const muscat = page.locator('#entities .entity[data-key="muscat"]');
+    await page.click('button[aria-label="Edit aliases of Muscat"]');
+    const input = page.getByLabel('Aliases of Muscat (comma-separated)');
+    await input.fill('Masqat, Maskat');
+    await muscat.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('#entities .entity[data-key="muscat"] .entity-aliases').textContent()).toContain('Masqat');
+    const { body } = await app.json<{ entities: Array<{ key: string; aliases: string[] }> }>('/api/anchors/muscat-talks');
+    expect(body.entities.find((e) => e.key === 'muscat')!.aliases).toEqual(expect.arrayContaining(['Masqat', 'Maskat']));
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -386,14 +421,13 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     const { page, context, errors } = await openPage(app.token, { width: 390, height: 844 });
     await expect.poll(() => page.locator('#chart .uplot').count()).toBe(1);
     const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-    if (scrollWidth > innerWidth) console.log(await page.evaluate(() => [...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`).slice(0, 30)));
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     // Every control has an accessible name.
     const unnamed = await page.evaluate(() =>
       [...document.querySelectorAll('button, input, select, a[href]')]
-        .filter((el) => (el as HTMLElement).offsetParent !== null || el.classList.contains('visually-hidden'))
+        .filter((el) => (el as El).offsetParent !== null || el.classList.contains('visually-hidden'))
         .filter((el) => {
-          const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el as HTMLInputElement).labels?.length;
+          const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el as El).labels?.length;
           return !labelled && !(el.textContent ?? '').trim();
         })
         .map((el) => el.outerHTML.slice(0, 80)),

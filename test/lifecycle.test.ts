@@ -15,7 +15,8 @@ import { waitFor } from './helpers/start-app.ts';
 const FEEDS = 40;
 const ITEMS = 50;
 const TOTAL = FEEDS * ITEMS;
-const MUSCAT = TOTAL / 4;
+/** Items whose title names Muscat: every fourth of each feed. */
+const MUSCAT = FEEDS * Math.ceil(ITEMS / 4);
 const TOKEN = 'lifecycle-admin-token-0123456789';
 let server: FeedServer;
 
@@ -75,7 +76,11 @@ async function importFeeds(base: string): Promise<void> {
 /** Waits until every item is stored and tagged, then checks the counts are exact. */
 async function expectComplete(redis: Redis, prefix: string, timeoutMs = 90_000): Promise<void> {
   const keys = createKeys(prefix);
-  await waitFor(async () => (await redis.zcard(keys.items)) === TOTAL && (await redis.zcard(keys.untagged)) === 0, timeoutMs, 250);
+  try {
+    await waitFor(async () => (await redis.zcard(keys.items)) === TOTAL && (await redis.zcard(keys.untagged)) === 0, timeoutMs, 250);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${await redis.zcard(keys.items)} items stored, ${await redis.zcard(keys.untagged)} untagged`);
+  }
   // Every item is stored once (ids are unique by construction: count the item hashes too).
   let hashes = 0;
   let cursor = '0';

@@ -16,8 +16,8 @@ export interface Stores {
   keys: Keys;
   /** Commands of the stores; fails fast in the API, waits through outages in workers. */
   redis: Redis;
-  /** The connection BullMQ queues and workers share (BullMQ duplicates it for blocking calls). */
-  workerConnection: Redis;
+  /** The connection BullMQ queues and workers share (BullMQ duplicates it for blocking calls); same role. */
+  queueConnection: Redis;
   feeds: FeedStore;
   items: ItemStore;
   stories: StoryStore;
@@ -29,18 +29,21 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** Opens the Redis connections of a process and the stores on them. */
+/**
+ * Opens Redis connections and the stores on them for one role: the API's fail fast (a
+ * request answers 503 while Redis is away), the workers' wait for Redis to come back.
+ */
 export function openStores(config: Config, role: 'api' | 'worker'): Stores {
   const keys = createKeys(config.redisPrefix);
   const redis = createRedis(config.redisUrl, role);
-  const workerConnection = createRedis(config.redisUrl, 'worker');
-  for (const conn of [redis, workerConnection]) conn.on('error', () => {
+  const queueConnection = createRedis(config.redisUrl, role);
+  for (const conn of [redis, queueConnection]) conn.on('error', () => {
     // Reconnection is automatic; errors surface on the commands that fail.
   });
   return {
     keys,
     redis,
-    workerConnection,
+    queueConnection,
     feeds: new FeedStore(redis, keys),
     items: new ItemStore(redis, keys),
     stories: new StoryStore(redis, keys),
@@ -51,7 +54,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     apiKeys: new ApiKeyStore(redis, keys),
     async close() {
       // QUIT waits for Redis to answer; with Redis away that would never come.
-      await Promise.allSettled([redis, workerConnection].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
+      await Promise.allSettled([redis, queueConnection].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
     },
   };
 }

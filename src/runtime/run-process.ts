@@ -26,6 +26,17 @@ export interface ProcessRoles {
   workers: boolean;
 }
 
+/** The stores and queues of one role. */
+interface Side {
+  stores: Stores;
+  queues: Queues;
+}
+
+function openSide(config: Config, role: 'api' | 'worker'): Side {
+  const stores = openStores(config, role);
+  return { stores, queues: createQueues(stores.queueConnection, stores.keys) };
+}
+
 /** A running process, for tests and for the signal handlers. */
 export interface RunningProcess {
   config: Config;
@@ -48,38 +59,51 @@ export async function startProcess(
   log: Logger,
   options: ProcessOptions = {},
 ): Promise<RunningProcess> {
-  const stores = openStores(config, roles.api && !roles.workers ? 'api' : 'worker');
+  // One set of connections per role: in a one-process install the API still fails fast
+  // while the workers wait out a Redis outage.
+  const sides = {
+    worker: roles.workers ? openSide(config, 'worker') : null,
+    api: roles.api ? openSide(config, 'api') : null,
+  };
+  const primary = (sides.worker ?? sides.api)!;
+  const closeSides = async () => {
+    for (const side of [sides.api, sides.worker]) {
+      if (!side) continue;
+      await side.queues.close();
+      await side.stores.close();
+    }
+  };
   try {
-    await waitForReady(stores.redis, 15_000);
+    await waitForReady(primary.stores.redis, 15_000);
+    if (sides.api && sides.api !== primary) await waitForReady(sides.api.stores.redis, 15_000);
   } catch {
-    await stores.close();
+    await closeSides();
     throw new Error(`Redis is not reachable at ${config.redisUrl}. Start Redis or set REDIS_URL.`);
   }
-  const queues = createQueues(stores.workerConnection, stores.keys);
+  const { stores, queues } = primary;
   try {
     await bootstrap(config, stores, queues, log);
   } catch (err) {
-    await queues.close();
-    await stores.close();
+    await closeSides();
     throw err;
   }
 
   const adminToken = config.adminToken ?? (await stores.apiKeys.generatedAdminToken(randomBytes(24).toString('base64url')));
   const metrics = createMetrics();
-  const workers = roles.workers ? await startWorkers(config, stores, queues, log, metrics, options) : null;
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, options) : null;
 
   let server: Server | null = null;
   let hub: StreamHub | null = null;
-  if (roles.api) {
-    const streams = stores.streams;
-    hub = new StreamHub(stores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => streams.lastGeneratedId(key));
+  if (sides.api) {
+    const apiStores = sides.api.stores;
+    hub = new StreamHub(apiStores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => apiStores.streams.lastGeneratedId(key));
     const app = createApp({
       config,
-      stores,
-      queues,
+      stores: apiStores,
+      queues: sides.api.queues,
       log,
       hub,
-      streams,
+      streams: apiStores.streams,
       metrics,
       sse: { ...defaultSseOptions, ...options.sse },
       adminToken: () => adminToken,
@@ -123,8 +147,7 @@ export async function startProcess(
         metricsServer?.close();
         await hub?.close();
         if (workers) await workers.close();
-        await queues.close();
-        await stores.close();
+        await closeSides();
         await closeGuardedAgents();
       })();
       return stopping;

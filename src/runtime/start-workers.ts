@@ -57,7 +57,7 @@ export async function startWorkers(
   metrics: Metrics,
   options: WorkerOptions = {},
 ): Promise<RunningWorkers> {
-  const connection = stores.workerConnection;
+  const connection = stores.queueConnection;
   const prefix = stores.keys.queuePrefix;
   // A job held by a process that died is handed to another one after the lock lapses.
   const lock = { lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };

@@ -69,6 +69,7 @@ function openEditor(ctx, anchor, entity, li, button, onChange) {
   const message = h('p', { class: 'error-text small', attrs: { role: 'alert' } });
   const close = () => {
     form.remove();
+    li.classList.remove('editing');
     button.setAttribute('aria-expanded', 'false');
     button.focus();
   };
@@ -97,6 +98,7 @@ function openEditor(ctx, anchor, entity, li, button, onChange) {
       message.textContent = err.message;
     }
   });
+  li.classList.add('editing');
   li.append(form);
   input.focus();
 }
