@@ -15,6 +15,8 @@ const BENCHES: Record<string, Bench> = {
   ingest: { file: './ingest.ts', run: (m) => (m.runIngestBench as () => Promise<unknown>)() },
   tagging: { file: './tagging.ts', run: (m) => (m.runTaggingBench as () => Promise<unknown>)() },
   latency: { file: './latency.ts', run: (m) => (m.runLatencyBench as () => Promise<unknown>)() },
+  volume: { file: './volume.ts', run: (m) => (m.runVolumeBench as () => Promise<unknown>)() },
+  alerts: { file: './alerts.ts', run: (m) => (m.runAlertsBench as () => Promise<unknown>)() },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
