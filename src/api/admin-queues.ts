@@ -20,7 +20,7 @@ export function adminQueuesRouter(queues: Queues, adminToken: () => string): { g
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BASE_PATH);
   createBullBoard({
-    queues: [queues.schedule, queues.poll, queues.tag, queues.retag, queues.deliver].map((q) => new BullMQAdapter(q)),
+    queues: queues.all.map((q) => new BullMQAdapter(q)),
     serverAdapter,
   });
   const cookieValue = () => createHmac('sha256', adminToken()).update('admin-queues').digest('base64url');

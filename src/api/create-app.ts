@@ -30,9 +30,8 @@ function redactUrl(url: string): string {
 /** Gauges read from Redis or the process at scrape time. */
 async function refreshScrapedGauges(deps: ApiDeps): Promise<void> {
   deps.metrics.sseClients.set(deps.hub.listenerCount());
-  const queues = [deps.queues.schedule, deps.queues.poll, deps.queues.tag, deps.queues.retag, deps.queues.deliver];
   await Promise.all(
-    queues.map(async (q) => {
+    deps.queues.all.map(async (q) => {
       const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
       for (const [state, n] of Object.entries(counts)) deps.metrics.queueJobs.set({ queue: q.name, state }, n);
     }),

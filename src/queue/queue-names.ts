@@ -8,8 +8,10 @@ export const QueueNames = {
   schedule: 'schedule',
   /** One job per feed poll. */
   poll: 'poll',
-  /** Tags a batch of items against every anchor. */
+  /** Tags a large batch of items against every anchor (a new feed's backlog). */
   tag: 'tag',
+  /** Tags the few new items of a routine poll: its own queue, so news never waits behind a backlog. */
+  tagLive: 'tag-live',
   /** Re-tags recent items after an anchor's entities change. */
   retag: 'retag',
   /** One attempt of one webhook delivery. */

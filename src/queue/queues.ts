@@ -16,8 +16,11 @@ export interface Queues {
   schedule: Queue;
   poll: Queue<PollJob>;
   tag: Queue<TagJob>;
+  tagLive: Queue<TagJob>;
   retag: Queue<RetagJob>;
   deliver: Queue<DeliverJob>;
+  /** Every queue, for metrics and the queue dashboard. */
+  all: Queue[];
   close(): Promise<void>;
 }
 
@@ -27,16 +30,20 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   const schedule = new Queue(QueueNames.schedule, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 100 } } });
   const poll = new Queue<PollJob>(QueueNames.poll, opts);
   const tag = new Queue<TagJob>(QueueNames.tag, opts);
+  const tagLive = new Queue<TagJob>(QueueNames.tagLive, opts);
   const retag = new Queue<RetagJob>(QueueNames.retag, opts);
   const deliver = new Queue<DeliverJob>(QueueNames.deliver, opts);
+  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver];
   return {
     schedule,
     poll,
     tag,
+    tagLive,
     retag,
     deliver,
+    all,
     async close() {
-      await Promise.all([schedule.close(), poll.close(), tag.close(), retag.close(), deliver.close()]);
+      await Promise.all(all.map((q) => q.close()));
     },
   };
 }
@@ -46,13 +53,14 @@ const LIVE_BATCH_MAX = 10;
 
 /**
  * Queues a tagging batch; the job id is derived from the ids so a repeated add is ignored
- * while it waits. Small batches (the few new items of a routine poll) get priority over
- * large ones, so a breaking story is not stuck behind a freshly added feed's backlog.
+ * while it waits. Small batches (the few new items of a routine poll) go to the live queue,
+ * which has workers of its own, so a breaking story is never stuck behind a freshly added
+ * feed's backlog.
  */
-export async function enqueueTagging(queue: Queue<TagJob>, itemIds: string[]): Promise<void> {
+export async function enqueueTagging(queues: Pick<Queues, 'tag' | 'tagLive'>, itemIds: string[]): Promise<void> {
   if (itemIds.length === 0) return;
   const jobId = `tag-${createHash('sha1').update(itemIds.join(',')).digest('hex')}`;
-  await queue.add('tag', { itemIds }, { jobId, priority: itemIds.length <= LIVE_BATCH_MAX ? 1 : 10 });
+  await (itemIds.length <= LIVE_BATCH_MAX ? queues.tagLive : queues.tag).add('tag', { itemIds }, { jobId });
 }
 
 /** Queues an attempt of a webhook delivery after `delayMs`. */

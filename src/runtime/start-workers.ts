@@ -39,6 +39,7 @@ const RETAG_BATCH = 200;
 const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const SPIKE_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
+const TAG_LIVE_CONCURRENCY = 2;
 /** Items retired per sweep at most, so one sweep never holds the queue for long. */
 const RETIRE_PER_SWEEP = 20_000;
 /** A webhook receiver that does not answer within this is tried again later. */
@@ -101,7 +102,7 @@ export async function startWorkers(
   const pollDeps: PollDeps = {
     feeds: stores.feeds,
     items: stores.items,
-    enqueueTagging: (ids) => enqueueTagging(queues.tag, ids),
+    enqueueTagging: (ids) => enqueueTagging(queues, ids),
     now: Date.now,
     log,
     metrics,
@@ -132,7 +133,7 @@ export async function startWorkers(
         }
         // Items whose tag job was lost (a crash between storing and queueing) are queued again.
         const ids = await stores.items.untaggedBefore(now - SWEEP_MS, 1000);
-        for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues.tag, ids.slice(i, i + 100));
+        for (let i = 0; i < ids.length; i += 100) await enqueueTagging(queues, ids.slice(i, i + 100));
         // Retention: old items leave every index at once; older spike series too.
         const cutoff = now - config.retentionDays * 24 * 3600_000;
         let retired = 0;
@@ -187,12 +188,19 @@ export async function startWorkers(
     { connection, prefix, concurrency: config.pollConcurrency, ...lock },
   );
 
-  const tagWorker = new Worker<TagJob>(
-    QueueNames.tag,
-    async (job) => tagItems(job.data.itemIds, tagDeps),
-    // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
-    { connection, prefix, concurrency: TAG_CONCURRENCY, ...lock },
-  );
+  // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
+  const tagWorker = new Worker<TagJob>(QueueNames.tag, async (job) => tagItems(job.data.itemIds, tagDeps), {
+    connection,
+    prefix,
+    concurrency: TAG_CONCURRENCY,
+    ...lock,
+  });
+  const tagLiveWorker = new Worker<TagJob>(QueueNames.tagLive, async (job) => tagItems(job.data.itemIds, tagDeps), {
+    connection,
+    prefix,
+    concurrency: TAG_LIVE_CONCURRENCY,
+    ...lock,
+  });
 
   const retagWorker = new Worker<RetagJob>(
     QueueNames.retag,
@@ -220,7 +228,7 @@ export async function startWorkers(
     ...lock,
   });
 
-  const workers = [scheduleWorker, pollWorker, tagWorker, retagWorker, deliverWorker];
+  const workers = [scheduleWorker, pollWorker, tagWorker, tagLiveWorker, retagWorker, deliverWorker];
   for (const worker of workers) {
     worker.on('failed', (job, err) => {
       metrics.jobFailures.inc({ queue: worker.name });

@@ -2,15 +2,22 @@ import type { Redis } from 'ioredis';
 import { defineScript } from './define-script.ts';
 import type { Keys } from './keys.ts';
 
-// Counts members of a ZSET scored by publication time in consecutive half-open buckets
-// [b[i], b[i+1]) in one round trip: the series read the very index the digest uses, so
-// they can never drift from it.
-const BUCKET_COUNTS = `
-local out = {}
-for i = 1, #ARGV - 1 do
-  out[i] = redis.call('ZCOUNT', KEYS[1], ARGV[i], '(' .. ARGV[i + 1])
+// For every ZSET given (scored by publication time, integer ms) and every boundary, the
+// number of members published before it: one O(log n) ZCOUNT per boundary and series, all
+// in one call; the caller subtracts neighbours to get the half-open buckets [b[i], b[i+1]).
+// The series read the very index the digest uses, so they can never drift from it.
+// Boundaries come in as one comma-separated string of "b - 1" (scores are whole ms, so that
+// is "before b"), and the answer goes back as one string per series: with thousands of
+// buckets, one bulk string parses far faster than thousands of integer replies.
+const COUNTS_BELOW = `
+local call, bounds, series = redis.call, {}, {}
+for b in string.gmatch(ARGV[1], '[^,]+') do bounds[#bounds + 1] = b end
+for k = 1, #KEYS do
+  local key, out = KEYS[k], {}
+  for i = 1, #bounds do out[i] = call('ZCOUNT', key, '-inf', bounds[i]) end
+  series[k] = table.concat(out, ',')
 end
-return out
+return table.concat(series, ';')
 `;
 
 /** Reads of the per-item indexes for coverage volume. */
@@ -19,19 +26,20 @@ export class VolumeStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    defineScript(redis, 'awBucketCounts', BUCKET_COUNTS, 1);
+    defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
   }
 
-  /** Items per bucket of each entity of an anchor, and of all items (for shares), in one pipeline. */
+  /** Items per bucket of each entity of an anchor, and of all items (for shares), in one call. */
   async counts(anchorId: string, entityKeys: string[], bounds: number[], withTotal: boolean): Promise<{ byEntity: number[][]; total: number[] | null }> {
-    const pipeline = this.redis.pipeline();
-    const args = bounds.map(String);
-    for (const key of entityKeys) pipeline.awBucketCounts(this.keys.entityItems(anchorId, key), ...args);
-    if (withTotal) pipeline.awBucketCounts(this.keys.items, ...args);
-    const results = (await pipeline.exec()) ?? [];
-    const series = results.map(([err, counts]) => {
-      if (err) throw err;
-      return (counts as number[]).map(Number);
+    const keys = entityKeys.map((k) => this.keys.entityItems(anchorId, k));
+    if (withTotal) keys.push(this.keys.items);
+    if (keys.length === 0) return { byEntity: [], total: null };
+    const reply = String(await this.redis.awBucketCounts(keys.length, ...keys, bounds.map((b) => b - 1).join(',')));
+    const series = reply.split(';').map((csv) => {
+      const below = csv.split(',').map(Number);
+      const counts = new Array<number>(below.length - 1);
+      for (let i = 0; i + 1 < below.length; i++) counts[i] = below[i + 1]! - below[i]!;
+      return counts;
     });
     return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
   }
