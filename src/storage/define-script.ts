@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem';
+export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
@@ -26,5 +26,6 @@ declare module 'ioredis' {
     awFireSpike: ScriptCall<Context>;
     awBucketCounts: ScriptCall<Context>;
     awRetireItem: ScriptCall<Context>;
+    awSumHours: ScriptCall<Context>;
   }
 }

@@ -38,9 +38,21 @@ export interface IdPage {
   nextCursor: string | null;
 }
 
+// Per-hour counts beside every index (`*-hourly` hashes): a member added to an index adds
+// one to its publication hour, a member removed takes one away, in the same script step,
+// so the counts are the index's own and cannot drift from it. Volume reads them instead of
+// counting thousands of ranges.
+const HOURLY = `
+local function hourOf(ms) return string.format('%d', math.floor(tonumber(ms) / 3600000)) end
+local function countIn(hourly, ms, delta)
+  local h = hourOf(ms)
+  if redis.call('HINCRBY', hourly, h, delta) <= 0 then redis.call('HDEL', hourly, h) end
+end
+`;
+
 // Stores an item once: the item hash doubles as the dedupe marker, so the check and the
 // writes are one atomic step and a re-poll or a retried job can never store it twice.
-const INGEST = `
+const INGEST = HOURLY + `
 local id = ARGV[1]
 local feedId = ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -54,7 +66,7 @@ local fields = {}
 for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HSET', KEYS[2], feedId, ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], id)
+if redis.call('ZADD', KEYS[3], ARGV[4], id) == 1 then countIn(KEYS[6], ARGV[4], 1) end
 redis.call('ZADD', KEYS[4], ARGV[4], id)
 redis.call('ZADD', KEYS[5], ARGV[5], id)
 return 1
@@ -67,7 +79,7 @@ return 1
 // The digest shows one entry per story: a relevant item enters it when it leads its story
 // (or its leader is not shown); a leader that enters folds in members shown before it.
 // An item entering the digest is appended to the anchor's capped stream, in the same step.
-const WRITE_TAGS = `
+const WRITE_TAGS = HOURLY + `
 local anchorId = ARGV[1]
 local version = tonumber(ARGV[2])
 local id = ARGV[5]
@@ -76,14 +88,16 @@ if current > version then return 0 end
 local score = redis.call('HGET', KEYS[1], 'publishedAt')
 if not score then return -1 end
 local newKeys = {}
-for i = 4, #KEYS do newKeys[KEYS[i]] = true end
+for i = 4, #KEYS, 2 do newKeys[KEYS[i]] = true end
 local old = redis.call('HGET', KEYS[1], 'tk:' .. anchorId)
 if old then
-  for _, k in ipairs(cjson.decode(old)) do
-    if not newKeys[k] then redis.call('ZREM', k, id) end
+  for _, pair in ipairs(cjson.decode(old)) do
+    if not newKeys[pair[1]] and redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
   end
 end
-for i = 4, #KEYS do redis.call('ZADD', KEYS[i], score, id) end
+for i = 4, #KEYS, 2 do
+  if redis.call('ZADD', KEYS[i], score, id) == 1 then countIn(KEYS[i + 1], score, 1) end
+end
 local wasShown = redis.call('ZSCORE', KEYS[2], id) ~= false
 local leader = redis.call('HGET', KEYS[1], 'story') or id
 local show = false
@@ -109,20 +123,23 @@ return 2
 // Removes an item and every index entry that points at it, in one step, so retention trims
 // the digest, the entity series, the feed lists and the stories at once and never leaves a
 // count behind. The tag fields name the entity index keys the item is in.
-const RETIRE = `
+const RETIRE = HOURLY + `
 local id = ARGV[1]
+local score = redis.call('HGET', KEYS[1], 'publishedAt')
 local fields = redis.call('HGETALL', KEYS[1])
 for i = 1, #fields, 2 do
   local f = fields[i]
   if string.sub(f, 1, 3) == 'tk:' then
-    for _, k in ipairs(cjson.decode(fields[i + 1])) do redis.call('ZREM', k, id) end
+    for _, pair in ipairs(cjson.decode(fields[i + 1])) do
+      if redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
+    end
     redis.call('ZREM', ARGV[3] .. string.sub(f, 4), id)
   end
   if f == 'story' and fields[i + 1] ~= id then redis.call('ZREM', ARGV[4] .. fields[i + 1], id) end
 end
 for _, feedId in ipairs(redis.call('HKEYS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. feedId, id) end
 redis.call('DEL', KEYS[1], KEYS[2], ARGV[4] .. id)
-redis.call('ZREM', KEYS[3], id)
+if redis.call('ZREM', KEYS[3], id) == 1 and score then countIn(KEYS[5], score, -1) end
 redis.call('ZREM', KEYS[4], id)
 return 1
 `;
@@ -136,9 +153,9 @@ export class ItemStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    defineScript(redis, 'awIngestItem', INGEST, 5);
+    defineScript(redis, 'awIngestItem', INGEST, 6);
     defineScript(redis, 'awWriteTags', WRITE_TAGS);
-    defineScript(redis, 'awRetireItem', RETIRE, 4);
+    defineScript(redis, 'awRetireItem', RETIRE, 5);
   }
 
   /** Stores each item once; returns per item whether it was new, seen, or seen but still untagged. */
@@ -153,6 +170,7 @@ export class ItemStore {
         this.keys.items,
         this.keys.feedItems(feedId),
         this.keys.untagged,
+        this.keys.itemsHourly,
         item.id,
         feedId,
         link,
@@ -197,19 +215,20 @@ export class ItemStore {
     if (writes.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const { anchorId, itemId, tags } of writes) {
-      const entityKeys = tags.entities.map((e) => this.keys.entityItems(anchorId, e.key));
+      // Each entity's index with its hourly counts, as pairs: the script keeps them in step.
+      const pairs = tags.entities.map((e) => [this.keys.entityItems(anchorId, e.key), this.keys.entityHourly(anchorId, e.key)]);
       pipeline.awWriteTags(
-        3 + entityKeys.length,
+        3 + pairs.length * 2,
         this.keys.item(itemId),
         this.keys.digest(anchorId),
         this.keys.digestStream(anchorId),
-        ...entityKeys,
+        ...pairs.flat(),
         anchorId,
         String(tags.version),
         JSON.stringify({ e: tags.entities.map((e) => [e.key, e.count]), s: tags.score, r: tags.relevant }),
         tags.relevant ? '1' : '0',
         itemId,
-        JSON.stringify(entityKeys),
+        JSON.stringify(pairs),
         String(STREAM_MAX_LEN),
         this.keys.storyMembers(''),
       );
@@ -314,6 +333,7 @@ export class ItemStore {
         this.keys.itemSources(id),
         this.keys.items,
         this.keys.untagged,
+        this.keys.itemsHourly,
         id,
         this.keys.feedItems(''),
         this.keys.digest(''),

@@ -34,6 +34,8 @@ export function createKeys(prefix: string) {
     itemSources: (itemId: string) => `${p}:item-src:${itemId}`,
     /** ZSET itemId → publishedAt ms: every stored item. */
     items: `${p}:items`,
+    /** HASH UTC hour number → items published in it: kept by the same scripts that change `items`. */
+    itemsHourly: `${p}:items-hourly`,
     /** ZSET itemId → publishedAt ms: the items one feed carried. */
     feedItems: (feedId: string) => `${p}:feed-items:${feedId}`,
     /** ZSET itemId → first-seen ms: items stored but not yet tagged against every anchor. */
@@ -54,6 +56,8 @@ export function createKeys(prefix: string) {
     digest: (anchorId: string) => `${p}:digest:${anchorId}`,
     /** ZSET itemId → publishedAt ms: the items that mention one entity of an anchor. */
     entityItems: (anchorId: string, entityKey: string) => `${p}:entity:${anchorId}:${entityKey}`,
+    /** HASH UTC hour number → items of `entityItems` published in it, changed in the same script steps. */
+    entityHourly: (anchorId: string, entityKey: string) => `${p}:entity-hourly:${anchorId}:${entityKey}`,
     /** STREAM of digest events for an anchor. */
     digestStream: (anchorId: string) => `${p}:digest-stream:${anchorId}`,
 

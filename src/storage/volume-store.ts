@@ -20,6 +20,31 @@ end
 return table.concat(series, ';')
 `;
 
+const HOUR_MS = 3_600_000;
+
+// Sums the hourly counts of each hash into buckets whose boundaries are whole hours (given as
+// hour numbers, comma-separated), inside Redis: the answer is one short string per series.
+const SUM_HOURS = `
+local bounds = {}
+for b in string.gmatch(ARGV[1], '[^,]+') do bounds[#bounds + 1] = tonumber(b) end
+local first, last, nb = bounds[1], bounds[#bounds], #bounds - 1
+local fields = {}
+for h = first, last - 1 do fields[#fields + 1] = string.format('%d', h) end
+local series = {}
+for k = 1, #KEYS do
+  local values = redis.call('HMGET', KEYS[k], unpack(fields))
+  local counts, b, sum = {}, 1, 0
+  for i = 1, #values do
+    local h = first + i - 1
+    while h >= bounds[b + 1] do counts[b] = sum; sum = 0; b = b + 1 end
+    if values[i] then sum = sum + tonumber(values[i]) end
+  end
+  while b <= nb do counts[b] = sum; sum = 0; b = b + 1 end
+  series[k] = table.concat(counts, ',')
+end
+return table.concat(series, ';')
+`;
+
 /** Reads of the per-item indexes for coverage volume. */
 export class VolumeStore {
   constructor(
@@ -27,10 +52,22 @@ export class VolumeStore {
     private readonly keys: Keys,
   ) {
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
+    defineScript(redis, 'awSumHours', SUM_HOURS);
   }
 
-  /** Items per bucket of each entity of an anchor, and of all items (for shares), in one call. */
+  /**
+   * Items per bucket of each entity of an anchor, and of all items (for shares). Buckets made
+   * of whole UTC hours (hour and day series in zones with whole-hour offsets) are summed from
+   * the hourly counts kept beside each index; others (minutes, half-hour zones) are counted on
+   * the index itself.
+   */
   async counts(anchorId: string, entityKeys: string[], bounds: number[], withTotal: boolean): Promise<{ byEntity: number[][]; total: number[] | null }> {
+    if (bounds.every((b) => b % HOUR_MS === 0)) {
+      const hourly = entityKeys.map((k) => this.keys.entityHourly(anchorId, k));
+      if (withTotal) hourly.push(this.keys.itemsHourly);
+      const series = await this.sumHours(hourly, bounds);
+      return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
+    }
     const keys = entityKeys.map((k) => this.keys.entityItems(anchorId, k));
     if (withTotal) keys.push(this.keys.items);
     if (keys.length === 0) return { byEntity: [], total: null };
@@ -42,6 +79,13 @@ export class VolumeStore {
       return counts;
     });
     return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
+  }
+
+  /** Per bucket, the sum of the hourly counts of each hash, in one call. */
+  private async sumHours(hashes: string[], bounds: number[]): Promise<number[][]> {
+    if (hashes.length === 0) return [];
+    const reply = String(await this.redis.awSumHours(hashes.length, ...hashes, bounds.map((b) => b / HOUR_MS).join(',')));
+    return reply.split(';').map((csv) => csv.split(',').map(Number));
   }
 
   /** Items of an anchor's entity between two times (ms, [from, to)). */
