@@ -65,6 +65,19 @@ describe('volume series', () => {
     expect(counts(body, 'oman')).toEqual([0, 0, 1, 0, 1]);
   });
 
+  it('reads the same counts from the hourly counts as from the index itself', async () => {
+    // Hour buckets come from the hourly counts kept beside each index; minute buckets are
+    // counted on the index. Both must agree, hour by hour.
+    const range = 'from=2026-10-24T21:00:00Z&to=2026-10-26T00:00:00Z&entities=muscat,oman';
+    const hours = (await volume(`${range}&interval=hour`)).body;
+    const minutes = (await volume(`${range}&interval=minute`)).body;
+    for (const key of ['muscat', 'oman']) {
+      const perHour = counts(hours, key);
+      const fromMinutes = perHour.map((_, h) => counts(minutes, key).slice(h * 60, h * 60 + 60).reduce((a, b) => a + b, 0));
+      expect(perHour).toEqual(fromMinutes);
+    }
+  });
+
   it('counts by local day across the DST change, and by UTC day', async () => {
     const berlin = await volume('entities=muscat&interval=day&tz=Europe/Berlin&from=2026-10-24T00:00:00Z&to=2026-10-26T12:00:00Z');
     expect(berlin.body.series[0]!.points.map((p) => p.t)).toEqual(['2026-10-23T22:00:00.000Z', '2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z']);
