@@ -834,7 +834,11 @@ export async function runLatencyBench(): Promise<object> {
     live = await startLiveFeed();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const app = spawnChild('app', 'workers/all.ts', {
+    // By default the API and the workers run as two processes, the layout for load (the
+    // stream hub never shares an event loop with parsing); LAT_LAYOUT=one-process runs
+    // workers/all.ts instead.
+    const split = process.env.LAT_LAYOUT !== 'one-process';
+    const appEnv = {
       ...process.env,
       REDIS_URL: CFG.redisUrl,
       REDIS_PREFIX: prefix,
@@ -845,8 +849,10 @@ export async function runLatencyBench(): Promise<object> {
       ALLOW_PRIVATE_NETWORKS: 'true',
       LOG_LEVEL: 'warn',
       POLL_INTERVAL_SECONDS: '3600',
-    });
+    };
+    const app = spawnChild('app', split ? 'workers/api.ts' : 'workers/all.ts', appEnv);
     children.push(app);
+    if (split) children.push(spawnChild('worker', 'workers/worker.ts', appEnv));
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (app.exited) throw new Error(`the app exited:\n${app.tail.join('\n')}`);

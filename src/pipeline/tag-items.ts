@@ -35,6 +35,9 @@ export interface TagOutcome {
   deliveries: number;
 }
 
+/** Items tagged between two yields to the event loop. */
+const YIELD_EVERY = 10;
+
 /** A signature as raw bytes, 4 per value, as the story script compares it (half the size of hex). */
 function signatureBytes(sig: Uint32Array): Buffer {
   const out = Buffer.allocUnsafe(sig.length * 4);
@@ -61,7 +64,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
-  for (const item of items) {
+  for (const [n, item] of items.entries()) {
+    // A large batch gives the event loop back now and then, so a live item's job (or an API
+    // request in a one-process install) is not held up behind a backlog's CPU work.
+    if (n > 0 && n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     let needsStory = false;
     for (const anchor of anchors) {
       const tagged = tagItem(anchor.compiled, { title: item.title, summary: item.summary });
