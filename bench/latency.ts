@@ -1,6 +1,6 @@
 /**
  * Live-digest latency benchmark: time from the end of a poll to the SSE `item` event at the
- * client, with the real app (a child process running workers/all.ts), real Redis, real HTTP.
+ * client, with the real app (child processes: workers/api.ts and workers/worker.ts, or workers/all.ts with LAT_LAYOUT=one-process), real Redis, real HTTP.
  *
  * Definitions (one machine, one wall clock; bench timestamps are performance.timeOrigin +
  * performance.now(), the app's are Date.now() / Redis ms):
