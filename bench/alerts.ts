@@ -14,23 +14,13 @@ import { parseAnchorFile } from '../src/tagging/anchor-file.ts';
 import { compileAnchor } from '../src/tagging/compile-anchor.ts';
 import { tokenize } from '../src/tagging/text-normalize.ts';
 import { generateItems } from './tagging.ts';
+import { prng } from './prng.ts';
 
 const ALERTS = 10_000;
 const ITEMS = 5_000;
 /** Distinct made-up names (brands, people, places) that other customers' alerts watch. */
 const NAME_POOL = 3_000;
 
-/** mulberry32: a small seeded PRNG so every run benchmarks the same alerts and items. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Words the generated items are made of (see bench/tagging.ts), so some alerts fire.
 const ITEM_WORDS = `talks nuclear enrichment uranium centrifuges diplomacy delegation envoy mediators sanctions

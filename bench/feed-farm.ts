@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { prng } from './prng.ts';
 
 const FEEDS = Number(process.env.FARM_FEEDS ?? 500);
 const ITEMS_PER_FEED = Number(process.env.FARM_ITEMS ?? 20);
@@ -21,17 +22,6 @@ const HOSTS = Math.min(254, Math.max(1, Number(process.env.FARM_HOSTS ?? 50)));
 const SEED = Number(process.env.FARM_SEED ?? 7);
 const WORDS_PER_DESCRIPTION = 120;
 
-/** mulberry32: a small seeded PRNG, so every run serves the same text. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ON_TOPIC = `talks nuclear enrichment uranium centrifuges diplomacy delegation envoy mediators sanctions
 framework deal negotiators warning evacuation embassy carrier group military escalation proxy missile

@@ -47,6 +47,7 @@ import { Redis } from 'ioredis';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
 import { estimateSimilarity, storySignature, type StorySignature } from '../src/tagging/story-signature.ts';
+import { prng } from './prng.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-latency-admin-token-0123456789abcdef';
@@ -89,16 +90,6 @@ interface LiveItem {
   t0?: number;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PEOPLE = ['Abbas Araghchi', 'Steve Witkoff', 'Araghchi', 'Witkoff', 'Friedrich Merz', 'Recep Tayyip Erdogan', 'President Trump', 'Omani mediators', 'Iranian negotiators', 'the US envoy'];
 const PLACES = ['Muscat', 'Oman', 'Tehran', 'Washington', 'Iran', 'the Gulf'];

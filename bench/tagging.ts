@@ -10,22 +10,12 @@ import { fileURLToPath } from 'node:url';
 import nlp from 'compromise';
 import { parseAnchorFile } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
+import { prng } from './prng.ts';
 
 const ITEMS = 5_000;
 const WORDS_PER_ITEM = 120;
 const ANCHOR_COPIES = 50;
 
-/** mulberry32: a small seeded PRNG so every run benchmarks the same items. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ON_TOPIC = `talks nuclear enrichment uranium centrifuges diplomacy delegation envoy mediators sanctions
 framework deal negotiators warning evacuation embassy carrier strike group military escalation proxy missile

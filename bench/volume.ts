@@ -43,6 +43,7 @@ import { Redis } from 'ioredis';
 import { createKeys } from '../src/storage/keys.ts';
 import { VolumeStore } from '../src/storage/volume-store.ts';
 import { bucketBoundaries } from '../src/volume/time-buckets.ts';
+import { prng } from './prng.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ANCHOR_ID = 'muscat-talks';
@@ -87,17 +88,6 @@ const SERIES_PREFERENCE = ['iran', 'us', 'trump', 'oman', 'muscat', 'araghchi', 
 
 // ---------------------------------------------------------------- small helpers
 
-/** mulberry32: a seeded PRNG, so two runs write the same data (ids included). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

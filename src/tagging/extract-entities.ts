@@ -240,7 +240,8 @@ function collectTopics(doc: ReturnType<typeof nlp>, text: string, add: (c: Candi
   }
 }
 
-function slug(text: string): string {
+/** A URL-safe slug: folded (case, diacritics), non-alphanumerics as single dashes. */
+export function slug(text: string): string {
   return foldPhrase(text).replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 

@@ -4,7 +4,7 @@ import { AppError, ErrorCodes } from '../../errors.ts';
 import { registerAnchorSource, replaceAnchorEntities, type AnchorDeps } from '../../pipeline/register-anchor.ts';
 import type { Entity } from '../../tagging/anchor-types.ts';
 import { generateAliases } from '../../tagging/entity-aliases.ts';
-import { entityKey, entityWeight } from '../../tagging/extract-entities.ts';
+import { entityKey, entityWeight, slug } from '../../tagging/extract-entities.ts';
 import { extractEntitiesOffLoop } from '../../runtime/extract-off-loop.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
@@ -35,17 +35,9 @@ const entitiesBody = z.object({
 
 const noQuery = z.object({ access_token: accessTokenParam }).strict();
 
-/** A URL-safe slug of an anchor title, its id. */
-function slugOf(text: string): string {
-  return (
-    text
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'anchor'
-  );
+/** The id of a posted anchor: a slug of its title. */
+function anchorIdOf(title: string): string {
+  return slug(title).slice(0, 60) || 'anchor';
 }
 
 /** /api/anchors: the source pieces and their entity lists. */
@@ -75,7 +67,7 @@ export function anchorsRouter(deps: ApiDeps): Router {
 
   router.post('/', requireAdmin, async (req, res) => {
     const body = validate(createAnchorBody, req.body, 'body');
-    const base = slugOf(body.title);
+    const base = anchorIdOf(body.title);
     let id = base;
     for (let n = 2; await anchors.get(id); n++) id = `${base}-${n}`;
     const record = await registerAnchorSource(
