@@ -21,7 +21,7 @@ export class DigestReader {
       feedIds.add(item.feedId);
       for (const feedId of Object.keys(item.sources)) feedIds.add(feedId);
     }
-    const titles = await this.feedTitles([...feedIds]);
+    const titles = await this.stores.feeds.titles(feedIds);
     return items.map((item) => {
       const digestItem = presentDigestItem(item, anchor, titles);
       const seen = new Set([item.feedId, ...digestItem.alsoReportedBy.map((r) => r.feedId)]);
@@ -36,15 +36,5 @@ export class DigestReader {
       }
       return { ...digestItem, stored: item };
     });
-  }
-
-  private async feedTitles(ids: string[]): Promise<Map<string, string | null>> {
-    const titles = new Map<string, string | null>();
-    const feeds = await this.stores.feeds.getMany(ids);
-    ids.forEach((id, i) => {
-      const feed = feeds[i];
-      titles.set(id, feed ? (feed.title ?? feed.url) : null);
-    });
-    return titles;
   }
 }

@@ -46,9 +46,7 @@ export async function evaluateSpikes(deps: SpikeDeps): Promise<number> {
       : await deps.alerts.matchedIds(alert.id, periods.window.from, periods.window.to, ITEMS_PER_FIRING);
     const items = await deps.items.getMany(ids);
     const anchor = await deps.anchors.get(alert.anchorId);
-    const feedIds = [...new Set(items.map((i) => i.feedId))];
-    const feeds = await deps.feeds.getMany(feedIds);
-    const titles = new Map(feedIds.map((id, i) => [id, feeds[i] ? (feeds[i]!.title ?? feeds[i]!.url) : null]));
+    const titles = await deps.feeds.titles(items.flatMap((i) => [i.feedId, ...Object.keys(i.sources)]));
     const digestItems = items.map((i) => presentDigestItem(i, anchor, titles));
     const baseline = Math.round(verdict.baseline * 100) / 100;
     const webhook = alert.webhook && !alert.webhook.disabled;

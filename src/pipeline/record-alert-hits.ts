@@ -30,9 +30,7 @@ export async function recordAlertHits(
   deps: { alerts: AlertStore; feeds: FeedStore; now(): number },
 ): Promise<string[]> {
   if (matches.length === 0) return [];
-  const feedIds = [...new Set(matches.flatMap((m) => [m.item.feedId, ...Object.keys(m.item.sources)]))];
-  const feeds = await deps.feeds.getMany(feedIds);
-  const titles = new Map(feedIds.map((id, i) => [id, feeds[i] ? (feeds[i]!.title ?? feeds[i]!.url) : null]));
+  const titles = await deps.feeds.titles(matches.flatMap((m) => [m.item.feedId, ...Object.keys(m.item.sources)]));
   const matchedAt = deps.now();
   const hits: HitInput[] = matches.map(({ alert, item, anchor, tags }) => {
     const storyId = storyOf(item.id);

@@ -106,6 +106,13 @@ export class FeedStore {
     });
   }
 
+  /** The display name of each feed (its title, else its URL; null for an unknown id), in one round trip. */
+  async titles(ids: Iterable<string>): Promise<Map<string, string | null>> {
+    const unique = [...new Set(ids)];
+    const feeds = await this.getMany(unique);
+    return new Map(unique.map((id, i) => [id, feeds[i] ? (feeds[i]!.title ?? feeds[i]!.url) : null]));
+  }
+
   /** Every feed, oldest registration first. */
   async list(): Promise<FeedRecord[]> {
     const ids = await this.redis.zrange(this.keys.feeds, 0, -1);

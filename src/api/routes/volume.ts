@@ -141,10 +141,9 @@ export function volumeRouter(deps: ApiDeps): Router {
         for (const feedId of carriers) perFeed.set(feedId, (perFeed.get(feedId) ?? 0) + 1);
       }
     }
-    const feedIds = [...perFeed.keys()];
-    const records = await feeds.getMany(feedIds);
-    const sources = feedIds
-      .map((feedId, i) => ({ feedId, title: records[i] ? (records[i]!.title ?? records[i]!.url) : null, count: perFeed.get(feedId)! }))
+    const titles = await feeds.titles(perFeed.keys());
+    const sources = [...perFeed]
+      .map(([feedId, count]) => ({ feedId, title: titles.get(feedId) ?? null, count }))
       .sort((a, b) => b.count - a.count || a.feedId.localeCompare(b.feedId));
     res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), sources: sources.slice(0, query.limit) });
   });
