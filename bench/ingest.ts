@@ -36,7 +36,6 @@ const REFERENCE = {
   freshrss: { itemsPerSecond: 691, feedsPerSecond304: 204 },
   miniflux: { itemsPerSecond: 321, feedsPerSecond304: 424 },
 };
-const REQUEST_CONCURRENCY = 16;
 // Progress is read from Redis this often; cycle 1 lasts seconds, cycle 2 may last one.
 const WATCH_MS_CYCLE1 = 50;
 const WATCH_MS_CYCLE2 = 20;
@@ -180,18 +179,6 @@ async function api(base: string, method: string, route: string, body?: unknown):
     json = text;
   }
   return { status: res.status, json };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(runners);
 }
 
 async function waitForReady(base: string, children: Child[]): Promise<void> {
@@ -596,7 +583,6 @@ export async function runIngestBench(): Promise<object> {
         app: splitWorkers > 0 ? `workers/api.ts + ${splitWorkers} × workers/worker.ts` : 'workers/all.ts (one process)',
         hostConcurrency: Number(process.env.HOST_CONCURRENCY ?? 4),
         pollConcurrency: Number(process.env.POLL_CONCURRENCY ?? 32),
-        requestConcurrency: REQUEST_CONCURRENCY,
         cpuProfiles: cpuProf ? path.relative(ROOT, profileDir) : null,
       },
       cycle1: {

@@ -48,7 +48,6 @@ import { prng } from './prng.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ANCHOR_ID = 'muscat-talks';
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const CFG = {
   items: num('VOL_ITEMS', 1_000_000),

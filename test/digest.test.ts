@@ -6,7 +6,7 @@ import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { asFeedItem, labelledItems, type LabelledItem } from './helpers/labelled-items.ts';
 import { testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
-import { openSse, type SseClient } from './helpers/sse-client.ts';
+import { openSse } from './helpers/sse-client.ts';
 import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
 
 // The live digest end to end: real Redis, real feed server, the real API and workers,

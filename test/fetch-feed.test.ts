@@ -1,9 +1,7 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AppError, ErrorCodes } from '../src/errors.ts';
+import { ErrorCodes } from '../src/errors.ts';
+import { closeTestServers, expectAppError, startServer, type TestServer } from './helpers/handler-server.ts';
 import { closeGuardedAgents } from '../src/net/guarded-request.ts';
 import { fetchFeed, type FetchFeedOptions } from '../src/reader/fetch-feed.ts';
 
@@ -13,43 +11,7 @@ const loopbackOne = (ip: string): boolean => ip === '127.0.0.1';
 
 const RSS = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>';
 
-interface TestServer {
-  url: string;
-  port: number;
-  connections: number;
-  requests: http.IncomingMessage[];
-  close: () => void;
-}
-
-const servers: TestServer[] = [];
-
-async function startServer(handler: http.RequestListener): Promise<TestServer> {
-  const server = http.createServer((req, res) => {
-    state.requests.push(req);
-    handler(req, res);
-  });
-  const state: TestServer = {
-    url: '',
-    port: 0,
-    connections: 0,
-    requests: [],
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-  server.on('connection', () => (state.connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  state.port = (server.address() as AddressInfo).port;
-  state.url = `http://127.0.0.1:${state.port}`;
-  servers.push(state);
-  return state;
-}
-
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close();
-});
+afterEach(closeTestServers);
 
 afterAll(async () => {
   await closeGuardedAgents();
@@ -68,15 +30,6 @@ function options(extra: Partial<FetchFeedOptions> = {}): FetchFeedOptions {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected fetchFeed to fail');
-}
 
 describe('fetchFeed: conditional GET', () => {
   // An ETag with a weak prefix and inner quotes, and a Last-Modified in the obsolete
@@ -178,7 +131,7 @@ describe('fetchFeed: bodies', () => {
       res.setHeader('Content-Encoding', 'gzip');
       res.end(zlib.gzipSync(Buffer.alloc(2 * 1024 * 1024)));
     });
-    expect((await failure(fetchFeed(server.url, options()))).code).toBe(ErrorCodes.tooLarge);
+    expect((await expectAppError(fetchFeed(server.url, options()))).code).toBe(ErrorCodes.tooLarge);
   });
 });
 
@@ -219,7 +172,7 @@ describe('fetchFeed: redirects', () => {
     const five = await chain([301, 301, 301, 301, 301]);
     expect((await fetchFeed(`${five.url}/0`, options())).kind).toBe('ok');
     const six = await chain([301, 301, 301, 301, 301, 301]);
-    expect((await failure(fetchFeed(`${six.url}/0`, options()))).code).toBe(ErrorCodes.tooManyRedirects);
+    expect((await expectAppError(fetchFeed(`${six.url}/0`, options()))).code).toBe(ErrorCodes.tooManyRedirects);
   });
 
   it('refuses a redirect to an internal address before connecting', async () => {
@@ -227,13 +180,13 @@ describe('fetchFeed: redirects', () => {
     const front = await startServer((_req, res) =>
       res.writeHead(301, { Location: `http://0x7f000002:${victim.port}/` }).end(),
     );
-    expect((await failure(fetchFeed(front.url, options()))).code).toBe(ErrorCodes.blockedAddress);
+    expect((await expectAppError(fetchFeed(front.url, options()))).code).toBe(ErrorCodes.blockedAddress);
     expect(victim.connections).toBe(0);
   });
 
   it('refuses 127.0.0.1 itself under the default policy', async () => {
     const server = await startServer((_req, res) => res.end(RSS));
-    const err = await failure(fetchFeed(server.url, options({ addressPolicy: undefined })));
+    const err = await expectAppError(fetchFeed(server.url, options({ addressPolicy: undefined })));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(server.connections).toBe(0);
   });
@@ -251,7 +204,7 @@ describe('fetchFeed: error statuses', () => {
     [599, 'HTTP 599'],
   ])('throws httpStatus for %i', async (status, message) => {
     const server = await statusServer(status);
-    const err = await failure(fetchFeed(server.url, options()));
+    const err = await expectAppError(fetchFeed(server.url, options()));
     expect(err.code).toBe(ErrorCodes.httpStatus);
     expect(err.message).toBe(message);
     expect(err.details).toEqual({ status, retryAfterSeconds: null });
@@ -259,7 +212,7 @@ describe('fetchFeed: error statuses', () => {
 
   it('carries Retry-After in seconds on 429', async () => {
     const server = await statusServer(429, { 'Retry-After': '120' });
-    const err = await failure(fetchFeed(server.url, options()));
+    const err = await expectAppError(fetchFeed(server.url, options()));
     expect(err.message).toBe('HTTP 429 Too Many Requests');
     expect(err.details).toEqual({ status: 429, retryAfterSeconds: 120 });
   });
@@ -272,7 +225,7 @@ describe('fetchFeed: error statuses', () => {
       Date: serverNow.toUTCString(),
       'Retry-After': new Date(serverNow.getTime() + 90_000).toUTCString(),
     });
-    const err = await failure(fetchFeed(server.url, options()));
+    const err = await expectAppError(fetchFeed(server.url, options()));
     expect(err.message).toBe('HTTP 503 Service Unavailable');
     expect(err.details.status).toBe(503);
     expect(err.details.retryAfterSeconds).toBeGreaterThanOrEqual(89);
@@ -281,14 +234,14 @@ describe('fetchFeed: error statuses', () => {
 
   it('treats a Retry-After date in the past as 0 and garbage as null', async () => {
     const past = await statusServer(503, { 'Retry-After': 'Sun, 06 Nov 1994 08:49:37 GMT' });
-    expect((await failure(fetchFeed(past.url, options()))).details.retryAfterSeconds).toBe(0);
+    expect((await expectAppError(fetchFeed(past.url, options()))).details.retryAfterSeconds).toBe(0);
     const garbage = await statusServer(503, { 'Retry-After': 'soon' });
-    expect((await failure(fetchFeed(garbage.url, options()))).details.retryAfterSeconds).toBeNull();
+    expect((await expectAppError(fetchFeed(garbage.url, options()))).details.retryAfterSeconds).toBeNull();
   });
 
   it('throws httpStatus for a redirect without a Location', async () => {
     const server = await statusServer(302);
-    const err = await failure(fetchFeed(server.url, options()));
+    const err = await expectAppError(fetchFeed(server.url, options()));
     expect(err.code).toBe(ErrorCodes.httpStatus);
     expect(err.details.status).toBe(302);
   });
@@ -338,7 +291,7 @@ describe('fetchFeed: timeouts', () => {
       const timer = setInterval(() => res.write(' '), 2000);
       res.on('close', () => clearInterval(timer));
     });
-    const err = await failure(fetchFeed(server.url, options({ totalTimeoutMs: 1500 })));
+    const err = await expectAppError(fetchFeed(server.url, options({ totalTimeoutMs: 1500 })));
     expect(err.code).toBe(ErrorCodes.timeout);
   });
 });

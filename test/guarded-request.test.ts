@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCodes } from '../src/errors.ts';
+import { closeTestServers, expectAppError, startServer, type TestServer } from './helpers/handler-server.ts';
 import {
   closeGuardedAgents,
   DEFAULT_USER_AGENT,
@@ -19,45 +18,7 @@ import type { AllAddressResolver } from '../src/net/ssrf-guard.ts';
 /** The stand-in for the public internet. Module-level so all requests share one Agent. */
 const loopbackOne = (ip: string): boolean => ip === '127.0.0.1';
 
-interface TestServer {
-  url: string;
-  port: number;
-  connections: number;
-  requests: http.IncomingMessage[];
-  close: () => Promise<void>;
-}
-
-const servers: TestServer[] = [];
-
-async function startServer(handler: http.RequestListener, host = '127.0.0.1'): Promise<TestServer> {
-  const server = http.createServer((req, res) => {
-    state.requests.push(req);
-    handler(req, res);
-  });
-  const state: TestServer = {
-    url: '',
-    port: 0,
-    connections: 0,
-    requests: [],
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-  server.on('connection', () => {
-    state.connections += 1;
-  });
-  server.listen(0, host);
-  await once(server, 'listening');
-  state.port = (server.address() as AddressInfo).port;
-  state.url = `http://${host}:${state.port}`;
-  servers.push(state);
-  return state;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+afterEach(closeTestServers);
 
 afterAll(async () => {
   await closeGuardedAgents();
@@ -75,15 +36,6 @@ function options(url: string, extra: Partial<GuardedRequestOptions> = {}): Guard
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** Writes zeros until the client goes away, respecting backpressure so the server itself stays small. */
 function streamZerosForever(res: http.ServerResponse, onChunk: (bytes: number) => void): void {
@@ -172,7 +124,7 @@ describe('guardedRequest: plain exchanges', () => {
     const server = await startServer((_req, res) => res.end());
     const port = server.port;
     await server.close();
-    const err = await failure(guardedRequest(options(`http://127.0.0.1:${port}/`)));
+    const err = await expectAppError(guardedRequest(options(`http://127.0.0.1:${port}/`)));
     expect(err.code).toBe(ErrorCodes.network);
     expect(err.details.code).toBe('ECONNREFUSED');
   });
@@ -224,7 +176,7 @@ describe('guardedRequest: decompression', () => {
       res.setHeader('Content-Encoding', 'compress');
       res.end('whatever');
     });
-    const err = await failure(guardedRequest(options(server.url)));
+    const err = await expectAppError(guardedRequest(options(server.url)));
     expect(err.code).toBe(ErrorCodes.network);
     expect(err.details).toMatchObject({ code: 'unsupported_encoding', contentEncoding: 'compress' });
   });
@@ -234,7 +186,7 @@ describe('guardedRequest: decompression', () => {
       res.setHeader('Content-Encoding', 'gzip');
       res.end('this is not gzip at all');
     });
-    const err = await failure(guardedRequest(options(server.url)));
+    const err = await expectAppError(guardedRequest(options(server.url)));
     expect(err.code).toBe(ErrorCodes.network);
   });
 });
@@ -246,7 +198,7 @@ describe('guardedRequest: size cap', () => {
       res.write(Buffer.alloc(1024));
       // never finishes: the client must not wait for it
     });
-    const err = await failure(guardedRequest(options(server.url)));
+    const err = await expectAppError(guardedRequest(options(server.url)));
     expect(err.code).toBe(ErrorCodes.tooLarge);
   });
 
@@ -257,7 +209,7 @@ describe('guardedRequest: size cap', () => {
     });
     let err: AppError | undefined;
     const growth = await peakMemoryGrowth(async () => {
-      err = await failure(guardedRequest(options(server.url, { maxBytes: 4 * 1024 * 1024 })));
+      err = await expectAppError(guardedRequest(options(server.url, { maxBytes: 4 * 1024 * 1024 })));
     });
     expect(err?.code).toBe(ErrorCodes.tooLarge);
     expect(served).toBeGreaterThan(4 * 1024 * 1024);
@@ -284,7 +236,7 @@ describe('guardedRequest: size cap', () => {
     let err: AppError | undefined;
     const started = Date.now();
     const growth = await peakMemoryGrowth(async () => {
-      err = await failure(guardedRequest(options(server.url, { maxBytes: 8 * 1024 * 1024, totalTimeoutMs: 5000 })));
+      err = await expectAppError(guardedRequest(options(server.url, { maxBytes: 8 * 1024 * 1024, totalTimeoutMs: 5000 })));
     });
     expect(err?.code).toBe(ErrorCodes.tooLarge);
     expect(growth).toBeLessThan(48 * 1024 * 1024);
@@ -309,7 +261,7 @@ describe('guardedRequest: size cap', () => {
     });
     let err: AppError | undefined;
     const growth = await peakMemoryGrowth(async () => {
-      err = await failure(guardedRequest(options(server.url, { maxBytes: 16 * 1024 * 1024 })));
+      err = await expectAppError(guardedRequest(options(server.url, { maxBytes: 16 * 1024 * 1024 })));
     });
     expect(err?.code).toBe(ErrorCodes.tooLarge);
     expect(err?.details.maxBytes).toBe(16 * 1024 * 1024);
@@ -336,7 +288,7 @@ describe('guardedRequest: timeouts', () => {
       res.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
-    const err = await failure(guardedRequest(options(server.url, { totalTimeoutMs: 1500 })));
+    const err = await expectAppError(guardedRequest(options(server.url, { totalTimeoutMs: 1500 })));
     expect(err.code).toBe(ErrorCodes.timeout);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(Date.now() - started).toBeLessThan(2500);
@@ -349,14 +301,14 @@ describe('guardedRequest: timeouts', () => {
       res.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
-    const err = await failure(guardedRequest(options(server.url, { totalTimeoutMs: 800 })));
+    const err = await expectAppError(guardedRequest(options(server.url, { totalTimeoutMs: 800 })));
     expect(err.code).toBe(ErrorCodes.timeout);
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('cuts off a server that never answers', async () => {
     const server = await startServer(() => undefined);
-    const err = await failure(guardedRequest(options(server.url, { totalTimeoutMs: 500 })));
+    const err = await expectAppError(guardedRequest(options(server.url, { totalTimeoutMs: 500 })));
     expect(err.code).toBe(ErrorCodes.timeout);
   });
 
@@ -368,7 +320,7 @@ describe('guardedRequest: timeouts', () => {
         res.writeHead(302, { Location: `/${n + 1}` }).end();
       }, 300);
     });
-    const err = await failure(guardedRequest(options(server.url, { totalTimeoutMs: 1000 })));
+    const err = await expectAppError(guardedRequest(options(server.url, { totalTimeoutMs: 1000 })));
     expect(err.code).toBe(ErrorCodes.timeout);
   });
 });
@@ -393,7 +345,7 @@ describe('guardedRequest: redirects', () => {
 
   it('fails with tooManyRedirects on the 6th', async () => {
     const server = await chainServer(6);
-    const err = await failure(guardedRequest(options(`${server.url}/0`)));
+    const err = await expectAppError(guardedRequest(options(`${server.url}/0`)));
     expect(err.code).toBe(ErrorCodes.tooManyRedirects);
     expect(server.requests).toHaveLength(6);
   });
@@ -402,7 +354,7 @@ describe('guardedRequest: redirects', () => {
     const server = await startServer((req, res) => {
       res.writeHead(301, { Location: req.url === '/a' ? '/b' : '/a' }).end();
     });
-    const err = await failure(guardedRequest(options(`${server.url}/a`)));
+    const err = await expectAppError(guardedRequest(options(`${server.url}/a`)));
     expect(err.code).toBe(ErrorCodes.tooManyRedirects);
   });
 
@@ -432,8 +384,8 @@ describe('guardedRequest: redirects', () => {
       const to = req.url === '/ftp' ? 'ftp://127.0.0.1/' : `http://user:pw@127.0.0.1:${server.port}/`;
       res.writeHead(302, { Location: to }).end();
     });
-    expect((await failure(guardedRequest(options(`${server.url}/ftp`)))).code).toBe(ErrorCodes.invalidUrl);
-    expect((await failure(guardedRequest(options(`${server.url}/creds`)))).code).toBe(ErrorCodes.invalidUrl);
+    expect((await expectAppError(guardedRequest(options(`${server.url}/ftp`)))).code).toBe(ErrorCodes.invalidUrl);
+    expect((await expectAppError(guardedRequest(options(`${server.url}/creds`)))).code).toBe(ErrorCodes.invalidUrl);
   });
 });
 
@@ -445,21 +397,21 @@ describe('guardedRequest: address policy', () => {
   ])('refuses a redirect to %s before any connection', async (_name, target, victimHost) => {
     const victim = await startServer((_req, res) => res.end('secret'), victimHost);
     const front = await startServer((_req, res) => res.writeHead(302, { Location: target(victim.port) }).end());
-    const err = await failure(guardedRequest(options(front.url)));
+    const err = await expectAppError(guardedRequest(options(front.url)));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(victim.connections).toBe(0);
   });
 
   it('refuses a direct request to 127.0.0.1 under the default policy, before connecting', async () => {
     const server = await startServer((_req, res) => res.end('secret'));
-    const err = await failure(guardedRequest(options(server.url, { addressPolicy: undefined })));
+    const err = await expectAppError(guardedRequest(options(server.url, { addressPolicy: undefined })));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(server.connections).toBe(0);
   });
 
   it('refuses [::ffff:127.0.0.1] under the default policy', async () => {
     const server = await startServer((_req, res) => res.end('secret'));
-    const err = await failure(guardedRequest(options(`http://[::ffff:127.0.0.1]:${server.port}/`, { addressPolicy: undefined })));
+    const err = await expectAppError(guardedRequest(options(`http://[::ffff:127.0.0.1]:${server.port}/`, { addressPolicy: undefined })));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(server.connections).toBe(0);
   });
@@ -471,9 +423,9 @@ describe('guardedRequest: address policy', () => {
   });
 
   it('refuses credentials and non-http schemes on the first URL too', async () => {
-    expect((await failure(guardedRequest(options('http://a:b@127.0.0.1:1/')))).code).toBe(ErrorCodes.invalidUrl);
-    expect((await failure(guardedRequest(options('file:///etc/passwd')))).code).toBe(ErrorCodes.invalidUrl);
-    expect((await failure(guardedRequest(options('nonsense')))).code).toBe(ErrorCodes.invalidUrl);
+    expect((await expectAppError(guardedRequest(options('http://a:b@127.0.0.1:1/')))).code).toBe(ErrorCodes.invalidUrl);
+    expect((await expectAppError(guardedRequest(options('file:///etc/passwd')))).code).toBe(ErrorCodes.invalidUrl);
+    expect((await expectAppError(guardedRequest(options('nonsense')))).code).toBe(ErrorCodes.invalidUrl);
   });
 });
 
@@ -497,7 +449,7 @@ describe('guardedRequest: names are judged at connect time', () => {
 
   it('refuses a name when any of its addresses is refused, without connecting', async () => {
     const server = await startServer((_req, res) => res.end('secret'));
-    const err = await failure(guardedRequest(options(`http://rebind.example:${server.port}/`, { resolve: toMixed })));
+    const err = await expectAppError(guardedRequest(options(`http://rebind.example:${server.port}/`, { resolve: toMixed })));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(err.details).toMatchObject({ host: 'rebind.example', address: '127.0.0.2' });
     expect(server.connections).toBe(0);
@@ -508,13 +460,13 @@ describe('guardedRequest: names are judged at connect time', () => {
     const front = await startServer((_req, res) =>
       res.writeHead(302, { Location: `http://rebind.example:${victim.port}/` }).end(),
     );
-    const err = await failure(guardedRequest(options(front.url, { resolve: toMixed })));
+    const err = await expectAppError(guardedRequest(options(front.url, { resolve: toMixed })));
     expect(err.code).toBe(ErrorCodes.blockedAddress);
     expect(victim.connections).toBe(0);
   });
 
   it('reports an unknown name as dnsFailure', async () => {
-    const err = await failure(guardedRequest(options('http://gone.example/', { resolve: toNothing })));
+    const err = await expectAppError(guardedRequest(options('http://gone.example/', { resolve: toNothing })));
     expect(err.code).toBe(ErrorCodes.dnsFailure);
     expect(err.details).toMatchObject({ host: 'gone.example', code: 'ENOTFOUND' });
   });
