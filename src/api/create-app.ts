@@ -126,7 +126,7 @@ export function createApp(deps: ApiDeps): Express {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });
   app.use('/api', api);
-  app.use(webRouter(deps));
+  app.use(webRouter());
 
   app.use(problemHandler(deps.log, () => deps.stores.redis.status === 'ready'));
   return app;

@@ -1,7 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { ApiDeps } from '../api-deps.ts';
 
 /**
  * The page runs no inline script or style and talks only to this origin: feed text can never
@@ -35,7 +34,7 @@ function secureHeaders(res: Response): void {
 }
 
 /** The dashboard at `/` and its static assets. The page needs no token: its data comes from /api. */
-export function webRouter(_deps: ApiDeps): Router {
+export function webRouter(): Router {
   const router = Router();
 
   router.get('/', (_req, res) => {
