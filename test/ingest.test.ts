@@ -311,6 +311,16 @@ describe('the feed routes', () => {
     expect(again.body.id).toBe(feed.id);
   });
 
+  it('registers a URL once when ten requests race for it', async () => {
+    server.route('/race.xml', (_q, r) => r.end(rssOf('Race', [])));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => app.json<{ id: string }>('/api/feeds', { method: 'POST', body: JSON.stringify({ url: server.url('/race.xml') }) })),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+  });
+
   it('needs a token, and only the admin may write', async () => {
     expect((await app.api('/api/feeds', { token: null })).status).toBe(401);
     expect((await app.api('/api/feeds', { token: 'wrong-token' })).status).toBe(401);

@@ -64,9 +64,13 @@ export class FeedStore {
     const won = await this.redis.hsetnx(this.keys.feedUrls, url, id);
     if (won === 0) {
       const existingId = await this.redis.hget(this.keys.feedUrls, url);
-      const existing = existingId ? await this.get(existingId) : null;
-      if (existing) return { feed: existing, created: false };
-      // A half-written registration (crash between the two writes): finish it.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = existingId ? await this.get(existingId) : null;
+        if (existing) return { feed: existing, created: false };
+        // Another caller may be between its two writes right now: give it a moment.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Still half-written: a registration that crashed between the two writes. Finish it.
       await this.redis.hset(this.keys.feedUrls, url, id);
     }
     const fields: Record<string, string> = {

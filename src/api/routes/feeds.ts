@@ -24,6 +24,9 @@ const noQuery = z.object({ access_token: accessTokenParam }).strict();
  */
 const FIRST_POLL_GRACE_MS = 2 * 60_000;
 
+/** OPML outlines registered at once. */
+const IMPORT_CONCURRENCY = 16;
+
 /** /api/feeds: registry, polling on demand, OPML in and out. */
 export function feedsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -76,7 +79,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       let added = 0;
       let skipped = 0;
       const errors: Array<{ field: string; message: string }> = [];
-      for (const entry of parseOpml(req.body)) {
+      const importOne = async (entry: { url: string; title: string | null }) => {
         try {
           const url = await checkUrlAllowed(entry.url, guard);
           const { feed, created } = await feeds.create({
@@ -98,7 +101,13 @@ export function feedsRouter(deps: ApiDeps): Router {
           skipped++;
           errors.push({ field: entry.url, message: err.message });
         }
-      }
+      };
+      // A few outlines at a time: a subscription list of hundreds registers in seconds.
+      const pending = parseOpml(req.body);
+      const runners = Array.from({ length: Math.min(IMPORT_CONCURRENCY, pending.length) }, async () => {
+        for (let entry = pending.shift(); entry; entry = pending.shift()) await importOne(entry);
+      });
+      await Promise.all(runners);
       res.json({ added, skipped, ...(errors.length > 0 ? { errors } : {}) });
     },
   );
