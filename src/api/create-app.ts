@@ -27,9 +27,8 @@ function redactUrl(url: string): string {
   return url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
 }
 
-/** Gauges read from Redis or the process at scrape time. */
+/** Queue depths, read from Redis at scrape time so they are never stale. */
 async function refreshScrapedGauges(deps: ApiDeps): Promise<void> {
-  deps.metrics.sseClients.set(deps.hub.listenerCount());
   await Promise.all(
     deps.queues.all.map(async (q) => {
       const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
@@ -105,8 +104,9 @@ export function createApp(deps: ApiDeps): Express {
     rateLimit({
       windowMs: 60_000,
       limit: WRITES_PER_MINUTE,
-      // Reads are cheap and cached by clients; writes are what a runaway script repeats.
-      skip: (req) => req.method === 'GET' || req.method === 'HEAD',
+      // Reads are cheap and cached by clients; writes are what a runaway script repeats. The
+      // admin token is the operator's own automation (bulk registrations) and is not limited.
+      skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.principal?.kind !== 'user',
       keyGenerator: (req) => (req.principal?.kind === 'user' ? `key:${req.principal.keyId}` : 'admin'),
       store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
       standardHeaders: 'draft-7',

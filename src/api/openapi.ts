@@ -153,7 +153,7 @@ const schemas: Record<string, Json> = {
       url: str({ format: 'uri' }),
       title: nullableStr(),
       status: { type: 'string', enum: ['active', 'failing', 'disabled'] },
-      intervalSeconds: { type: ['integer', 'null'], minimum: 1, description: 'Null means the configured default (POLL_INTERVAL_SECONDS).' },
+      intervalSeconds: { type: 'integer', minimum: 1, description: 'The base interval of the feed: its own, else the configured default (POLL_INTERVAL_SECONDS).' },
       lastPolledAt: nullableDateTime(),
       lastStatus: { type: ['integer', 'null'], description: 'HTTP status of the last poll.' },
       lastError: nullableStr(),

@@ -6,14 +6,14 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The contract's Feed. */
-export function presentFeed(feed: FeedRecord) {
+/** The contract's Feed; `intervalSeconds` is the feed's own interval, else the configured default. */
+export function presentFeed(feed: FeedRecord, defaultIntervalSeconds: number) {
   return {
     id: feed.id,
     url: feed.url,
     title: feed.title,
     status: feed.status,
-    intervalSeconds: feed.intervalSeconds,
+    intervalSeconds: feed.intervalSeconds ?? defaultIntervalSeconds,
     lastPolledAt: iso(feed.lastPolledAt),
     lastStatus: feed.lastStatus,
     lastError: feed.lastError,

@@ -33,7 +33,11 @@ export class SseSession {
     private readonly res: Response,
     req: Request,
     private readonly options: SseOptions,
+    /** Counts open sessions (the metrics gauge): up now, down when the session ends. */
+    clients?: { inc(): void; dec(): void },
   ) {
+    clients?.inc();
+    if (clients) this.onCloseHandlers.push(() => clients.dec());
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');

@@ -2,8 +2,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /**
  * The Prometheus metrics of one process. Created once per process and passed to the parts
- * that record; /metrics renders the registry. Queue depths and SSE clients are read when
- * scraped, so they are never stale.
+ * that record; /metrics renders the registry. Queue depths are read when scraped, so they
+ * are never stale.
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -61,13 +61,6 @@ export class StreamHub {
     };
   }
 
-  /** Number of listeners across all streams (for metrics). */
-  listenerCount(): number {
-    let n = 0;
-    for (const f of this.followed.values()) n += f.listeners.size;
-    return n;
-  }
-
   /** Stops following; pending reads are interrupted. */
   async close(): Promise<void> {
     this.closed = true;

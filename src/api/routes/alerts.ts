@@ -135,7 +135,7 @@ export function alertsRouter(deps: ApiDeps): Router {
   router.get('/stream', async (req, res) => {
     const query = validate(streamQuery, req.query, 'query');
     const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse);
+    const session = new SseSession(res, req, deps.sse, deps.metrics.sseClients);
     await serveResumableStream({
       session,
       hub: deps.hub,

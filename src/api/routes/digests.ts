@@ -75,7 +75,7 @@ export function digestsRouter(deps: ApiDeps): Router {
     const query = validate(streamQuery, req.query, 'query');
     const anchor = await anchorOf(req);
     const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse);
+    const session = new SseSession(res, req, deps.sse, deps.metrics.sseClients);
     const render = (entries: StreamEntry[]) =>
       Promise.all(
         entries.map((entry) => {

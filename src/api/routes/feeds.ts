@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import { buildOpml, parseOpml } from '../../reader/opml.ts';
 import { manualPollJobId } from '../../queue/queue-names.ts';
+import type { FeedRecord } from '../../storage/feed-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentFeed } from '../present.ts';
@@ -33,13 +34,15 @@ export function feedsRouter(deps: ApiDeps): Router {
   const { feeds } = deps.stores;
   const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
 
+  const present = (feed: FeedRecord) => presentFeed(feed, deps.config.pollIntervalSeconds);
+
   const requestPoll = async (feedId: string) => {
     await deps.queues.poll.add('poll', { feedId, reason: 'manual' }, { jobId: manualPollJobId(feedId, deps.now()) });
   };
 
   router.get('/', async (req, res) => {
     validate(noQuery, req.query, 'query');
-    res.json({ feeds: (await feeds.list()).map(presentFeed) });
+    res.json({ feeds: (await feeds.list()).map(present) });
   });
 
   router.post('/', requireAdmin, async (req, res) => {
@@ -56,7 +59,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       throw new AppError(ErrorCodes.conflict, `This URL is already registered as feed ${feed.id}.`, { details: { id: feed.id } });
     }
     await requestPoll(feed.id);
-    res.status(201).location(`/api/feeds/${feed.id}`).json(presentFeed(feed));
+    res.status(201).location(`/api/feeds/${feed.id}`).json(present(feed));
   });
 
   router.get('/export', async (req, res) => {
@@ -116,7 +119,7 @@ export function feedsRouter(deps: ApiDeps): Router {
     validate(noQuery, req.query, 'query');
     const feed = await feeds.get(req.params.id);
     if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
-    res.json(presentFeed(feed));
+    res.json(present(feed));
   });
 
   router.delete('/:id', requireAdmin, async (req, res) => {
