@@ -15,6 +15,7 @@ import { compileAnchor } from '../src/tagging/compile-anchor.ts';
 import { tokenize } from '../src/tagging/text-normalize.ts';
 import { generateItems } from './tagging.ts';
 import { prng } from './prng.ts';
+import { timeIt } from './bench-support.ts';
 
 const ALERTS = 10_000;
 const ITEMS = 5_000;
@@ -75,11 +76,6 @@ function generateAlertQueries(rnd: () => number, pool: string[], entityKeys: str
   return { queries, mix };
 }
 
-function timeIt(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
 
 /** Runs the benchmark, prints a table and writes bench/results/alerts.json. */
 export async function runAlertsBench(): Promise<object> {

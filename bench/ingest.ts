@@ -22,11 +22,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { freePort, infoFields, callApi } from './bench-support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -152,34 +152,9 @@ async function startFarm(): Promise<{ child: Child; info: FarmInfo }> {
   return { child, info };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- HTTP helpers
 
-async function api(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json };
-}
 
 async function waitForReady(base: string, children: Child[]): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -200,14 +175,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- Redis helpers
 
-function infoFields(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
 
 interface RedisSnapshot {
   usedMemory: number;
@@ -401,7 +368,7 @@ export async function runIngestBench(): Promise<object> {
         registerErrors++;
         throw new Error(`POST /api/feeds/import answered ${res.status}: ${JSON.stringify(json)}`);
       }
-      const { json: list } = await api(base, 'GET', '/api/feeds');
+      const { json: list } = await callApi(base, ADMIN_TOKEN, 'GET', '/api/feeds');
       const idByUrl = new Map((list.feeds as Array<{ id: string; url: string }>).map((f) => [f.url, f.id]));
       feedUrls.forEach((u, i) => (feedIds[i] = idByUrl.get(new URL(u).href)!));
     })().then(() => {

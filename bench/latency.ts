@@ -48,6 +48,7 @@ import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
 import { estimateSimilarity, storySignature, type StorySignature } from '../src/tagging/story-signature.ts';
 import { prng } from './prng.ts';
+import { callApi } from './bench-support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-latency-admin-token-0123456789abcdef';
@@ -282,21 +283,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function api(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json };
-}
 
 // ---------------------------------------------------------------- SSE client children
 
@@ -457,7 +443,7 @@ async function runSample(env: Env, pool: ClientPool, timeoutMs = CFG.sampleTimeo
   item.pubDate = new Date().toUTCString();
   env.live.items.push(item);
   item.tTrigger = now();
-  const res = await api(env.base, 'POST', `/api/feeds/${env.feedId}/poll`);
+  const res = await callApi(env.base, ADMIN_TOKEN, 'POST', `/api/feeds/${env.feedId}/poll`);
   if (res.status !== 202) throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.json)}`);
   const { eventId, arrivals } = await pool.waitFor(item.title, timeoutMs);
   const meta = eventId ? pool.meta.get(eventId) : undefined;
@@ -689,7 +675,7 @@ async function ingestScenario(env: Env, redis: Redis, prefix: string, streamUrl:
         Array.from({ length: 16 }, async () => {
           while (next < urls.length) {
             const url = urls[next++]!;
-            const res = await api(env.base, 'POST', '/api/feeds', { url, intervalSeconds: 3600 });
+            const res = await callApi(env.base, ADMIN_TOKEN, 'POST', '/api/feeds', { url, intervalSeconds: 3600 });
             if (res.status !== 201) throw new Error(`registering ${url}: ${res.status} ${JSON.stringify(res.json)}`);
             registered++;
           }
@@ -855,7 +841,7 @@ export async function runLatencyBench(): Promise<object> {
       if (Date.now() > deadline) throw new Error(`the app did not become ready:\n${app.tail.join('\n')}`);
       await sleep(100);
     }
-    const reg = await api(base, 'POST', '/api/feeds', { url: live.url, title: 'Latency Wire', intervalSeconds: 3600 });
+    const reg = await callApi(base, ADMIN_TOKEN, 'POST', '/api/feeds', { url: live.url, title: 'Latency Wire', intervalSeconds: 3600 });
     if (reg.status !== 201) throw new Error(`registering the live feed: ${reg.status} ${JSON.stringify(reg.json)}`);
     const env: Env = { base, feedId: reg.json.id, live, items, next: 0 };
     const streamUrl = `${base}/api/digests/${ANCHOR_ID}/stream?access_token=${ADMIN_TOKEN}`;

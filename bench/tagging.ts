@@ -11,6 +11,7 @@ import nlp from 'compromise';
 import { parseAnchorFile } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
 import { prng } from './prng.ts';
+import { timeIt } from './bench-support.ts';
 
 const ITEMS = 5_000;
 const WORDS_PER_ITEM = 120;
@@ -52,11 +53,6 @@ export function generateItems(n = ITEMS, seed = 42): Array<{ title: string; summ
   return items;
 }
 
-function timeIt(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
 
 /** Runs the benchmark, prints a table and writes bench/results/tagging.json. */
 export async function runTaggingBench(): Promise<object> {

@@ -34,7 +34,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +43,7 @@ import { createKeys } from '../src/storage/keys.ts';
 import { VolumeStore } from '../src/storage/volume-store.ts';
 import { bucketBoundaries } from '../src/volume/time-buckets.ts';
 import { prng } from './prng.ts';
+import { freePort, infoFields } from './bench-support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ANCHOR_ID = 'muscat-talks';
@@ -98,14 +98,6 @@ function stats(ms: number[]) {
   return { n: s.length, min: round(s[0]!, 2), p50: round(q(50), 2), p90: round(q(90), 2), p99: round(q(99), 2), max: round(s[s.length - 1]!, 2), mean: round(mean, 2) };
 }
 
-function infoFields(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(infoFields(await redis.info('memory')).used_memory);
@@ -117,16 +109,6 @@ async function commandStat(redis: Redis, name: string): Promise<{ calls: number;
   return { calls: Number(/calls=(\d+)/.exec(v)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(v)?.[1] ?? 0) };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
   let removed = 0;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../src/storage/keys.ts';
-import { spawnApp, type AppProcess } from './helpers/app-process.ts';
+import { killAllApps, spawnApp, type AppProcess } from './helpers/app-process.ts';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
 import { waitFor } from './helpers/start-app.ts';
@@ -40,6 +40,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  killAllApps();
   await server?.close();
 });
 

@@ -36,7 +36,7 @@ export interface TagOutcome {
 }
 
 /** Items tagged between two yields to the event loop. */
-const YIELD_EVERY = 10;
+const YIELD_EVERY = 5;
 
 /** A signature as raw bytes, 4 per value, as the story script compares it (half the size of hex). */
 function signatureBytes(sig: Uint32Array): Buffer {

@@ -27,6 +27,33 @@ export interface ReadFeedResult {
   itemErrors: Array<{ index: number; message: string }>;
 }
 
+/** Items normalised between two yields to the event loop. */
+const SLICE = 10;
+
+/**
+ * normalizeItems over slices of a large feed, giving the event loop back in between: a
+ * worker polls many feeds at once, and a 10,000-item feed must not hold up the others (or
+ * the live items of a routine poll) for its whole normalisation.
+ */
+async function normalizeInSlices(parsed: ParsedFeed, ctx: NormalizeContext): Promise<ReturnType<typeof normalizeItems>> {
+  if (parsed.items.length <= SLICE) return normalizeItems(parsed, ctx);
+  const items: NormalizedItem[] = [];
+  const errors: Array<{ index: number; message: string }> = [];
+  const seen = new Set<string>();
+  for (let start = 0; start < parsed.items.length; start += SLICE) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const part = normalizeItems({ ...parsed, items: parsed.items.slice(start, start + SLICE) }, ctx);
+    for (const item of part.items) {
+      // Dedupe across slices as normalizeItems does within one.
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      items.push(item);
+    }
+    for (const e of part.errors) errors.push({ index: e.index + start, message: e.message });
+  }
+  return { items, errors };
+}
+
 /**
  * Decodes, parses and normalises a fetched feed body. Throws AppError
  * (emptyBody, notAFeed, unsafeXml, parseError) when the document as a whole is
@@ -39,7 +66,7 @@ export async function readFeed(body: Buffer, contentType: string | null, ctx: No
     throw new AppError(ErrorCodes.parseError, 'The body is gzip-compressed data, not feed text');
   }
   const parsed = await parseFeed(decodeBody(body, contentType));
-  const { items, errors } = normalizeItems(parsed, ctx);
+  const { items, errors } = await normalizeInSlices(parsed, ctx);
   const title = htmlToText(parsed.title ?? '', FEED_TITLE_MAX);
   return {
     feed: {

@@ -10,12 +10,22 @@ export interface AppProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** Kills every process spawnApp started that is still running (for afterAll: a timed-out test never reaches its finally). */
+export function killAllApps(): void {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  spawned.clear();
+}
+
 /** Starts `workers/ENTRY.ts` under Node with tsx and the given environment. */
 export function spawnApp(entry: 'all' | 'api' | 'worker', env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `workers/${entry}.ts`], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let out = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
