@@ -5,9 +5,6 @@
  */
 export const RETRY_DELAYS_MS = [5_000, 60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 8 * 3600_000, 8 * 3600_000];
 
-/** Attempts a delivery gets in all: the first plus one per retry step. */
-export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
-
 /** Delay before the next attempt after `attemptsMade` failed ones, or null when none is left. */
 export function nextRetryDelayMs(attemptsMade: number, random: () => number = Math.random, delays: readonly number[] = RETRY_DELAYS_MS): number | null {
   const base = delays[attemptsMade - 1];

@@ -157,11 +157,6 @@ export class FeedStore {
     return true;
   }
 
-  /** True while the feed is in the registry (a deleted feed's queued poll then does nothing). */
-  async isRegistered(id: string): Promise<boolean> {
-    return (await this.redis.zscore(this.keys.feeds, id)) !== null;
-  }
-
   /**
    * Claims up to `limit` feeds that are due, pushing each one's due time forward by
    * `leaseMs` so the next tick does not claim it again while its poll runs. A poll that

@@ -5,7 +5,7 @@
  * false-friend contexts checked only where a candidate match sits.
  */
 import type { Entity } from './anchor-types.ts';
-import { foldWord, tokenize, type Token } from './text-normalize.ts';
+import { tokenize, type Token } from './text-normalize.ts';
 
 /** How a word of a surface form must be capitalised in the text for the surface to count. */
 type CaseRule = 'any' | 'proper' | 'acronym';
@@ -221,5 +221,3 @@ export function compileMatcher(entities: Entity[]): Matcher {
   };
 }
 
-/** Folds a word the way the matcher does; exported for callers that build lookups of their own. */
-export const foldForMatching = foldWord;

@@ -172,33 +172,10 @@ export function relevancePartsFromTokens(
   return { topical, entity };
 }
 
-/** The two parts of a score, for calibration and explanations. */
-export function relevanceParts(
-  model: RelevanceModel,
-  matches: ReadonlyArray<{ key: string; count: number }>,
-  title: string,
-  summary: string,
-): { topical: number; entity: number } {
-  return relevancePartsFromTokens(model, matches, tokenize(title), tokenize(summary));
-}
-
 /** Words (title + summary) up to which topical evidence counts in full: above the longest calibration item. */
 export const CALIBRATED_LENGTH = 60;
 
 /** Maps the two parts to the 0..1 score: 1 - exp(-(topical + ENTITY_FACTOR * entity) / SCALE). */
 export function combineRelevance(parts: { topical: number; entity: number }): number {
   return 1 - Math.exp(-(parts.topical + ENTITY_FACTOR * parts.entity) / SCALE);
-}
-
-/**
- * Scores an item against the anchor in 0..1: 1 - exp(-(topical + ENTITY_FACTOR * entity) / SCALE).
- * `matches` are the matcher's mention counts for the same item.
- */
-export function scoreRelevance(
-  model: RelevanceModel,
-  matches: ReadonlyArray<{ key: string; count: number }>,
-  title: string,
-  summary: string,
-): number {
-  return combineRelevance(relevanceParts(model, matches, title, summary));
 }

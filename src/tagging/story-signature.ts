@@ -170,11 +170,6 @@ export function estimateSimilarity(a: StorySignature, b: StorySignature): number
   return equal / a.length;
 }
 
-/** True when two signatures are similar enough to be one story. */
-export function isSameStory(a: StorySignature, b: StorySignature): boolean {
-  return estimateSimilarity(a, b) >= SIMILARITY_THRESHOLD;
-}
-
 /** LSH band keys ("b7:1f…"): items sharing any key are candidate duplicates (none for an empty item). */
 export function lshBands(sig: StorySignature): string[] {
   if (isEmptySignature(sig)) return [];
