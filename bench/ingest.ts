@@ -18,7 +18,6 @@
  * `tsx bench/ingest.ts`, or through `npm run bench -- ingest`.
  */
 import { createKeys } from '../src/storage/keys.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,9 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { freePort, infoFields, callApi } from './bench-support.ts';
+import { callApi, freePort, infoFields, ROOT, spawnBenchChild, stopBenchChild, type BenchChild } from './bench-support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const TARGETS = { itemsPerSecond: 2000, feedsPerSecond: 800 };
 // Measured by the issue's author on this machine, for scale.
@@ -76,35 +74,12 @@ function machineBusySeconds(): number {
 
 // ---------------------------------------------------------------- child processes
 
-interface Child {
-  name: string;
-  role: string;
-  proc: ChildProcess;
-  pid: number;
-  /** Last lines of output, for the error message when it dies. */
-  tail: string[];
-  warnings: number;
-  exited: boolean;
-}
+/** A child with its part in the run (farm, api, worker, all), for the per-process report. */
+type Child = BenchChild & { role: string };
+
 
 function spawnChild(name: string, role: string, file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
-  // `node --import tsx` (not the tsx CLI, which forks again) so the pid we watch is the one doing the work.
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = { name, role, proc, pid: proc.pid!, tail: [], warnings: 0, exited: false };
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      if (/"level":(40|50|60)/.test(line)) child.warnings++;
-      child.tail.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
-      if (child.tail.length > 30) child.tail.shift();
-    }
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  proc.once('exit', () => {
-    child.exited = true;
-  });
-  return child;
+  return Object.assign(spawnBenchChild(name, file, env, { nodeArgs }), { role });
 }
 
 function assertAlive(children: Child[]): void {
@@ -113,14 +88,6 @@ function assertAlive(children: Child[]): void {
   }
 }
 
-async function stopChild(child: Child): Promise<void> {
-  if (child.exited) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  child.proc.kill('SIGTERM');
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 interface FarmInfo {
   hosts: Array<{ host: string; port: number }>;
@@ -621,8 +588,8 @@ export async function runIngestBench(): Promise<object> {
   } finally {
     process.off('SIGINT', onSignal);
     // Apps first (they write to Redis), then the farm; then the prefix's keys.
-    await Promise.all(children.filter((c) => c.role !== 'farm').map(stopChild));
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.filter((c) => c.role !== 'farm').map(stopBenchChild));
+    await Promise.all(children.map(stopBenchChild));
     try {
       const removed = await deletePrefix(redis, prefix);
       process.stdout.write(`cleanup: removed ${removed} keys of ${prefix}\n`);

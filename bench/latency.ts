@@ -33,12 +33,12 @@
  * LAT_INGEST_FEEDS, LAT_INGEST_ITEMS, LAT_INGEST_INTERVAL_MS, LAT_WARMUP, LAT_SCENARIOS
  * (comma list of idle-1,idle-1000,ingest-1).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,9 +48,8 @@ import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
 import { estimateSimilarity, storySignature, type StorySignature } from '../src/tagging/story-signature.ts';
 import { prng } from './prng.ts';
-import { callApi } from './bench-support.ts';
+import { callApi, freePort, ROOT, spawnBenchChild, stopBenchChild, type BenchChild } from './bench-support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_TOKEN = 'bench-latency-admin-token-0123456789abcdef';
 const ANCHOR_ID = 'muscat-talks';
 const TARGETS = { idleP99Ms: 100, ingestP99Ms: 1000 };
@@ -231,57 +230,10 @@ function loadWatch(appPid: number | undefined): () => { machineCpuShare: number 
 
 // ---------------------------------------------------------------- child processes
 
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  tail: string[];
-  exited: boolean;
-}
+type Child = BenchChild;
 
-function spawnChild(name: string, file: string, env: NodeJS.ProcessEnv, ipc = false): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env,
-    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
-  });
-  const child: Child = { name, proc, tail: [], exited: false };
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      child.tail.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
-      if (child.tail.length > 30) child.tail.shift();
-    }
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  proc.once('exit', () => {
-    child.exited = true;
-  });
-  return child;
-}
 
-async function stopChild(child: Child): Promise<void> {
-  if (child.exited) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  if (child.proc.connected) child.proc.send({ type: 'stop' });
-  else child.proc.kill('SIGTERM');
-  const term = setTimeout(() => child.proc.kill('SIGTERM'), 3000);
-  const kill = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(term);
-  clearTimeout(kill);
-}
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 
 // ---------------------------------------------------------------- SSE client children
@@ -310,7 +262,7 @@ class ClientPool {
     const ready: Array<Promise<void>> = [];
     for (let p = 0, offset = 0; offset < clients; p++, offset += per) {
       const n = Math.min(per, clients - offset);
-      const child = spawnChild(`sse-client-${p}`, 'bench/latency-client.ts', { ...process.env, SSE_URL: url, CLIENTS: String(n), LABEL: `sse-client-${p}` }, true);
+      const child = spawnBenchChild(`sse-client-${p}`, 'bench/latency-client.ts', { ...process.env, SSE_URL: url, CLIENTS: String(n), LABEL: `sse-client-${p}` }, { ipc: true });
       pool.children.push(child);
       const base = offset;
       ready.push(
@@ -378,7 +330,7 @@ class ClientPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.children.map((c) => stopChild(c)));
+    await Promise.all(this.children.map((c) => stopBenchChild(c)));
   }
 }
 
@@ -605,7 +557,7 @@ async function sequentialScenario(name: string, env: Env, redis: Redis, prefix: 
 async function ingestScenario(env: Env, redis: Redis, prefix: string, streamUrl: string, children: Child[]): Promise<ScenarioResult> {
   const total = CFG.ingestFeeds * CFG.ingestItems;
   log(`-- ingest-1: feed farm of ${CFG.ingestFeeds} feeds × ${CFG.ingestItems} items, 1 SSE client, a sample every ${CFG.ingestIntervalMs} ms`);
-  const farm = spawnChild('feed farm', 'bench/feed-farm.ts', {
+  const farm = spawnBenchChild('feed farm', 'bench/feed-farm.ts', {
     ...process.env,
     FARM_FEEDS: String(CFG.ingestFeeds),
     FARM_ITEMS: String(CFG.ingestItems),
@@ -718,7 +670,7 @@ async function ingestScenario(env: Env, redis: Redis, prefix: string, streamUrl:
     return result;
   } finally {
     await pool.close();
-    await stopChild(farm);
+    await stopBenchChild(farm);
   }
 }
 
@@ -827,9 +779,9 @@ export async function runLatencyBench(): Promise<object> {
       LOG_LEVEL: 'warn',
       POLL_INTERVAL_SECONDS: '3600',
     };
-    const app = spawnChild('app', split ? 'workers/api.ts' : 'workers/all.ts', appEnv);
+    const app = spawnBenchChild('app', split ? 'workers/api.ts' : 'workers/all.ts', appEnv);
     children.push(app);
-    if (split) children.push(spawnChild('worker', 'workers/worker.ts', appEnv));
+    if (split) children.push(spawnBenchChild('worker', 'workers/worker.ts', appEnv));
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (app.exited) throw new Error(`the app exited:\n${app.tail.join('\n')}`);
@@ -881,7 +833,7 @@ export async function runLatencyBench(): Promise<object> {
     return out;
   } finally {
     emergencyCleanup = null;
-    for (const c of children.reverse()) await stopChild(c).catch(() => {});
+    for (const c of children.reverse()) await stopBenchChild(c).catch(() => {});
     await live?.close().catch(() => {});
     try {
       const n = await deletePrefix(redis, prefix);

@@ -30,7 +30,6 @@
  * Run: `npx tsx bench/volume.ts` or `npm run bench -- volume`.
  * Env: REDIS_URL, VOL_ITEMS (1000000), VOL_DAYS (90), VOL_SAMPLES (200), VOL_WARMUP (20).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -43,9 +42,8 @@ import { createKeys } from '../src/storage/keys.ts';
 import { VolumeStore } from '../src/storage/volume-store.ts';
 import { bucketBoundaries } from '../src/volume/time-buckets.ts';
 import { prng } from './prng.ts';
-import { freePort, infoFields } from './bench-support.ts';
+import { freePort, infoFields, ROOT, spawnBenchChild, stopBenchChild, type BenchChild } from './bench-support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ANCHOR_ID = 'muscat-talks';
 const DAY = 86_400_000;
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -123,39 +121,9 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
 
 // ---------------------------------------------------------------- the app child
 
-interface Child {
-  proc: ChildProcess;
-  tail: string[];
-  exited: boolean;
-}
+type Child = BenchChild;
 
-function spawnApi(env: NodeJS.ProcessEnv): Child {
-  // `node --import tsx` (not the tsx CLI, which forks again) so the pid is the one serving.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/api.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = { proc, tail: [], exited: false };
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      child.tail.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
-      if (child.tail.length > 30) child.tail.shift();
-    }
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  proc.once('exit', () => {
-    child.exited = true;
-  });
-  return child;
-}
 
-async function stopChild(child: Child): Promise<void> {
-  if (child.exited) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  child.proc.kill('SIGTERM');
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---------------------------------------------------------------- HTTP (keep-alive, one socket)
 
@@ -284,7 +252,7 @@ export async function runVolumeBench(): Promise<object> {
   let child: Child | null = null;
   const onSignal = () => {
     void (async () => {
-      if (child) await stopChild(child);
+      if (child) await stopBenchChild(child);
       await deletePrefix(redis, prefix).catch(() => 0);
       process.exit(130);
     })();
@@ -314,7 +282,7 @@ export async function runVolumeBench(): Promise<object> {
     // ---- the API: registers the anchor; its entity keys name the entity indexes
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawnApi({
+    child = spawnBenchChild('api', 'workers/api.ts', {
       ...process.env,
       REDIS_URL: CFG.redisUrl,
       REDIS_PREFIX: prefix,
@@ -570,7 +538,7 @@ export async function runVolumeBench(): Promise<object> {
   } finally {
     process.off('SIGINT', onSignal);
     agent.destroy();
-    if (child) await stopChild(child);
+    if (child) await stopBenchChild(child);
     try {
       const removed = await deletePrefix(redis, prefix);
       process.stdout.write(`cleanup: removed ${removed} keys of ${prefix}\n`);
