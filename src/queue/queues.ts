@@ -67,3 +67,8 @@ export async function enqueueTagging(queues: Pick<Queues, 'tag' | 'tagLive'>, it
 export async function enqueueDelivery(queue: Queue<DeliverJob>, deliveryId: string, attempt: number, delayMs = 0): Promise<void> {
   await queue.add('deliver', { deliveryId }, { jobId: deliveryJobId(deliveryId, attempt), delay: Math.max(0, delayMs) });
 }
+
+/** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */
+export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, version: number): Promise<void> {
+  await queue.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
+}

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { registerAnchorSource } from '../pipeline/register-anchor.ts';
 import { registerFeedsFile } from '../pipeline/register-feeds-file.ts';
-import type { Queues } from '../queue/queues.ts';
+import { enqueueRetag, type Queues } from '../queue/queues.ts';
 import { loadAnchorSources } from '../tagging/anchor-file.ts';
 import { extractEntities } from '../tagging/extract-entities.ts';
 import type { Stores } from './open-stores.ts';
@@ -17,9 +17,7 @@ export async function bootstrap(config: Config, stores: Stores, queues: Queues, 
     const record = await registerAnchorSource(source, {
       anchors: stores.anchors,
       extract: async (s) => extractEntities(s),
-      requestRetag: async (anchorId, version) => {
-        await queues.retag.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
-      },
+      requestRetag: (anchorId, version) => enqueueRetag(queues.retag, anchorId, version),
       now: Date.now,
     });
     log.info({ anchorId: record.id, version: record.version, entities: record.entities.length }, 'anchor ready');

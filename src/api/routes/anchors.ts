@@ -6,6 +6,7 @@ import type { Entity } from '../../tagging/anchor-types.ts';
 import { generateAliases } from '../../tagging/entity-aliases.ts';
 import { entityKey, entityWeight, slug } from '../../tagging/extract-entities.ts';
 import { extractEntitiesOffLoop } from '../../runtime/extract-off-loop.ts';
+import { enqueueRetag } from '../../queue/queues.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentAnchor } from '../present.ts';
@@ -47,9 +48,7 @@ export function anchorsRouter(deps: ApiDeps): Router {
   const anchorDeps: AnchorDeps = {
     anchors,
     extract: extractEntitiesOffLoop,
-    requestRetag: async (anchorId, version) => {
-      await deps.queues.retag.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
-    },
+    requestRetag: (anchorId, version) => enqueueRetag(deps.queues.retag, anchorId, version),
     now: deps.now,
   };
 
