@@ -6,13 +6,14 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import { canonicalUrl } from '../src/reader/canonical-url.ts';
 import { htmlToText } from '../src/reader/html-to-text.ts';
 import { readFeed, type ReadFeedResult } from '../src/reader/read-feed.ts';
+import { describeWithShared, SHARED_DIR } from './helpers/shared-data.ts';
 
-const CORPORA = path.resolve(process.cwd(), '..', 'shared', 'corpora');
+const CORPORA = path.join(SHARED_DIR, 'corpora');
 const BASE_URL = 'https://conformance.example/feed.xml';
 /** A synchronous parser hang cannot be interrupted, so slowness is measured and asserted too. */
 const PER_FILE_TIMEOUT_MS = 5000;
@@ -249,14 +250,8 @@ function summarise(): string {
   return lines.join('\n');
 }
 
-const corporaPresent = existsSync(CORPORA);
 
-describe('conformance corpora', () => {
-  if (!corporaPresent) {
-    it.skip(`skipped: no corpora at ${CORPORA} (they live beside the project in ../shared, absent in a plain clone)`, () => {});
-    return;
-  }
-
+describeWithShared('conformance corpora', ['corpora'], () => {
   afterAll(() => {
     if (reports.length === 0) return;
     const summary = summarise();
