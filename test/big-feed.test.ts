@@ -42,9 +42,10 @@ async function storedLinks(feedId: string): Promise<string[]> {
   const links: string[] = [];
   let cursor: string | null = null;
   do {
-    const { status, body } = await app.json<{ items: Array<{ link: string }>; nextCursor: string | null }>(
+    const page: { status: number; body: { items: Array<{ link: string }>; nextCursor: string | null } } = await app.json(
       `/api/items?feedId=${feedId}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
+    const { status, body } = page;
     expect(status).toBe(200);
     links.push(...body.items.map((i) => i.link));
     cursor = body.nextCursor;
