@@ -17,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   latency: { file: './latency.ts', run: (m) => (m.runLatencyBench as () => Promise<unknown>)() },
   volume: { file: './volume.ts', run: (m) => (m.runVolumeBench as () => Promise<unknown>)() },
   alerts: { file: './alerts.ts', run: (m) => (m.runAlertsBench as () => Promise<unknown>)() },
+  'big-feed': { file: './big-feed.ts', run: (m) => (m.runBigFeedBench as () => Promise<unknown>)() },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('caps the items read from one feed document at MAX_ITEMS_PER_FEED (default 1,000)', () => {
+    expect(loadConfig({}).maxItemsPerFeed).toBe(1000);
+    expect(loadConfig({ MAX_ITEMS_PER_FEED: '250' }).maxItemsPerFeed).toBe(250);
+    expect(() => loadConfig({ MAX_ITEMS_PER_FEED: '0' })).toThrow(/MAX_ITEMS_PER_FEED/);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

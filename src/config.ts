@@ -53,6 +53,7 @@ const schema = z.object({
   FETCH_TOTAL_TIMEOUT_MS: int(500, 600_000).default(30_000),
   FETCH_MAX_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
   RETENTION_DAYS: int(1, 3650).default(90),
+  MAX_ITEMS_PER_FEED: int(1, 1_000_000).default(1000),
   TRUST_PROXY: z.string().trim().default(''),
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   METRICS_PORT: int(0, 65535).optional(),
@@ -77,6 +78,8 @@ export type Config = Readonly<{
   fetchTotalTimeoutMs: number;
   fetchMaxBytes: number;
   retentionDays: number;
+  /** Items read from one feed document at most: the newest. */
+  maxItemsPerFeed: number;
   trustProxy: string;
   jobLockMs: number;
   metricsPort: number | null;
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fetchTotalTimeoutMs: v.FETCH_TOTAL_TIMEOUT_MS,
     fetchMaxBytes: v.FETCH_MAX_BYTES,
     retentionDays: v.RETENTION_DAYS,
+    maxItemsPerFeed: v.MAX_ITEMS_PER_FEED,
     trustProxy: v.TRUST_PROXY,
     jobLockMs: v.JOB_LOCK_MS,
     metricsPort: v.METRICS_PORT ?? null,

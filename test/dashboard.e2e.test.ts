@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
+import { axeViolations } from './helpers/axe.ts';
 import { asFeedItem, labelledItems, type LabelledItem } from './helpers/labelled-items.ts';
 import { uniquePrefix } from './helpers/redis-prefix.ts';
 import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
@@ -222,7 +223,20 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     const broken = page.locator(`#feed-rows tr[data-id="${feedIds.get('/broken.xml')}"]`);
     await expect.poll(() => broken.getAttribute('data-status')).toBe('failing');
     expect((await broken.locator('.feed-error').textContent())!.length).toBeGreaterThan(3);
+    // Each feed's last read: what its document held (lastPoll), or a dash before the first one.
+    expect(await broken.locator('.feed-last-read').textContent()).toBe('—');
+    const { body: feedList } = await app.json<{ feeds: Array<{ id: string; lastPoll: { itemsSeen: number; itemsNew: number; itemsTooOld: number; itemsRejected: number } | null }> }>('/api/feeds');
+    const read = feedList.feeds.find((f) => f.id === feedIds.get('/outlet-0.xml'))!;
+    expect(read.lastPoll!.itemsSeen).toBeGreaterThan(0);
+    const readCell = page.locator(`#feed-rows tr[data-id="${read.id}"] .feed-last-read`);
+    expect(await readCell.textContent()).toContain(`${read.lastPoll!.itemsSeen.toLocaleString('en')} seen`);
+    expect(await readCell.textContent()).toContain(`${read.lastPoll!.itemsNew.toLocaleString('en')} new`);
+    expect(await readCell.getAttribute('title')).toBe(
+      `Last read: ${read.lastPoll!.itemsSeen} items in the document, ${read.lastPoll!.itemsNew} new, ${read.lastPoll!.itemsTooOld} older than the retention window, ${read.lastPoll!.itemsRejected} rejected`,
+    );
 
+    // axe-core finds no serious or critical violation (nor any of contrast, name, heading order).
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -238,6 +252,8 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     const first = page.locator('#digest-list .digest-item').first();
     await expect.poll(() => first.locator('.item-title').textContent(), { timeout: 15_000 }).toBe(fresh.title);
     expect(await first.getAttribute('class')).toContain('is-new');
+    // The highlight of a new item keeps its text readable.
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('aw.digest.lastEventId.muscat-talks'))).toMatch(/^\d+-\d+$/);
 
@@ -299,6 +315,8 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
       expected.body.position,
       'true',
     ]);
+
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.fill('#alert-query', 'entity:araghchi OR Muscat');
     expect(await page.locator('#alert-error').isVisible()).toBe(false);
@@ -392,6 +410,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     const muscat = page.locator('#entities .entity[data-key="muscat"]');
     await page.click('button[aria-label="Edit aliases of Muscat"]');
     const input = page.getByLabel('Aliases of Muscat (comma-separated)');
+    expect(await axeViolations(page)).toEqual([]);
     await input.fill('Masqat, Maskat');
     await muscat.locator('button[type="submit"]').click();
     await expect.poll(() => page.locator('#entities .entity[data-key="muscat"] .entity-aliases').textContent()).toContain('Masqat');
@@ -415,7 +434,18 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     // The admin's alerts exist but are not this key's.
     expect(await page.locator('#alert-list .alert').count()).toBe(0);
     expect(await page.locator('#digest-list .digest-item').count()).toBeGreaterThan(5);
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the sign-in form without a token, and it passes axe-core', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${app.base}/`);
+    await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
+    expect(await page.locator('#dashboard').isVisible()).toBe(false);
+    expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });
 
@@ -435,6 +465,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
         .map((el) => el.outerHTML.slice(0, 80)),
     );
     expect(unnamed).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -448,6 +479,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
     if (writeScreenshot) mkdirSync('docs', { recursive: true });
     const png = await page.screenshot({ path, fullPage: true });
     expect(png.length).toBeGreaterThan(50_000);
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -10,7 +10,7 @@ let server: FeedServer;
 
 beforeAll(async () => {
   server = await startFeedServer();
-  app = await startTestApp(uniquePrefix('ingest'), { FETCH_TOTAL_TIMEOUT_MS: '2500', FETCH_MAX_BYTES: String(4 * 1024 * 1024) });
+  app = await startTestApp(uniquePrefix('ingest'), { FETCH_TOTAL_TIMEOUT_MS: '2500', FETCH_MAX_BYTES: String(4 * 1024 * 1024), MAX_ITEMS_PER_FEED: '10000' });
 });
 
 afterAll(async () => {

@@ -159,6 +159,18 @@ const schemas: Record<string, Json> = {
       lastError: nullableStr(),
       nextPollAt: nullableDateTime('Null for a disabled feed.'),
       itemCount: int({ minimum: 0 }),
+      lastPoll: {
+        oneOf: [
+          object({
+            itemsSeen: int({ minimum: 0, description: 'Items in the document.' }),
+            itemsNew: int({ minimum: 0, description: 'Items stored for the first time (at most MAX_ITEMS_PER_FEED, the newest).' }),
+            itemsTooOld: int({ minimum: 0, description: 'Items published before the retention window (RETENTION_DAYS): counted, not stored.' }),
+            itemsRejected: int({ minimum: 0, description: 'Items that failed normalisation (no title, summary or link).' }),
+          }),
+          { type: 'null' },
+        ],
+        description: 'What the last successful read of the document found; null before the first one.',
+      },
     },
     undefined,
     { description: 'A registered news feed. Times are ISO 8601 UTC, null where none.' },

@@ -19,6 +19,7 @@ export function presentFeed(feed: FeedRecord, defaultIntervalSeconds: number) {
     lastError: feed.lastError,
     nextPollAt: feed.status === 'disabled' ? null : iso(feed.nextPollAt),
     itemCount: feed.itemCount,
+    lastPoll: feed.lastPoll,
   };
 }
 

@@ -4,7 +4,7 @@ import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { FeedRecord, FeedStore } from '../storage/feed-store.ts';
+import type { FeedRecord, FeedStore, LastPoll } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 
 /** What pollFeed needs from the outside world. */
@@ -20,6 +20,8 @@ export interface PollDeps {
   minIntervalSeconds: number;
   /** Items published before now minus this are not stored: retention would only trim them again. */
   retentionMs: number;
+  /** Items read from one document at most: the newest (MAX_ITEMS_PER_FEED). */
+  maxItemsPerFeed: number;
   fetch: {
     allowPrivate: boolean;
     connectTimeoutMs: number;
@@ -34,7 +36,7 @@ export interface PollDeps {
 export type PollOutcome =
   | { outcome: 'skipped' }
   | { outcome: 'not-modified' }
-  | { outcome: 'ok'; newItems: number; seenItems: number; itemErrors: number }
+  | { outcome: 'ok'; newItems: number; seenItems: number; itemErrors: number; lastPoll: LastPoll }
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
 const TAG_BATCH = 100;
@@ -81,21 +83,24 @@ export async function pollFeed(
         lastStatus: 304,
         lastError: null,
         errorCount: 0,
+        // The same document as last time: the same items, none of them new.
+        lastPoll: feed.lastPoll === null ? null : { ...feed.lastPoll, itemsNew: 0 },
         nextPollAt: nextPollAfterSuccess(deps.now(), policy, itemsLastWeek, { ttlSeconds: null, cache: fetched.cache }),
       });
       return { outcome: 'not-modified' };
     }
 
-    const read = await readFeed(fetched.body, fetched.contentType, {
-      feedId,
-      baseUrl: fetched.finalUrl,
-      now: started,
-    });
+    // Items older than the retention window are counted, not stored: retention would only trim them again.
+    const read = await readFeed(
+      fetched.body,
+      fetched.contentType,
+      { feedId, baseUrl: fetched.finalUrl, now: started },
+      { maxItems: deps.maxItemsPerFeed, notBefore: started - deps.retentionMs },
+    );
     for (const itemError of read.itemErrors) {
       deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
     }
-    const cutoff = started - deps.retentionMs;
-    const fresh = read.items.filter((item) => item.publishedAt >= cutoff);
+    const fresh = read.items;
     const results = await deps.items.ingest(feedId, fresh, started);
     const toTag: string[] = [];
     let newItems = 0;
@@ -110,10 +115,13 @@ export async function pollFeed(
     deps.metrics.itemsIngested.inc(newItems);
     for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
 
+    const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
+    const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
     const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
     await deps.feeds.update(feedId, {
       status: 'active',
       title: feed.title ?? read.feed.title,
+      lastPoll,
       lastPolledAt: started,
       lastStatus: fetched.status,
       lastError: null,
@@ -125,7 +133,7 @@ export async function pollFeed(
         cache: fetched.cache,
       }),
     });
-    return { outcome: 'ok', newItems, seenItems: results.length - newItems, itemErrors: read.itemErrors.length };
+    return { outcome: 'ok', newItems, seenItems: results.length - newItems, itemErrors: read.itemErrors.length, lastPoll };
   } catch (err) {
     if (!isAppError(err)) {
       // Not a feed problem (Redis away, a bug): let the job fail and BullMQ retry it.

@@ -22,7 +22,27 @@ export interface ParsedFeed {
   link: string | null;
   /** RSS <ttl> in seconds, when given. */
   ttlSeconds: number | null;
+  /** The items read, at most `ItemLimits.maxItems` of them: the newest. */
   items: ParsedItem[];
+  /** The document's items that were left out by that cap. */
+  omitted: OmittedItems;
+}
+
+/** How many items one document may give, and which count as too old. */
+export interface ItemLimits {
+  /** Items read from one document at most: the newest by publication time, ties in document order. */
+  maxItems: number;
+  /** Epoch ms of the read: an undated or future-dated item counts as published then, as normalising makes it. */
+  now: number;
+  /** Items published before this are too old (the retention window); null when none is. */
+  notBefore: number | null;
+}
+
+/** Items of a document beyond the cap: never parsed into items, only counted. */
+export interface OmittedItems {
+  count: number;
+  /** How many of them were published before `ItemLimits.notBefore`. */
+  tooOld: number;
 }
 
 /** An item ready to store: plain text, canonical link, a stable id and a usable date. */

@@ -118,7 +118,7 @@ describe('normalizeItem', () => {
 });
 
 describe('normalizeItems', () => {
-  const feed = (items: ParsedItem[]): ParsedFeed => ({ format: 'rss', title: null, link: null, ttlSeconds: null, items });
+  const feed = (items: ParsedItem[]): ParsedFeed => ({ format: 'rss', title: null, link: null, ttlSeconds: null, items, omitted: { count: 0, tooOld: 0 } });
 
   it('keeps going past a bad item and records it by index', () => {
     const result = normalizeItems(feed([raw({ title: 'a' }), raw({ guid: 'empty' }), raw({ title: 'c' })]), ctx);

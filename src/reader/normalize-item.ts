@@ -120,6 +120,16 @@ function parseDate(raw: string): number | null {
   return Number.isFinite(loose) ? loose : null;
 }
 
+/**
+ * An item's publication time from its date string: the first-seen time `now` when the date is
+ * missing, unreadable, implausibly early or in the future.
+ */
+export function publicationTime(published: string | null, now: number): { publishedAt: number; hasPublishedDate: boolean } {
+  const parsed = published === null ? null : parseDate(published);
+  const usable = parsed !== null && parsed >= EARLIEST_DATE && parsed <= now + FUTURE_TOLERANCE_MS;
+  return { publishedAt: usable ? parsed : now, hasPublishedDate: usable };
+}
+
 function itemId(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 24);
 }
@@ -144,9 +154,7 @@ export function normalizeItem(raw: ParsedItem, ctx: NormalizeContext): Normalize
   if (title === '') title = link?.slice(0, TITLE_MAX) ?? '';
   if (title === '') throw new AppError(ErrorCodes.parseError, 'Item has no title, summary or link');
 
-  const parsedDate = raw.published === null ? null : parseDate(raw.published);
-  const usable = parsedDate !== null && parsedDate >= EARLIEST_DATE && parsedDate <= ctx.now + FUTURE_TOLERANCE_MS;
-  const publishedAt = usable ? parsedDate : ctx.now;
+  const { publishedAt, hasPublishedDate } = publicationTime(raw.published, ctx.now);
 
   const key =
     link !== null
@@ -164,7 +172,7 @@ export function normalizeItem(raw: ParsedItem, ctx: NormalizeContext): Normalize
     summary,
     author: author === '' ? null : author,
     publishedAt,
-    hasPublishedDate: usable,
+    hasPublishedDate,
   };
 }
 

@@ -7,7 +7,8 @@
 import Parser from 'rss-parser';
 import { Parser as HtmlParser } from 'htmlparser2';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { ParsedFeed, ParsedItem } from './feed-types.ts';
+import type { ItemLimits, ParsedFeed, ParsedItem } from './feed-types.ts';
+import { keepNewestItems, keepNewestXmlItems } from './keep-newest.ts';
 
 type XmlFormat = 'rss' | 'atom' | 'rdf';
 type Loose = Record<string, unknown>;
@@ -361,8 +362,10 @@ function describeParserError(err: unknown): string {
   return where === '' ? (first ?? '').trim() : `${(first ?? '').trim()} (${where})`;
 }
 
-async function parseXmlFeed(textBody: string): Promise<ParsedFeed> {
-  const { xml, format, tagName } = prepareXml(textBody);
+async function parseXmlFeed(textBody: string, limits: ItemLimits | null): Promise<ParsedFeed> {
+  const prepared = prepareXml(textBody);
+  const { format, tagName } = prepared;
+  const { xml, omitted } = limits === null ? { xml: prepared.xml, omitted: { count: 0, tooOld: 0 } } : keepNewestXmlItems(prepared.xml, format, tagName, limits);
   // A fresh parser per document: xml2js parsers keep state between calls.
   const parser = new Parser<Loose, Loose>({
     defaultRSS: 2.0,
@@ -399,6 +402,7 @@ async function parseXmlFeed(textBody: string): Promise<ParsedFeed> {
     link: nonEmpty(output.link),
     ttlSeconds: format === 'atom' ? null : ttlSeconds(output.ttl),
     items: items.map((item) => mapXmlItem((item ?? {}) as Loose, format)),
+    omitted,
   };
 }
 
@@ -434,7 +438,7 @@ function mapJsonItem(value: unknown): ParsedItem {
   };
 }
 
-function parseJsonFeed(body: string): ParsedFeed {
+function parseJsonFeed(body: string, limits: ItemLimits | null): ParsedFeed {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -449,23 +453,26 @@ function parseJsonFeed(body: string): ParsedFeed {
   if (feed === null || (!/^https?:\/\/jsonfeed\.org\/version\//i.test(version) && !Array.isArray(feed.items))) {
     throw new AppError(ErrorCodes.notAFeed, 'The document is JSON but not a JSON Feed');
   }
-  const items = Array.isArray(feed.items) ? (feed.items as unknown[]) : [];
+  const all = (Array.isArray(feed.items) ? (feed.items as unknown[]) : []).map(mapJsonItem);
+  const { items, omitted } = limits === null ? { items: all, omitted: { count: 0, tooOld: 0 } } : keepNewestItems(all, limits);
   return {
     format: 'json',
     title: nonEmpty(feed.title),
     link: nonEmpty(feed.home_page_url),
     ttlSeconds: null,
-    items: items.map(mapJsonItem),
+    items,
+    omitted,
   };
 }
 
 /**
- * Parses decoded feed text (JSON Feed, RSS 0.9x/1.0/2.0, Atom 0.3/1.0).
+ * Parses decoded feed text (JSON Feed, RSS 0.9x/1.0/2.0, Atom 0.3/1.0); with `limits`, only the
+ * newest `maxItems` items are read and the others counted in `omitted`.
  * Throws AppError: emptyBody, notAFeed (HTML page, other XML or JSON), unsafeXml (DTD entities), parseError.
  */
-export async function parseFeed(text: string): Promise<ParsedFeed> {
+export async function parseFeed(text: string, limits: ItemLimits | null = null): Promise<ParsedFeed> {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new AppError(ErrorCodes.emptyBody, 'The feed body is empty');
-  if (body.trimStart().startsWith('{')) return parseJsonFeed(body);
-  return parseXmlFeed(body);
+  if (body.trimStart().startsWith('{')) return parseJsonFeed(body, limits);
+  return parseXmlFeed(body, limits);
 }

@@ -3,7 +3,7 @@
  * normalised items out. Pure: no network, no storage.
  */
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { NormalizedItem, ParsedFeed } from './feed-types.ts';
+import type { ItemLimits, NormalizedItem, ParsedFeed } from './feed-types.ts';
 import { canonicalUrl } from './canonical-url.ts';
 import { decodeBody } from './decode-body.ts';
 import { htmlToText } from './html-to-text.ts';
@@ -22,10 +22,25 @@ export interface ReadFeedResult {
     link: string | null;
     ttlSeconds: number | null;
   };
+  /** The items to store: at most `maxItems`, none older than `notBefore`. */
   items: NormalizedItem[];
-  /** Items that were skipped, by their position in the document. */
+  /** Items that were skipped, by their position among the items read. */
   itemErrors: Array<{ index: number; message: string }>;
+  counts: ReadCounts;
 }
+
+/** What became of the document's items. */
+export interface ReadCounts {
+  /** Every item of the document, including those beyond the cap. */
+  itemsSeen: number;
+  /** Items published before `notBefore`, whether beyond the cap or not. */
+  itemsTooOld: number;
+  /** Items read that failed normalisation (nothing to show). */
+  itemsRejected: number;
+}
+
+/** The caller's bounds on one read: how many items, and the start of the retention window. */
+export type ReadLimits = Omit<ItemLimits, 'now'>;
 
 /** Items normalised between two yields to the event loop. */
 const SLICE = 10;
@@ -55,18 +70,26 @@ async function normalizeInSlices(parsed: ParsedFeed, ctx: NormalizeContext): Pro
 }
 
 /**
- * Decodes, parses and normalises a fetched feed body. Throws AppError
- * (emptyBody, notAFeed, unsafeXml, parseError) when the document as a whole is
- * unusable; a bad item only lands in `itemErrors`.
+ * Decodes, parses and normalises a fetched feed body: with `limits`, the newest `maxItems`
+ * items only, and none published before `notBefore` (those are counted). Throws AppError
+ * (emptyBody, notAFeed, unsafeXml, parseError) when the document as a whole is unusable; a
+ * bad item only lands in `itemErrors`.
  */
-export async function readFeed(body: Buffer, contentType: string | null, ctx: NormalizeContext): Promise<ReadFeedResult> {
+export async function readFeed(
+  body: Buffer,
+  contentType: string | null,
+  ctx: NormalizeContext,
+  limits: ReadLimits | null = null,
+): Promise<ReadFeedResult> {
   if (body.length === 0) throw new AppError(ErrorCodes.emptyBody, 'The feed body is empty');
   if (body[0] === 0x1f && body[1] === 0x8b) {
     // Gzip magic: a Content-Encoding that was not undone, or a .gz file served as a feed.
     throw new AppError(ErrorCodes.parseError, 'The body is gzip-compressed data, not feed text');
   }
-  const parsed = await parseFeed(decodeBody(body, contentType));
-  const { items, errors } = await normalizeInSlices(parsed, ctx);
+  const parsed = await parseFeed(decodeBody(body, contentType), limits === null ? null : { ...limits, now: ctx.now });
+  const normalized = await normalizeInSlices(parsed, ctx);
+  const notBefore = limits?.notBefore ?? null;
+  const items = notBefore === null ? normalized.items : normalized.items.filter((item) => item.publishedAt >= notBefore);
   const title = htmlToText(parsed.title ?? '', FEED_TITLE_MAX);
   return {
     feed: {
@@ -76,6 +99,11 @@ export async function readFeed(body: Buffer, contentType: string | null, ctx: No
       ttlSeconds: parsed.ttlSeconds,
     },
     items,
-    itemErrors: errors,
+    itemErrors: normalized.errors,
+    counts: {
+      itemsSeen: parsed.items.length + parsed.omitted.count,
+      itemsTooOld: parsed.omitted.tooOld + normalized.items.length - items.length,
+      itemsRejected: normalized.errors.length,
+    },
   };
 }

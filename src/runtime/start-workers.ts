@@ -108,6 +108,7 @@ export async function startWorkers(
     metrics,
     defaultIntervalSeconds: config.pollIntervalSeconds,
     retentionMs: config.retentionDays * 24 * 3600_000,
+    maxItemsPerFeed: config.maxItemsPerFeed,
     minIntervalSeconds: config.pollMinIntervalSeconds,
     fetch: {
       allowPrivate: config.allowPrivateNetworks,

@@ -3,6 +3,18 @@ import { createHash } from 'node:crypto';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 
+/** What the last successful read of a feed's document found. */
+export interface LastPoll {
+  /** Items in the document. */
+  itemsSeen: number;
+  /** Items stored for the first time. */
+  itemsNew: number;
+  /** Items published before the retention window: counted, not stored. */
+  itemsTooOld: number;
+  /** Items that failed normalisation (nothing to show). */
+  itemsRejected: number;
+}
+
 /** A feed as stored: the public fields plus what polling needs to stay polite. */
 export interface FeedRecord {
   id: string;
@@ -20,13 +32,25 @@ export interface FeedRecord {
   errorCount: number;
   createdAt: number;
   itemCount: number;
+  /** Null before the first successful read. */
+  lastPoll: LastPoll | null;
 }
 
 /** Fields a poll may change. */
 export type FeedUpdate = Partial<
   Pick<
     FeedRecord,
-    'url' | 'title' | 'status' | 'lastPolledAt' | 'lastStatus' | 'lastError' | 'nextPollAt' | 'etag' | 'lastModified' | 'errorCount'
+    | 'url'
+    | 'title'
+    | 'status'
+    | 'lastPolledAt'
+    | 'lastStatus'
+    | 'lastError'
+    | 'nextPollAt'
+    | 'etag'
+    | 'lastModified'
+    | 'errorCount'
+    | 'lastPoll'
   >
 >;
 
@@ -126,7 +150,9 @@ export class FeedStore {
   /** Applies a poll's outcome to the feed and, when given, reschedules it. */
   async update(id: string, update: FeedUpdate): Promise<void> {
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(update)) fields[k] = v === null || v === undefined ? '' : String(v);
+    for (const [k, v] of Object.entries(update)) {
+      fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
     const tx = this.redis.multi().hset(this.keys.feed(id), fields);
     if (update.nextPollAt !== undefined && update.nextPollAt !== null && update.status !== 'disabled') {
       tx.zadd(this.keys.schedule, update.nextPollAt, id);
@@ -225,5 +251,17 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     errorCount: Number(raw.errorCount ?? 0),
     createdAt: Number(raw.createdAt ?? 0),
     itemCount,
+    lastPoll: parseLastPoll(raw.lastPoll),
   };
+}
+
+function parseLastPoll(raw: string | undefined): LastPoll | null {
+  if (raw === undefined || raw === '') return null;
+  try {
+    const v = JSON.parse(raw) as Partial<LastPoll>;
+    const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+    return { itemsSeen: n(v.itemsSeen), itemsNew: n(v.itemsNew), itemsTooOld: n(v.itemsTooOld), itemsRejected: n(v.itemsRejected) };
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-// Feed health: status, last and next poll, last error; the admin adds feeds and imports OPML.
+// Feed health: status, last and next poll, what the last read found, last error; the admin adds feeds and imports OPML.
 
 import { api } from './api.js';
 import { flash, h, refreshTimes, replaceChildren, safeLink, timeEl } from './dom.js';
@@ -18,6 +18,19 @@ export function createFeeds(ctx) {
 
   let timer = 0;
 
+  /** The last read of the feed's document (lastPoll): items seen, new, too old, rejected. */
+  function lastRead(feed) {
+    const p = feed.lastPoll;
+    const props = { class: 'feed-last-read', dataset: { label: 'Last read' } };
+    if (!p) return h('td', props, h('span', { class: 'muted', text: '—' }));
+    const n = (x) => Number(x ?? 0).toLocaleString('en');
+    const parts = [`${n(p.itemsSeen)} seen`, `${n(p.itemsNew)} new`];
+    if (p.itemsTooOld) parts.push(`${n(p.itemsTooOld)} too old`);
+    if (p.itemsRejected) parts.push(`${n(p.itemsRejected)} rejected`);
+    const title = `Last read: ${p.itemsSeen} items in the document, ${p.itemsNew} new, ${p.itemsTooOld} older than the retention window, ${p.itemsRejected} rejected`;
+    return h('td', { ...props, attrs: { title } }, h('span', { class: 'small', text: parts.join(' · ') }));
+  }
+
   function statusBadge(feed) {
     return h('span', { class: `status status-${feed.status}`, text: feed.status });
   }
@@ -33,11 +46,12 @@ export function createFeeds(ctx) {
       h('td', { dataset: { label: 'Status' } }, statusBadge(feed), feed.lastStatus ? h('span', { class: 'muted small http', text: ` HTTP ${feed.lastStatus}` }) : null),
       h('td', { class: 'num', text: String(feed.itemCount ?? 0), dataset: { label: 'Items' } }),
       h('td', { dataset: { label: 'Last poll' } }, timeEl(feed.lastPolledAt, 'never')),
+      lastRead(feed),
       h('td', { dataset: { label: 'Next poll' } }, timeEl(feed.nextPollAt, feed.status === 'disabled' ? 'disabled' : '—')),
       h('td', { class: 'feed-error', dataset: { label: 'Last error' } }, feed.lastError ? h('span', { class: 'error-text small', text: feed.lastError, attrs: { title: feed.lastError } }) : h('span', { class: 'muted', text: '—' })),
     ];
     if (ctx.isAdmin) {
-      const poll = h('button', { class: 'btn btn-ghost btn-small', text: 'Poll now', attrs: { type: 'button', 'aria-label': `Poll ${feed.title || feed.url} now` } });
+      const poll = h('button', { class: 'btn btn-ghost btn-small', text: 'Poll now', attrs: { type: 'button', 'aria-label': `Poll now: ${feed.title || feed.url}` } });
       poll.addEventListener('click', async () => {
         poll.disabled = true;
         try {
@@ -62,7 +76,7 @@ export function createFeeds(ctx) {
       const { feeds } = await api('/api/feeds');
       feeds.sort((a, b) => (STATUS_ORDER[a.status] ?? 3) - (STATUS_ORDER[b.status] ?? 3) || (a.title || a.url).localeCompare(b.title || b.url));
       if (feeds.length === 0) {
-        replaceChildren(rows, h('tr', {}, h('td', { class: 'empty', text: 'No feeds registered.', attrs: { colspan: 7 } })));
+        replaceChildren(rows, h('tr', {}, h('td', { class: 'empty', text: 'No feeds registered.', attrs: { colspan: 8 } })));
       } else {
         replaceChildren(rows, feeds.map(row));
       }
