@@ -28,6 +28,9 @@ export interface ParsedFeed {
   omitted: OmittedItems;
 }
 
+/** The XML feed formats, each read by its module under formats/. */
+export type XmlFeedFormat = Exclude<ParsedFeed['format'], 'json'>;
+
 /** How many items one document may give, and which count as too old. */
 export interface ItemLimits {
   /** Items read from one document at most: the newest by publication time, ties in document order. */

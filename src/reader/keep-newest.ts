@@ -6,13 +6,11 @@
  */
 import { Parser } from 'htmlparser2';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { ItemLimits, OmittedItems, ParsedItem } from './feed-types.ts';
+import type { ItemLimits, OmittedItems, ParsedItem, XmlFeedFormat } from './feed-types.ts';
 import { publicationTime } from './normalize-item.ts';
 
-type XmlFormat = 'rss' | 'atom' | 'rdf';
-
-/** Date elements of an item, in the order parse-feed's mapXmlItem prefers them (names as tagName gives them). */
-const DATE_FIELDS: Record<XmlFormat, string[]> = {
+/** Date elements of an item, in the order formats/rss.ts and atom.ts prefer them (names as tagName gives them). */
+const DATE_FIELDS: Record<XmlFeedFormat, string[]> = {
   rss: ['pubDate', 'dc:date', 'dcterms:issued', 'dcterms:modified'],
   rdf: ['pubDate', 'dc:date', 'dcterms:issued', 'dcterms:modified'],
   atom: ['published', 'issued', 'updated', 'modified', 'pubDate'],
@@ -82,14 +80,14 @@ function lineOf(text: string, offset: number): number {
 }
 
 /**
- * Keeps the `limits.maxItems` newest items of a cleaned XML feed (see parse-feed's
- * prepareXml: `tagName` folds case and feed-vocabulary prefixes). The items counted are the
+ * Keeps the `limits.maxItems` newest items of a cleaned XML feed (see xml-hygiene.ts and
+ * formats/: `tagName` folds case and feed-vocabulary prefixes). The items counted are the
  * ones rss-parser reads: those of the first channel (RSS) or of the root (RSS 1.0, Atom).
  * Throws AppError(parseError) when an item of an over-long document is not closed.
  */
 export function keepNewestXmlItems(
   xml: string,
-  format: XmlFormat,
+  format: XmlFeedFormat,
   tagName: (name: string) => string,
   limits: ItemLimits,
 ): { xml: string; omitted: OmittedItems } {
@@ -153,7 +151,7 @@ export function keepNewestXmlItems(
       onclosetag(name) {
         if (itemOpen && depth === parentDepth + 2 && dateField !== -1) {
           const value = dateText.trim();
-          // Atom dates that do not parse are emptied for rss-parser too (see parse-feed).
+          // Atom dates that do not parse are emptied for rss-parser too (see formats/atom.ts).
           const usable = value !== '' && !(format === 'atom' && Number.isNaN(Date.parse(value)));
           if (usable) dates[dateField] = value;
           dateField = -1;
