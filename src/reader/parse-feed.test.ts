@@ -275,3 +275,14 @@ describe('parseFeed: refused documents', () => {
     expect((await parseError('just some text')).code).toBe(ErrorCodes.parseError);
   });
 });
+
+describe('parseFeed: failures of the XML parser', () => {
+  it('tells well-formed XML that rss-parser cannot map from malformed XML', async () => {
+    const unmappable = await parseError('<rss version="2.0"><!-- <channel> --><item/></rss>');
+    expect(unmappable).toMatchObject({ code: ErrorCodes.parseError, details: { format: 'rss' } });
+    expect(unmappable.message).toMatch(/^The feed could not be parsed: /);
+    const malformed = await parseError('<rss version="2.0"><channel><item><title>c</title></channel></rss>');
+    expect(malformed).toMatchObject({ code: ErrorCodes.parseError, details: { format: 'rss' } });
+    expect(malformed.message).toMatch(/^The feed is not well-formed XML: Unexpected close tag \(line: 0, column: \d+\)$/);
+  });
+});
