@@ -283,7 +283,7 @@ const schemas: Record<string, Json> = {
   WebhookInput: closed(
     {
       url: str({ minLength: 1, maxLength: 2048, description: 'An http(s) URL that resolves to a public address.' }),
-      secret: str({ minLength: 8, maxLength: 256, description: 'Signing secret; generated (whsec_…) and returned once when omitted.' }),
+      secret: str({ pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', maxLength: 256, description: 'Standard Webhooks signing secret: whsec_ + base64 of 24 to 64 random bytes (400 otherwise); generated and returned once when omitted.' }),
     },
     ['url'],
   ),
