@@ -57,7 +57,7 @@ const schema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   METRICS_PORT: int(0, 65535).optional(),
   READ_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(1200),
-  VOLUME_QUERY_MAX_ITEMS: int(100, 10_000_000).default(50_000),
+  VOLUME_QUERY_MAX_ITEMS: int(100, 10_000_000).default(20_000),
   EXPENSIVE_READ_CONCURRENCY: int(1, 1000).default(2),
 });
 

@@ -40,21 +40,23 @@ export async function querySeries(
   const from = bounds[0]!;
   const to = bounds[bounds.length - 1]!;
   const atoms = requiredAtoms(ast);
+  const tooMany = () =>
+    new AppError(
+      ErrorCodes.validation,
+      `The q= series would test more than ${maxItems} items (VOLUME_QUERY_MAX_ITEMS); narrow the range or require an entity: term.`,
+      { fieldErrors: [{ field: 'q', message: `the range holds more than ${maxItems} items to test` }], details: { maxItems } },
+    );
   const candidates = new Map<string, number>();
   if (atoms && atoms.words.length === 0 && atoms.prefixes.length === 0 && atoms.entities.length > 0) {
     for (const key of atoms.entities) {
       for (const { id, at } of await stores.volume.entityItemsBetween(anchor.id, key, from, to, maxItems + 1)) candidates.set(id, at);
     }
   } else {
+    // Counted first: a range past the bound is refused without reading its ids.
+    if ((await stores.volume.itemCount(from, to)) > maxItems) throw tooMany();
     for (const { id, at } of await stores.volume.allItemsBetween(from, to, maxItems + 1)) candidates.set(id, at);
   }
-  if (candidates.size > maxItems) {
-    throw new AppError(
-      ErrorCodes.validation,
-      `The q= series would test more than ${maxItems} items (VOLUME_QUERY_MAX_ITEMS); narrow the range or require an entity: term.`,
-      { fieldErrors: [{ field: 'q', message: `the range holds more than ${maxItems} items to test` }], details: { maxItems } },
-    );
-  }
+  if (candidates.size > maxItems) throw tooMany();
   const counts = new Array<number>(bounds.length - 1).fill(0);
   const ids = [...candidates.keys()];
   for (let i = 0; i < ids.length; i += BATCH) {
