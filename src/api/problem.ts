@@ -71,8 +71,9 @@ export function problemHandler(log: Logger, redisReady: () => boolean): ErrorReq
     let appError: AppError;
     if (err instanceof AppError) {
       appError = err;
-    } else if (err instanceof URIError) {
-      // Express decodes path parameters before any route runs: `%ff` or `%E0%A4%A` is bad input.
+    } else if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+      // The router decodes path parameters before any route runs (and marks its URIError 400):
+      // `%ff` or `%E0%A4%A` is bad input.
       appError = new AppError(ErrorCodes.badRequest, 'The request path holds a malformed percent-encoding.');
     } else if (isClientHttpError(err)) {
       appError = clientErrorOf(err, req.headers['content-encoding']);
