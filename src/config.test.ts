@@ -44,6 +44,16 @@ describe('loadConfig', () => {
     expect(config.pollIntervalSeconds).toBe(60);
   });
 
+  it('bounds reads with safe defaults that can be changed', () => {
+    expect(loadConfig({})).toMatchObject({ readRateLimitPerMinute: 1200, volumeQueryMaxItems: 20_000, expensiveReadConcurrency: 2 });
+    expect(loadConfig({ READ_RATE_LIMIT_PER_MINUTE: '60', VOLUME_QUERY_MAX_ITEMS: '5000', EXPENSIVE_READ_CONCURRENCY: '4' })).toMatchObject({
+      readRateLimitPerMinute: 60,
+      volumeQueryMaxItems: 5000,
+      expensiveReadConcurrency: 4,
+    });
+    expect(() => loadConfig({ EXPENSIVE_READ_CONCURRENCY: '0' })).toThrow(/EXPENSIVE_READ_CONCURRENCY/);
+  });
+
   it('reports every problem at once, in one message, without a stack in it', () => {
     let caught: unknown;
     try {

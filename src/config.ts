@@ -57,6 +57,9 @@ const schema = z.object({
   TRUST_PROXY: z.string().trim().default(''),
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   METRICS_PORT: int(0, 65535).optional(),
+  READ_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(1200),
+  VOLUME_QUERY_MAX_ITEMS: int(100, 10_000_000).default(20_000),
+  EXPENSIVE_READ_CONCURRENCY: int(1, 1000).default(2),
 });
 
 export type Config = Readonly<{
@@ -83,6 +86,12 @@ export type Config = Readonly<{
   trustProxy: string;
   jobLockMs: number;
   metricsPort: number | null;
+  /** GET/HEAD requests one user key may make per minute across every API process. */
+  readRateLimitPerMinute: number;
+  /** Items a `q=` volume series may test in one request; past it the request answers 400. */
+  volumeQueryMaxItems: number;
+  /** Scanning reads (q= series, outlets) one API process runs at once; more answer 503 at once. */
+  expensiveReadConcurrency: number;
 }>;
 
 /** Validates the environment and returns a frozen Config; throws one AppError listing every problem. */
@@ -134,5 +143,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: v.TRUST_PROXY,
     jobLockMs: v.JOB_LOCK_MS,
     metricsPort: v.METRICS_PORT ?? null,
+    readRateLimitPerMinute: v.READ_RATE_LIMIT_PER_MINUTE,
+    volumeQueryMaxItems: v.VOLUME_QUERY_MAX_ITEMS,
+    expensiveReadConcurrency: v.EXPENSIVE_READ_CONCURRENCY,
   });
 }

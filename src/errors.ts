@@ -13,6 +13,7 @@ export const ErrorCodes = {
   notFound: 'not_found',
   conflict: 'conflict',
   payloadTooLarge: 'payload_too_large',
+  unsupportedMediaType: 'unsupported_media_type',
   rateLimited: 'rate_limited',
   unavailable: 'service_unavailable',
   // fetching a feed or calling a webhook

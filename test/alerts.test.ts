@@ -93,7 +93,7 @@ describe('creating alerts', () => {
     const supplied = await app.json<{ webhook: { secret?: string } }>('/api/alerts', {
       method: 'POST',
       token: userKey,
-      body: JSON.stringify({ name: 'sup', query: 'Oman', webhook: { url: receiver.url('/sup'), secret: 'my-own-secret-123' } }),
+      body: JSON.stringify({ name: 'sup', query: 'Oman', webhook: { url: receiver.url('/sup'), secret: `whsec_${Buffer.from('my-own-secret-of-32-bytes-length').toString('base64')}` } }),
     });
     expect(supplied.body.webhook.secret).toBeUndefined();
     for (const url of [`http://127.0.0.2:${receiver.port}/x`, 'http://localhost:9/x', 'ftp://example.com/x']) {

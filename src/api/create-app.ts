@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
+import { redactUrl } from '../observability/redact-secrets.ts';
 import { RedisRateLimitStore } from '../storage/rate-limit-store.ts';
 import { adminQueuesRouter } from './admin-queues.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -22,9 +23,9 @@ import { webRouter } from './routes/web.ts';
 /** Writes one key may make per minute, across every API process. */
 const WRITES_PER_MINUTE = 600;
 
-/** A URL with any access token masked. */
-function redactUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
+/** GET and HEAD: the requests the read limit counts. */
+function isRead(req: express.Request): boolean {
+  return req.method === 'GET' || req.method === 'HEAD';
 }
 
 /** Queue depths, read from Redis at scrape time so they are never stale. */
@@ -58,7 +59,7 @@ export function createApp(deps: ApiDeps): Express {
       genReqId: (req) => req.id ?? randomUUID(),
       // Tokens ride in the query string for EventSource and feed readers: never log them.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) as string }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
@@ -98,15 +99,16 @@ export function createApp(deps: ApiDeps): Express {
   app.use(queuesBoard.path, queuesBoard.gate, queuesBoard.board);
 
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  // Who is calling is settled before a byte of the body is read: without a valid token the
+  // body is never parsed, inflated or buffered, whatever it holds.
   api.use(authenticate(deps.adminToken, deps.stores.apiKeys));
   api.use(
     rateLimit({
       windowMs: 60_000,
       limit: WRITES_PER_MINUTE,
-      // Reads are cheap and cached by clients; writes are what a runaway script repeats. The
-      // admin token is the operator's own automation (bulk registrations) and is not limited.
-      skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.principal?.kind !== 'user',
+      // Writes are what a runaway script repeats. The admin token is the operator's own
+      // automation (bulk registrations) and is not limited.
+      skip: (req) => isRead(req) || req.principal?.kind !== 'user',
       keyGenerator: (req) => (req.principal?.kind === 'user' ? `key:${req.principal.keyId}` : 'admin'),
       store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
       standardHeaders: 'draft-7',
@@ -115,6 +117,22 @@ export function createApp(deps: ApiDeps): Express {
         next(new AppError(ErrorCodes.rateLimited, `Too many writes: at most ${options.limit} per minute per key. Try again shortly.`)),
     }),
   );
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.config.readRateLimitPerMinute,
+      // Reads have a budget of their own per user key, so a polling script cannot crowd out
+      // the other keys; the limiter sets Retry-After on the 429.
+      skip: (req) => !isRead(req) || req.principal?.kind !== 'user',
+      keyGenerator: (req) => (req.principal?.kind === 'user' ? `reads:key:${req.principal.keyId}` : 'reads:admin'),
+      store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, _res, next, options) =>
+        next(new AppError(ErrorCodes.rateLimited, `Too many reads: at most ${options.limit} per minute per key (READ_RATE_LIMIT_PER_MINUTE). Try again after the Retry-After seconds.`)),
+    }),
+  );
+  api.use(express.json({ limit: '1mb' }));
   api.use('/keys', keysRouter(deps));
   api.use('/feeds', feedsRouter(deps));
   api.use('/anchors', anchorsRouter(deps));

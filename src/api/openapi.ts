@@ -295,7 +295,7 @@ const schemas: Record<string, Json> = {
   WebhookInput: closed(
     {
       url: str({ minLength: 1, maxLength: 2048, description: 'An http(s) URL that resolves to a public address.' }),
-      secret: str({ minLength: 8, maxLength: 256, description: 'Signing secret; generated (whsec_…) and returned once when omitted.' }),
+      secret: str({ pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', maxLength: 256, description: 'Standard Webhooks signing secret: whsec_ + base64 of 24 to 64 random bytes (400 otherwise); generated and returned once when omitted.' }),
     },
     ['url'],
   ),
@@ -856,13 +856,13 @@ function paths(): Record<string, Json> {
         parameters: [
           paramRef('AnchorIdQuery'),
           query('entities', str({ maxLength: 2000 }), 'Comma-separated entity keys; every entity of the anchor when omitted (and no q).'),
-          query('q', str({ minLength: 1 }), 'A query in the alert query language; adds a series with key "q".'),
+          query('q', str({ minLength: 1 }), 'A query in the alert query language; adds a series with key "q" (CSV column `q=QUERY`). 400 when the range holds more items than VOLUME_QUERY_MAX_ITEMS; 503 with Retry-After when the process already runs EXPENSIVE_READ_CONCURRENCY such scans.'),
           query('interval', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size.'),
           paramRef('From'),
           paramRef('To'),
           query('tz', str({ maxLength: 64, default: 'UTC' }), 'IANA time zone for day buckets (DST-aware).'),
           query('normalize', { type: 'string', enum: ['share'] }, 'Add each point’s share of all digest items in its bucket.'),
-          query('format', { type: 'string', enum: ['json', 'csv'], default: 'json' }, 'csv gives the same data as CSV (one column per series).'),
+          query('format', { type: 'string', enum: ['json', 'csv'], default: 'json' }, 'csv gives the same data as CSV (one column per series; with normalize=share, `<key>_share` columns after the counts).'),
         ],
         responses: {
           200: {
@@ -870,7 +870,7 @@ function paths(): Record<string, Json> {
             content: { 'application/json': { schema: schemaRef('VolumeResponse') }, 'text/csv': { schema: str() } },
           },
         },
-        problems: [404],
+        problems: [404, 503],
       }),
     },
     '/api/volume/top': {
@@ -887,7 +887,7 @@ function paths(): Record<string, Json> {
           paramRef('Limit'),
         ],
         responses: { 200: json('Most covered first.', { oneOf: [schemaRef('TopEntities'), schemaRef('TopSources')] }) },
-        problems: [404],
+        problems: [404, 503],
       }),
     },
   };

@@ -17,6 +17,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.notFound]: 404,
   [ErrorCodes.conflict]: 409,
   [ErrorCodes.payloadTooLarge]: 413,
+  [ErrorCodes.unsupportedMediaType]: 415,
   [ErrorCodes.rateLimited]: 429,
   [ErrorCodes.unavailable]: 503,
 };
@@ -60,7 +61,7 @@ export function problemOf(err: AppError): Problem {
   return problem;
 }
 
-/** Express error handler: maps AppError codes, body-parser errors and Redis outages to problems. */
+/** Express error handler: maps AppError codes, client errors of the HTTP layer and Redis outages to problems. */
 export function problemHandler(log: Logger, redisReady: () => boolean): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
@@ -70,16 +71,18 @@ export function problemHandler(log: Logger, redisReady: () => boolean): ErrorReq
     let appError: AppError;
     if (err instanceof AppError) {
       appError = err;
-    } else if (isBodyParserError(err)) {
-      appError =
-        err.type === 'entity.too.large'
-          ? new AppError(ErrorCodes.payloadTooLarge, 'The request body is larger than 1 MiB.')
-          : new AppError(ErrorCodes.badRequest, `The request body could not be read: ${err.message}`);
+    } else if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+      // The router decodes path parameters before any route runs (and marks its URIError 400):
+      // `%ff` or `%E0%A4%A` is bad input.
+      appError = new AppError(ErrorCodes.badRequest, 'The request path holds a malformed percent-encoding.');
+    } else if (isClientHttpError(err)) {
+      appError = clientErrorOf(err, req.headers['content-encoding']);
     } else if (!redisReady()) {
       // Judged by the connection's state, not by the error's text.
       appError = new AppError(ErrorCodes.unavailable, 'The data store is unavailable; try again shortly.');
       res.setHeader('Retry-After', '5');
     } else {
+      // The `url` field goes through the logger's URL serializer: tokens in it are masked.
       log.error({ err, reqId: req.id, url: req.originalUrl }, 'unhandled error');
       res.status(500).type('application/problem+json').json({
         type: 'about:blank',
@@ -94,6 +97,28 @@ export function problemHandler(log: Logger, redisReady: () => boolean): ErrorReq
   };
 }
 
-function isBodyParserError(err: unknown): err is { type: string; message: string; status: number } {
-  return typeof err === 'object' && err !== null && 'type' in err && typeof (err as { type: unknown }).type === 'string' && 'status' in err;
+/**
+ * An error the HTTP layer raised about the request itself (http-errors with a 4xx status, as
+ * body-parser makes them: a body too large, unreadable, not matching its Content-Encoding).
+ */
+function isClientHttpError(err: unknown): err is { status: number; message: string; type?: string; expose?: boolean } {
+  if (typeof err !== 'object' || err === null) return false;
+  const status = (err as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function clientErrorOf(err: { status: number; message: string; type?: string }, contentEncoding: string | undefined): AppError {
+  if (err.status === 413) return new AppError(ErrorCodes.payloadTooLarge, 'The request body is larger than 1 MiB.');
+  const byStatus: Partial<Record<number, ErrorCode>> = { 401: ErrorCodes.unauthorized, 403: ErrorCodes.forbidden, 404: ErrorCodes.notFound, 429: ErrorCodes.rateLimited };
+  const code = byStatus[err.status];
+  if (code) return new AppError(code, err.message);
+  if (err.status === 415) {
+    return new AppError(ErrorCodes.unsupportedMediaType, `The request body cannot be read: ${err.message}. Send JSON, gzip, deflate or br.`);
+  }
+  const encoding = contentEncoding?.trim().toLowerCase();
+  if (err.type === undefined && encoding && encoding !== 'identity') {
+    // A decompression stream failed: the bytes are not what the header says.
+    return new AppError(ErrorCodes.badRequest, `The request body does not match its Content-Encoding (${encoding}).`);
+  }
+  return new AppError(ErrorCodes.badRequest, `The request body could not be read: ${err.message}`);
 }

@@ -10,7 +10,11 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /** Builds a fresh registry with every metric of the project (and Node's default metrics). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'aw_process_' });
+  // Node's own names already begin with process_ or nodejs_: the prefix is only the project's.
+  collectDefaultMetrics({ register: registry, prefix: 'aw_' });
+  // Three default gauges end in _total, which Prometheus reserves for counters (promtool
+  // refuses them); each is the sum of its per-type gauge (aw_nodejs_active_handles{type}).
+  for (const name of ['aw_nodejs_active_handles_total', 'aw_nodejs_active_requests_total', 'aw_nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const freshnessBuckets = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600];
   return {
     registry,

@@ -9,14 +9,20 @@ export interface StreamTrimState {
   lastGeneratedId: string;
   /** The newest entry ever deleted with XDEL ("0-0" when none; trimming does not set it on Redis 7.0). */
   maxDeletedId: string;
+  /** Entries ever added, and entries there now: equal exactly when none was ever trimmed or deleted. */
+  entriesAdded: number;
+  length: number;
 }
 
 /**
  * True when entries after `lastId` may be gone: the stream no longer reaches back to it.
- * Entries only leave our streams by trimming from the old end, so a client is whole exactly
- * when the oldest retained entry is not newer than its id (or nothing was added since).
+ * A stream that never lost an entry holds everything, so any id (even `0-0`, "from the
+ * start") is whole. Otherwise entries only leave our streams by trimming from the old end,
+ * so a client is whole exactly when the oldest retained entry is not newer than its id (or
+ * nothing was added since).
  */
 export function mayHaveLostEntries(state: StreamTrimState, lastId: string, compare: (a: string, b: string) => number): boolean {
+  if (state.entriesAdded === state.length) return false;
   if (compare(state.maxDeletedId, lastId) > 0) return true;
   if (state.firstId !== null) return compare(state.firstId, lastId) > 0;
   return compare(state.lastGeneratedId, lastId) > 0;
@@ -48,7 +54,7 @@ export class StreamStore {
       info = (await this.redis.xinfo('STREAM', key)) as unknown[];
     } catch {
       // No such key: nothing was ever trimmed.
-      return { firstId: null, lastGeneratedId: '0-0', maxDeletedId: '0-0' };
+      return { firstId: null, lastGeneratedId: '0-0', maxDeletedId: '0-0', entriesAdded: 0, length: 0 };
     }
     const get = (name: string) => {
       const i = info.indexOf(name);
@@ -61,6 +67,9 @@ export class StreamStore {
       firstId: first ? first[0] : null,
       lastGeneratedId: typeof lastGenerated === 'string' ? lastGenerated : '0-0',
       maxDeletedId: typeof maxDeleted === 'string' ? maxDeleted : '0-0',
+      // Redis before 7.0 reports no entries-added: then judge by ids alone, as before.
+      entriesAdded: typeof get('entries-added') === 'number' ? (get('entries-added') as number) : Number.NaN,
+      length: typeof get('length') === 'number' ? (get('length') as number) : 0,
     };
   }
 

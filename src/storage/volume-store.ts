@@ -93,6 +93,11 @@ export class VolumeStore {
     return this.redis.zcount(this.keys.entityItems(anchorId, entityKey), fromMs, `(${toMs}`);
   }
 
+  /** Stored items published between two times (ms, [from, to)), counted without reading them. */
+  async itemCount(fromMs: number, toMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.items, fromMs, `(${toMs}`);
+  }
+
   /** Ids with their publication times in a ZSET between two times, [from, to). */
   private async idsBetween(key: string, fromMs: number, toMs: number, limit: number): Promise<Array<{ id: string; at: number }>> {
     const raw = await this.redis.zrange(key, fromMs, `(${toMs}`, 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES');

@@ -6,8 +6,6 @@ import type { AnchorRecord } from '../storage/anchor-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { VolumeStore } from '../storage/volume-store.ts';
 
-/** Items a `q=` series may test in one request. */
-export const MAX_QUERY_SCAN = 200_000;
 const BATCH = 500;
 
 /** Index of the bucket [b[i], b[i+1]) that holds `t`, or -1. */
@@ -26,27 +24,39 @@ export function bucketIndex(bounds: number[], t: number): number {
 /**
  * Items per bucket that an alert query matches: the same parser, evaluator and entity tags
  * as alert matching, over the stored items of the range. A query that requires entities
- * only reads those entities' indexes; any other query tests every item in the range.
+ * only reads those entities' indexes; any other query tests every item in the range. One
+ * request tests at most `maxItems` items: past that bound it is refused (400) before any item
+ * is read, so a query such as `NOT zzz` over a large range costs one index read, not a scan.
  */
-export async function querySeries(query: string, anchor: AnchorRecord, bounds: number[], stores: { volume: VolumeStore; items: ItemStore }): Promise<number[]> {
+export async function querySeries(
+  query: string,
+  anchor: AnchorRecord,
+  bounds: number[],
+  stores: { volume: VolumeStore; items: ItemStore },
+  maxItems: number,
+): Promise<number[]> {
   const ast = parseQuery(query);
   const compiled = compileQuery(ast, { entityKeys: new Set(anchor.entities.map((e) => e.key)) });
   const from = bounds[0]!;
   const to = bounds[bounds.length - 1]!;
   const atoms = requiredAtoms(ast);
+  const tooMany = () =>
+    new AppError(
+      ErrorCodes.validation,
+      `The q= series would test more than ${maxItems} items (VOLUME_QUERY_MAX_ITEMS); narrow the range or require an entity: term.`,
+      { fieldErrors: [{ field: 'q', message: `the range holds more than ${maxItems} items to test` }], details: { maxItems } },
+    );
   const candidates = new Map<string, number>();
   if (atoms && atoms.words.length === 0 && atoms.prefixes.length === 0 && atoms.entities.length > 0) {
     for (const key of atoms.entities) {
-      for (const { id, at } of await stores.volume.entityItemsBetween(anchor.id, key, from, to, MAX_QUERY_SCAN + 1)) candidates.set(id, at);
+      for (const { id, at } of await stores.volume.entityItemsBetween(anchor.id, key, from, to, maxItems + 1)) candidates.set(id, at);
     }
   } else {
-    for (const { id, at } of await stores.volume.allItemsBetween(from, to, MAX_QUERY_SCAN + 1)) candidates.set(id, at);
+    // Counted first: a range past the bound is refused without reading its ids.
+    if ((await stores.volume.itemCount(from, to)) > maxItems) throw tooMany();
+    for (const { id, at } of await stores.volume.allItemsBetween(from, to, maxItems + 1)) candidates.set(id, at);
   }
-  if (candidates.size > MAX_QUERY_SCAN) {
-    throw new AppError(ErrorCodes.validation, `The q= series would test more than ${MAX_QUERY_SCAN} items; narrow the range or add an entity: term.`, {
-      fieldErrors: [{ field: 'q', message: 'range too large for a query series' }],
-    });
-  }
+  if (candidates.size > maxItems) throw tooMany();
   const counts = new Array<number>(bounds.length - 1).fill(0);
   const ids = [...candidates.keys()];
   for (let i = 0; i < ids.length; i += BATCH) {

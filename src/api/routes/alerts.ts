@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { compileQuery } from '../../alerts/evaluate-query.ts';
 import { parseQuery } from '../../alerts/parse-query.ts';
-import { generateWebhookSecret } from '../../alerts/sign-webhook.ts';
+import { generateWebhookSecret, isStandardWebhookSecret, WEBHOOK_SECRET_BYTES } from '../../alerts/sign-webhook.ts';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import type { AlertRecord } from '../../storage/alert-store.ts';
@@ -20,7 +20,14 @@ export const MAX_ALERTS_PER_KEY = 200;
 const webhookBody = z
   .object({
     url: z.string().trim().min(1).max(2048),
-    secret: z.string().min(8).max(256).optional(),
+    // Receivers verify with `new Webhook(secret).verify()`, which only takes this form.
+    secret: z
+      .string()
+      .max(256)
+      .refine(isStandardWebhookSecret, {
+        message: `must be a Standard Webhooks secret: whsec_ followed by the base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} random bytes (omit it to have one generated)`,
+      })
+      .optional(),
   })
   .strict();
 

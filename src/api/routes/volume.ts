@@ -5,6 +5,7 @@ import type { AnchorRecord } from '../../storage/anchor-store.ts';
 import { querySeries } from '../../volume/query-series.ts';
 import { bucketBoundaries, checkTimeZone } from '../../volume/time-buckets.ts';
 import type { ApiDeps } from '../api-deps.ts';
+import { ConcurrencyGate } from '../concurrency-gate.ts';
 import { accessTokenParam, isoDateParam, limitParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
 
@@ -46,6 +47,8 @@ function csvCell(value: string | number): string {
 export function volumeRouter(deps: ApiDeps): Router {
   const router = Router();
   const { anchors, volume, items, feeds, stories } = deps.stores;
+  // Reads that test stored items one by one (q= series, outlets) share one cap per process.
+  const scans = new ConcurrencyGate(deps.config.expensiveReadConcurrency);
 
   const anchorOf = async (anchorId: string | undefined): Promise<AnchorRecord> => {
     const id = anchorId ?? (await anchors.defaultId());
@@ -61,6 +64,7 @@ export function volumeRouter(deps: ApiDeps): Router {
 
   router.get('/', async (req, res) => {
     const query = validate(volumeQuery, req.query, 'query');
+    if (query.q) scans.enter(res);
     const anchor = await anchorOf(query.anchorId);
     const tz = checkTimeZone(query.tz);
     const range = rangeOf(query.from, query.to);
@@ -76,7 +80,7 @@ export function volumeRouter(deps: ApiDeps): Router {
     const share = query.normalize === 'share';
     const counts = await volume.counts(anchor.id, keys, bounds, share);
     const raw: Array<{ key: string; name: string; counts: number[] }> = keys.map((key, i) => ({ key, name: byKey.get(key)!.name, counts: counts.byEntity[i]! }));
-    if (query.q) raw.push({ key: 'q', name: query.q, counts: await querySeries(query.q, anchor, bounds, { volume, items }) });
+    if (query.q) raw.push({ key: 'q', name: query.q, counts: await querySeries(query.q, anchor, bounds, { volume, items }, deps.config.volumeQueryMaxItems) });
     const starts = bounds.slice(0, -1).map((t) => new Date(t).toISOString());
     const series = raw.map((s) => ({
       key: s.key,
@@ -96,10 +100,15 @@ export function volumeRouter(deps: ApiDeps): Router {
       series,
     };
     if (query.format === 'csv') {
-      const header = ['t', ...series.map((s) => s.key)];
+      // One column per series, named by its entity key or, for q=, by the query itself; with
+      // normalize=share the shares follow in columns of their own, `<name>_share`.
+      const names = series.map((s) => (s.key === 'q' ? `q=${s.name}` : s.key));
+      const header = ['t', ...names, ...(share ? names.map((n) => `${n}_share`) : [])];
       const lines = [header.map(csvCell).join(',')];
       starts.forEach((t, i) => {
-        lines.push([t, ...series.map((s) => (share ? s.points[i]!.share! : s.points[i]!.count))].map(csvCell).join(','));
+        const countCells = series.map((s) => s.points[i]!.count);
+        const shareCells = share ? series.map((s) => s.points[i]!.share!) : [];
+        lines.push([t, ...countCells, ...shareCells].map(csvCell).join(','));
       });
       res
         .type('text/csv; charset=utf-8')
@@ -112,6 +121,7 @@ export function volumeRouter(deps: ApiDeps): Router {
 
   router.get('/top', async (req, res) => {
     const query = validate(topQuery, req.query, 'query');
+    if (query.by === 'source') scans.enter(res);
     const anchor = await anchorOf(query.anchorId);
     const range = rangeOf(query.from, query.to);
     if (!(range.from < range.to)) throw new AppError(ErrorCodes.validation, '`from` must be before `to`.');
