@@ -19,6 +19,8 @@ export function presentFeed(feed: FeedRecord, defaultIntervalSeconds: number) {
     lastError: feed.lastError,
     nextPollAt: feed.status === 'disabled' ? null : iso(feed.nextPollAt),
     itemCount: feed.itemCount,
+    htmlUrl: feed.htmlUrl,
+    category: feed.category,
   };
 }
 

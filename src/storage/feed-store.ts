@@ -20,6 +20,9 @@ export interface FeedRecord {
   errorCount: number;
   createdAt: number;
   itemCount: number;
+  /** The site's own page and folder path ("News/World") an import or the caller gave; null when none. */
+  htmlUrl: string | null;
+  category: string | null;
 }
 
 /** Fields a poll may change. */
@@ -56,6 +59,8 @@ export class FeedStore {
     now: number;
     /** When the schedule first picks it up: now, or later when the caller polls it at once itself. */
     firstPollAt?: number;
+    htmlUrl?: string | null;
+    category?: string | null;
   }): Promise<{ feed: FeedRecord; created: boolean }> {
     // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
     const url = new URL(input.url).href;
@@ -82,6 +87,8 @@ export class FeedStore {
       errorCount: '0',
       createdAt: String(input.now),
       nextPollAt: String(input.firstPollAt ?? input.now),
+      htmlUrl: input.htmlUrl ?? '',
+      category: input.category ?? '',
     };
     await this.redis
       .multi()
@@ -225,5 +232,7 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     errorCount: Number(raw.errorCount ?? 0),
     createdAt: Number(raw.createdAt ?? 0),
     itemCount,
+    htmlUrl: nullableString(raw.htmlUrl),
+    category: nullableString(raw.category),
   };
 }
