@@ -357,7 +357,8 @@ describe('point 17: several APIs behind one published port, and the printed URL 
       PUBLIC_URL: 'https://watch.example.org/aw/',
     });
     try {
-      await proc.waitForOutput(/Anchorwatch dashboard: \S+/);
+      // A whole process under tsx: slow to start on a loaded machine.
+      await proc.waitForOutput(/Anchorwatch dashboard: \S+/, 60_000);
       const printed = /Anchorwatch dashboard: (\S+)/.exec(proc.output())![1]!;
       expect(printed).toMatch(/^https:\/\/watch\.example\.org\/aw\/\?access_token=[A-Za-z0-9_-]{16,}$/);
     } finally {
@@ -365,7 +366,7 @@ describe('point 17: several APIs behind one published port, and the printed URL 
       await proc.exited;
       await dropPrefix(prefix);
     }
-  });
+  }, 90_000);
 
   it.skipIf(!composeVersion)('docker-compose config: the api replicas publish no host port, a buffering-free proxy publishes it and balances over them', async () => {
     // A clean environment: the user's PORT or PUBLIC_URL must not change what is checked.
