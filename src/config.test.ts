@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig, publicUrlOf } from './config.ts';
 import { isAppError } from './errors.ts';
 
 describe('loadConfig', () => {
@@ -66,5 +66,34 @@ describe('loadConfig', () => {
     expect(err.fieldErrors.map((f) => f.field).sort()).toEqual(['ADMIN_TOKEN', 'ALLOW_PRIVATE_NETWORKS', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
     for (const name of ['REDIS_URL', 'PORT', 'ALLOW_PRIVATE_NETWORKS', 'LOG_LEVEL', 'ADMIN_TOKEN']) expect(err.message).toContain(name);
     expect(err.message).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
+
+describe('PUBLIC_URL', () => {
+  it('defaults to http://HOST:PORT, with the port the API really listens on', () => {
+    const config = loadConfig({ HOST: '0.0.0.0', PORT: '8080' });
+    expect(config.publicUrl).toBeNull();
+    expect(publicUrlOf(config)).toBe('http://0.0.0.0:8080');
+    expect(publicUrlOf(loadConfig({ HOST: '::1', PORT: '0' }), 41234)).toBe('http://[::1]:41234');
+  });
+
+  it('is an http(s) URL without its trailing slash, kept as given wherever the API listens', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://Watch.Example.org/aw/' });
+    expect(config.publicUrl).toBe('https://watch.example.org/aw');
+    expect(publicUrlOf(config, 41234)).toBe('https://watch.example.org/aw');
+    expect(loadConfig({ PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of ['ftp://x.example', 'watch.example.org', 'https://user:pw@x.example', 'https://x.example/?a=1', 'https://x.example/#top']) {
+      let caught: unknown;
+      try {
+        loadConfig({ PUBLIC_URL: bad });
+      } catch (err) {
+        caught = err;
+      }
+      expect(isAppError(caught), bad).toBe(true);
+      expect((caught as { fieldErrors: Array<{ field: string }> }).fieldErrors.map((f) => f.field)).toEqual(['PUBLIC_URL']);
+    }
   });
 });

@@ -21,6 +21,17 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
+/** An absolute http(s) base URL that others can be sent to: no user, password, query or fragment. */
+function isPublicUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !/[?#]/.test(value);
+}
+
 const schema = z.object({
   REDIS_URL: z
     .string()
@@ -44,6 +55,12 @@ const schema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   POLL_INTERVAL_SECONDS: int(1, 86_400).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine(isPublicUrl, 'must be an http:// or https:// URL without credentials, query or fragment')
+    .transform((v) => new URL(v).href.replace(/\/+$/, ''))
+    .optional(),
   // Beyond the contract: tuning knobs with safe defaults.
   POLL_MIN_INTERVAL_SECONDS: int(1, 86_400).default(60),
   POLL_MAX_INTERVAL_SECONDS: int(60, 604_800).default(86_400),
@@ -73,6 +90,8 @@ export type Config = Readonly<{
   allowPrivateNetworks: boolean;
   pollIntervalSeconds: number;
   logLevel: string;
+  /** PUBLIC_URL without its trailing slash; null means http://HOST:PORT (see publicUrlOf). */
+  publicUrl: string | null;
   pollMinIntervalSeconds: number;
   pollMaxIntervalSeconds: number;
   hostConcurrency: number;
@@ -131,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowPrivateNetworks: v.ALLOW_PRIVATE_NETWORKS,
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     logLevel: v.LOG_LEVEL,
+    publicUrl: v.PUBLIC_URL ?? null,
     pollMinIntervalSeconds: Math.min(v.POLL_MIN_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     hostConcurrency: v.HOST_CONCURRENCY,
@@ -147,4 +167,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     volumeQueryMaxItems: v.VOLUME_QUERY_MAX_ITEMS,
     expensiveReadConcurrency: v.EXPENSIVE_READ_CONCURRENCY,
   });
+}
+
+/**
+ * The address at which others reach the API (self links, callbacks, e-mails): PUBLIC_URL, else
+ * http://HOST:PORT with the port the API really listens on (PORT=0 picks one). Never a Host header.
+ */
+export function publicUrlOf(config: Config, listeningPort: number = config.port): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${listeningPort}`;
 }

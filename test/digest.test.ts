@@ -291,7 +291,8 @@ describe('feeds out', () => {
     const feed = (await res.json()) as any;
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
     expect(typeof feed.title).toBe('string');
-    expect(feed.feed_url).toMatch(/feed\.json$/);
+    // The URL the reader subscribed to, token included (issue 11, point 9).
+    expect(feed.feed_url).toBe(`${app.base}/api/digests/muscat-talks/feed.json?access_token=${app.token}`);
     expect(feed.items.length).toBeGreaterThan(0);
     for (const item of feed.items) {
       expect(typeof item.id).toBe('string');

@@ -21,6 +21,8 @@ export interface ApiDeps {
   /** The admin token in force (from ADMIN_TOKEN, or the generated one). */
   adminToken: () => string;
   now(): number;
+  /** Where others reach this API (PUBLIC_URL, else where it listens): the base of every self link. */
+  publicUrl(): string;
   /** Tests stand in a policy that treats loopback as public. */
   addressPolicy?: (ip: string) => boolean;
 }

@@ -20,6 +20,8 @@ export function presentFeed(feed: FeedRecord, defaultIntervalSeconds: number) {
     nextPollAt: feed.status === 'disabled' ? null : iso(feed.nextPollAt),
     itemCount: feed.itemCount,
     lastPoll: feed.lastPoll,
+    htmlUrl: feed.htmlUrl,
+    category: feed.category,
   };
 }
 

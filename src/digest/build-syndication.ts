@@ -8,7 +8,32 @@ export interface SyndicationInput {
   selfUrl: string;
   /** Absolute URL of the dashboard. */
   homeUrl: string;
-  now: Date;
+  /**
+   * The last change of the digest outside its entries (the anchor edited, an item entering
+   * late with an old date), ISO 8601; the feed's `updated` is never older than its newest entry.
+   */
+  changedAt: string;
+}
+
+/**
+ * When an entry last changed in a way a reader cares about: its publication time, or its
+ * first-seen time where it has none or claims one after it was seen (a clock in the future).
+ */
+export function entryTime(item: DigestItem): string {
+  const seen = item.firstSeenAt;
+  const published = item.publishedAt;
+  if (published && (!seen || Date.parse(published) <= Date.parse(seen))) return published;
+  return seen ?? published ?? new Date(0).toISOString();
+}
+
+/**
+ * The feed's own `updated`: the newest of its entries' times and the digest's last change.
+ * Built from stored times only, so an unchanged digest gives a byte-identical document.
+ */
+export function feedUpdated(input: Pick<SyndicationInput, 'items' | 'changedAt'>): string {
+  let newest = Date.parse(input.changedAt);
+  for (const item of input.items) newest = Math.max(newest, Date.parse(entryTime(item)));
+  return new Date(newest).toISOString();
 }
 
 function escapeXml(text: string): string {
@@ -48,16 +73,16 @@ export function entryHtml(item: DigestItem): string {
 
 /** The digest as an Atom 1.0 document (RFC 4287). */
 export function buildAtomFeed(input: SyndicationInput): string {
-  const updated = input.items.reduce((max, i) => (i.firstSeenAt && i.firstSeenAt > max ? i.firstSeenAt : max), input.now.toISOString());
+  const updated = feedUpdated(input);
   const entries = input.items.map((item) => {
     const link = safeLink(item.link);
-    const published = item.publishedAt ?? input.now.toISOString();
+    const time = entryTime(item);
     return [
       '  <entry>',
       `    <id>urn:anchorwatch:item:${escapeXml(item.id)}</id>`,
       `    <title type="text">${escapeXml(item.title)}</title>`,
-      `    <updated>${escapeXml(item.firstSeenAt ?? published)}</updated>`,
-      `    <published>${escapeXml(published)}</published>`,
+      `    <updated>${escapeXml(time)}</updated>`,
+      `    <published>${escapeXml(time)}</published>`,
       link ? `    <link rel="alternate" type="text/html" href="${escapeXml(link)}"/>` : '',
       `    <author><name>${escapeXml(item.source.title ?? item.source.feedId)}</name></author>`,
       ...item.entities.map((e) => `    <category term="${escapeXml(e.key)}" label="${escapeXml(e.name)}"/>`),
@@ -101,8 +126,8 @@ export function buildJsonFeed(input: SyndicationInput): Record<string, unknown> 
         title: item.title,
         content_html: entryHtml(item),
         summary: item.snippet,
-        date_published: item.publishedAt,
-        date_modified: item.firstSeenAt,
+        date_published: entryTime(item),
+        date_modified: entryTime(item),
         authors: [{ name: item.source.title ?? item.source.feedId }],
         tags: item.entities.map((e) => e.name),
         _anchorwatch: { score: item.score, entities: item.entities, alsoReportedBy: item.alsoReportedBy },

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.ts';
+import { httpUrlOrNull, normalizeCategory } from '../reader/opml.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 
 const feedsFileSchema = z.array(
@@ -8,6 +9,8 @@ const feedsFileSchema = z.array(
     url: z.string().url(),
     title: z.string().optional(),
     intervalSeconds: z.number().int().min(1).max(86_400).optional(),
+    htmlUrl: z.string().refine((v) => httpUrlOrNull(v) !== null, 'must be an http(s) URL').optional(),
+    category: z.string().max(500).optional(),
   }),
 );
 
@@ -25,7 +28,7 @@ export async function registerFeedsFile(path: string, feeds: FeedStore, now: num
   const result = feedsFileSchema.safeParse(parsed);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  [${i.path.join('.')}] ${i.message}`).join('\n');
-    throw new AppError(ErrorCodes.config, `FEEDS_FILE ${path} is not a JSON array of { "url", "title"? }:\n${problems}`);
+    throw new AppError(ErrorCodes.config, `FEEDS_FILE ${path} is not a JSON array of { "url", "title"?, "htmlUrl"?, "category"? }:\n${problems}`);
   }
   let added = 0;
   for (const entry of result.data) {
@@ -34,6 +37,8 @@ export async function registerFeedsFile(path: string, feeds: FeedStore, now: num
       title: entry.title ?? null,
       intervalSeconds: entry.intervalSeconds ?? null,
       now,
+      htmlUrl: entry.htmlUrl ? httpUrlOrNull(entry.htmlUrl) : null,
+      category: entry.category ? normalizeCategory(entry.category) : null,
     });
     if (created) added++;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../api/create-app.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, publicUrlOf, type Config } from '../config.ts';
 import { isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -45,6 +45,8 @@ export interface RunningProcess {
   server: Server | null;
   workers: RunningWorkers | null;
   adminToken: string;
+  /** Where others reach this process's API: PUBLIC_URL, else http://HOST:PORT as bound. */
+  publicUrl: string;
   metrics: Metrics;
   /** Stops taking work, finishes or hands back what it holds, closes connections. */
   stop(): Promise<void>;
@@ -93,6 +95,8 @@ export async function startProcess(
   const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, options) : null;
 
   let server: Server | null = null;
+  // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
+  let publicUrl = publicUrlOf(config);
   let hub: StreamHub | null = null;
   if (sides.api) {
     const apiStores = sides.api.stores;
@@ -108,12 +112,15 @@ export async function startProcess(
       sse: { ...defaultSseOptions, ...options.sse },
       adminToken: () => adminToken,
       now: Date.now,
+      publicUrl: () => publicUrl,
       ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
+    const address = server.address();
+    publicUrl = publicUrlOf(config, typeof address === 'object' && address ? address.port : config.port);
   }
 
   // A worker-only process has no API to serve /metrics: it can expose its own on METRICS_PORT.
@@ -137,6 +144,7 @@ export async function startProcess(
     server,
     workers,
     adminToken,
+    publicUrl,
     metrics,
     stop() {
       stopping ??= (async () => {
@@ -177,11 +185,10 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   if (running.server) {
     const address = running.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    log.info({ url: base }, 'api listening');
+    log.info({ host: config.host, port, publicUrl: running.publicUrl }, 'api listening');
     if (!config.adminToken) {
       // Printed for the person who ran `npm start`; never logged as a field.
-      process.stdout.write(`\nAnchorwatch dashboard: ${base}/?access_token=${running.adminToken}\n\n`);
+      process.stdout.write(`\nAnchorwatch dashboard: ${running.publicUrl}/?access_token=${running.adminToken}\n\n`);
     }
   }
   const shutdown = (signal: string) => {

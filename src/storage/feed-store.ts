@@ -34,6 +34,9 @@ export interface FeedRecord {
   itemCount: number;
   /** Null before the first successful read. */
   lastPoll: LastPoll | null;
+  /** The site's own page and folder path ("News/World") an import or the caller gave; null when none. */
+  htmlUrl: string | null;
+  category: string | null;
 }
 
 /** Fields a poll may change. */
@@ -80,6 +83,8 @@ export class FeedStore {
     now: number;
     /** When the schedule first picks it up: now, or later when the caller polls it at once itself. */
     firstPollAt?: number;
+    htmlUrl?: string | null;
+    category?: string | null;
   }): Promise<{ feed: FeedRecord; created: boolean }> {
     // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
     const url = new URL(input.url).href;
@@ -106,6 +111,8 @@ export class FeedStore {
       errorCount: '0',
       createdAt: String(input.now),
       nextPollAt: String(input.firstPollAt ?? input.now),
+      htmlUrl: input.htmlUrl ?? '',
+      category: input.category ?? '',
     };
     await this.redis
       .multi()
@@ -252,6 +259,8 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     createdAt: Number(raw.createdAt ?? 0),
     itemCount,
     lastPoll: parseLastPoll(raw.lastPoll),
+    htmlUrl: nullableString(raw.htmlUrl),
+    category: nullableString(raw.category),
   };
 }
 

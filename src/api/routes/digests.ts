@@ -1,11 +1,13 @@
-import { Router, type Request } from 'express';
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { buildAtomFeed, buildJsonFeed } from '../../digest/build-syndication.ts';
+import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
 import type { AnchorRecord } from '../../storage/anchor-store.ts';
 import type { StreamEntry } from '../../streams/stream-hub.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';
+import { isNotModified } from '../not-modified.ts';
 import { presentAnchor } from '../present.ts';
 import { accessTokenParam, isoDateParam, limitParam } from '../query-schemas.ts';
 import { lastEventIdOf, serveResumableStream, type RenderedEvent } from '../resumable-stream.ts';
@@ -47,7 +49,48 @@ export function digestsRouter(deps: ApiDeps): Router {
     return (await reader.build(page.ids, anchor, true)).map(({ stored: _stored, ...item }) => item);
   };
 
-  const baseUrl = (req: Request) => `${req.protocol}://${req.get('host') ?? `${deps.config.host}:${deps.config.port}`}`;
+  /**
+   * The URL this reader subscribed to, on PUBLIC_URL (never the Host header, which the
+   * client chooses): its query, token included, is kept so the self link works as it is.
+   */
+  const selfUrlOf = (req: Request, anchor: AnchorRecord, file: string) =>
+    `${deps.publicUrl()}/api/digests/${encodeURIComponent(anchor.id)}/${file}${new URL(req.originalUrl, 'http://self.invalid').search}`;
+
+  /** The digest's last change that its entries' own times do not show: the anchor edited, an item entering. */
+  const changedAtOf = async (anchor: AnchorRecord): Promise<string> => {
+    const lastEntry = await deps.streams.lastGeneratedId(deps.stores.keys.digestStream(anchor.id));
+    return new Date(Math.max(anchor.updatedAt || 0, Number(lastEntry.split('-')[0]) || 0)).toISOString();
+  };
+
+  const syndicationOf = async (req: Request, anchor: AnchorRecord, file: string, limit: number) => {
+    const items = await firstPage(anchor, limit);
+    return {
+      anchor: { id: anchor.id, title: anchor.source.title, url: anchor.source.url },
+      items,
+      selfUrl: selfUrlOf(req, anchor, file),
+      homeUrl: `${deps.publicUrl()}/`,
+      changedAt: await changedAtOf(anchor),
+    };
+  };
+
+  /**
+   * Sends a feed document with a strong ETag (its bytes) and Last-Modified (its `updated`),
+   * answering 304 to a reader that holds it already (If-None-Match, else If-Modified-Since).
+   */
+  const sendConditional = (req: Request, res: Response, type: string, body: string, updated: string) => {
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    const lastModified = new Date(updated);
+    res.type(type);
+    res.set('ETag', etag);
+    res.set('Last-Modified', lastModified.toUTCString());
+    // The document is per reader (its token is in the self link): caches keep it private and revalidate.
+    res.set('Cache-Control', 'private, no-cache');
+    if (isNotModified(req.headers, { etag, lastModified })) {
+      res.status(304).end();
+      return;
+    }
+    res.send(body);
+  };
 
   router.get('/:anchorId', async (req, res) => {
     const query = validate(digestQuery, req.query, 'query');
@@ -110,29 +153,15 @@ export function digestsRouter(deps: ApiDeps): Router {
   router.get('/:anchorId/feed.atom', async (req, res) => {
     const query = validate(feedQuery, req.query, 'query');
     const anchor = await anchorOf(req);
-    const base = baseUrl(req);
-    const xml = buildAtomFeed({
-      anchor: { id: anchor.id, title: anchor.source.title, url: anchor.source.url },
-      items: await firstPage(anchor, query.limit),
-      selfUrl: `${base}/api/digests/${encodeURIComponent(anchor.id)}/feed.atom`,
-      homeUrl: `${base}/`,
-      now: new Date(deps.now()),
-    });
-    res.type('application/atom+xml; charset=utf-8').send(xml);
+    const input = await syndicationOf(req, anchor, 'feed.atom', query.limit);
+    sendConditional(req, res, 'application/atom+xml; charset=utf-8', buildAtomFeed(input), feedUpdated(input));
   });
 
   router.get('/:anchorId/feed.json', async (req, res) => {
     const query = validate(feedQuery, req.query, 'query');
     const anchor = await anchorOf(req);
-    const base = baseUrl(req);
-    const feed = buildJsonFeed({
-      anchor: { id: anchor.id, title: anchor.source.title, url: anchor.source.url },
-      items: await firstPage(anchor, query.limit),
-      selfUrl: `${base}/api/digests/${encodeURIComponent(anchor.id)}/feed.json`,
-      homeUrl: `${base}/`,
-      now: new Date(deps.now()),
-    });
-    res.type('application/feed+json; charset=utf-8').send(JSON.stringify(feed));
+    const input = await syndicationOf(req, anchor, 'feed.json', query.limit);
+    sendConditional(req, res, 'application/feed+json; charset=utf-8', JSON.stringify(buildJsonFeed(input)), feedUpdated(input));
   });
 
   return router;

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
-import { buildOpml, parseOpml } from '../../reader/opml.ts';
+import { buildOpml, httpUrlOrNull, normalizeCategory, parseOpml, type OpmlFeed } from '../../reader/opml.ts';
 import { manualPollJobId } from '../../queue/queue-names.ts';
 import type { FeedRecord } from '../../storage/feed-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -15,6 +15,13 @@ const createFeedBody = z.object({
   url: z.string().trim().min(1).max(2048),
   title: z.string().trim().min(1).max(300).optional(),
   intervalSeconds: z.number().int().min(1).max(86_400).optional(),
+  htmlUrl: z
+    .string()
+    .trim()
+    .max(2048)
+    .refine((v) => httpUrlOrNull(v) !== null, 'must be an http(s) URL')
+    .optional(),
+  category: z.string().trim().min(1).max(500).optional(),
 });
 
 const noQuery = z.object({ access_token: accessTokenParam }).strict();
@@ -54,6 +61,8 @@ export function feedsRouter(deps: ApiDeps): Router {
       intervalSeconds: body.intervalSeconds ?? null,
       now: deps.now(),
       firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
+      htmlUrl: body.htmlUrl ? httpUrlOrNull(body.htmlUrl) : null,
+      category: body.category ? normalizeCategory(body.category) : null,
     });
     if (!created) {
       throw new AppError(ErrorCodes.conflict, `This URL is already registered as feed ${feed.id}.`, { details: { id: feed.id } });
@@ -68,7 +77,12 @@ export function feedsRouter(deps: ApiDeps): Router {
     res
       .type('text/x-opml; charset=utf-8')
       .setHeader('Content-Disposition', 'attachment; filename="anchorwatch-feeds.opml"')
-      .send(buildOpml(list.map((f) => ({ url: f.url, title: f.title })), 'Anchorwatch feeds', new Date(deps.now())));
+      .send(
+        buildOpml(
+          list.map((f) => ({ url: f.url, title: f.title, htmlUrl: f.htmlUrl, category: f.category })),
+          { title: 'Anchorwatch feeds', now: new Date(deps.now()), ownerUrl: `${deps.publicUrl()}/` },
+        ),
+      );
   });
 
   router.post(
@@ -82,7 +96,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       let added = 0;
       let skipped = 0;
       const errors: Array<{ field: string; message: string }> = [];
-      const importOne = async (entry: { url: string; title: string | null }) => {
+      const importOne = async (entry: OpmlFeed) => {
         try {
           const url = await checkUrlAllowed(entry.url, guard);
           const { feed, created } = await feeds.create({
@@ -91,6 +105,8 @@ export function feedsRouter(deps: ApiDeps): Router {
             intervalSeconds: null,
             now: deps.now(),
             firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
+            htmlUrl: entry.htmlUrl ?? null,
+            category: entry.category ?? null,
           });
           if (created) {
             added++;
