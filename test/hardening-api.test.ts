@@ -449,7 +449,7 @@ describe('6. no secret in any log line', () => {
       LOG_LEVEL: 'debug',
     });
     await child.waitForOutput(/"msg":"api listening"/, 60_000);
-    base = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"api listening"/.exec(child.output())![1]!;
+    base = `http://127.0.0.1:${/"port":(\d+)[^\n]*"msg":"api listening"/.exec(child.output())![1]!}`;
   }, 90_000);
 
   afterAll(async () => {
