@@ -4,7 +4,7 @@ import { QueueNames } from '../../src/queue/queue-names.ts';
 import type { Keys } from '../../src/storage/keys.ts';
 
 /** Queues whose keys count as BullMQ's (`bullmq:<queue>`) rather than the app's own data. */
-const BULLMQ_QUEUES: string[] = [QueueNames.poll, QueueNames.tag, QueueNames.retag, QueueNames.schedule, QueueNames.deliver];
+const BULLMQ_QUEUES: string[] = Object.values(QueueNames);
 
 /** MEMORY USAGE of every key of the prefix, summed by kind (the first segment after the prefix), largest first. */
 export async function memoryBreakdown(redis: Redis, keys: Keys): Promise<Record<string, { keys: number; bytes: number }>> {

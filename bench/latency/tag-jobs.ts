@@ -13,9 +13,13 @@ import { dist, type Dist } from './summary.ts';
 /** Attaches the tag job (BullMQ hash: created, processedOn, finishedOn) that carried each sample's item. */
 export async function attachTagJobs(redis: Redis, keys: Keys, samples: Sample[]): Promise<{ bulkJobMs: Dist; bulkItemsPerSecond: number | null }> {
   const queue = new QueueKeys(keys.queuePrefix);
-  const ids = await redis.zrange(queue.toKey(QueueNames.tag, 'completed'), 0, -1);
+  // A routine poll's few new items (every sample's) go to the live queue, a bulk backlog to `tag`.
   const pipe = redis.pipeline();
-  for (const id of ids) pipe.hmget(queue.toKey(QueueNames.tag, id), 'data', 'timestamp', 'processedOn', 'finishedOn');
+  for (const name of [QueueNames.tagLive, QueueNames.tag]) {
+    for (const id of await redis.zrange(queue.toKey(name, 'completed'), 0, -1)) {
+      pipe.hmget(queue.toKey(name, id), 'data', 'timestamp', 'processedOn', 'finishedOn');
+    }
+  }
   const rows = ((await pipe.exec()) ?? []).map(([, v]) => v as Array<string | null>);
   const byItem = new Map<string, Sample['tag']>();
   for (const [data, ts, proc, fin] of rows) {
@@ -46,7 +50,7 @@ export async function attachTagJobs(redis: Redis, keys: Keys, samples: Sample[])
 export async function pipelineTrouble(redis: Redis, keys: Keys): Promise<string> {
   const queue = new QueueKeys(keys.queuePrefix);
   const out: string[] = [];
-  for (const name of [QueueNames.poll, QueueNames.tag]) {
+  for (const name of [QueueNames.poll, QueueNames.tagLive, QueueNames.tag]) {
     const ids = [...(await redis.zrange(queue.toKey(name, 'failed'), -3, -1)), ...(await redis.zrange(queue.toKey(name, 'delayed'), -3, -1))];
     for (const id of ids) {
       const [reason, attempts] = await redis.hmget(queue.toKey(name, id), 'failedReason', 'atm');
