@@ -40,6 +40,7 @@ import { procMemoryBytes } from './process-memory.ts';
 import { ROOT } from './project-root.ts';
 import { commandDelta, redisSnapshot, redisVersion } from './redis-info.ts';
 import { deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
+import { redisUrl } from './redis-url.ts';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const TARGETS = { itemsPerSecond: 2000, feedsPerSecond: 800 };
@@ -61,7 +62,6 @@ const mib = (bytes: number | null) => (bytes === null ? null : round(bytes / 104
 /** Runs both cycles, prints the table, writes bench/results/ingest.json and returns the result. */
 export async function runIngestBench(): Promise<object> {
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const splitWorkers = Number(process.env.BENCH_WORKERS ?? 0);
   const cpuProf = process.env.BENCH_CPU_PROF === '1' || process.env.BENCH_CPU_PROF === 'true';
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });

@@ -47,6 +47,7 @@ import { round } from './percentile.ts';
 import { prng } from './prng.ts';
 import { redisVersion, usedMemory } from './redis-info.ts';
 import { deletePrefix, deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
+import { redisUrl } from './redis-url.ts';
 import { checkAnswers, timeBreakdown } from './volume/checks.ts';
 import { DAY, generateItems, hsetHourly, planEntityIndexes, zaddAll } from './volume/data.ts';
 import { keepAliveClient, type TimedGet } from './volume/keep-alive-client.ts';
@@ -61,7 +62,7 @@ const CFG = {
   warmup: envNumber('VOL_WARMUP', 20),
   breakdownSamples: 100,
   seed: 0x5eed_2026,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  redisUrl,
 };
 const TARGET = { p99Ms: 50 };
 

@@ -1,6 +1,7 @@
 /** Settings of the latency benchmark (bench/latency.ts), read once from the environment. */
 import { performance } from 'node:perf_hooks';
 import { envNumber } from '../env-number.ts';
+import { redisUrl } from '../redis-url.ts';
 
 /** The admin token the latency run gives its app. */
 export const ADMIN_TOKEN = 'bench-latency-admin-token-0123456789abcdef';
@@ -22,7 +23,7 @@ export const CFG = {
   /** Items the live feed shows (newest last), as a real feed keeps its latest entries. */
   feedWindow: 20,
   sampleTimeoutMs: 15_000,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  redisUrl,
   scenarios: (process.env.LAT_SCENARIOS ?? 'idle-1,idle-1000,ingest-1').split(',').map((s) => s.trim()),
 };
 
