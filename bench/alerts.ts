@@ -4,26 +4,28 @@
  * alert on every item, on 5,000 generated 120-word items; checks that both give the same
  * hits. Writes bench/results/alerts.json. Run alone with `tsx bench/alerts.ts`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AlertIndex } from '../src/alerts/alert-index.ts';
 import { compileQuery, prepareDocumentFromTokens, type CompiledQuery, type PreparedDocument } from '../src/alerts/evaluate-query.ts';
 import { parseQuery } from '../src/alerts/parse-query.ts';
 import { parseAnchorFile } from '../src/tagging/anchor-file.ts';
 import { compileAnchor } from '../src/tagging/compile-anchor.ts';
 import { tokenize } from '../src/tagging/text-normalize.ts';
-import { generateItems } from './tagging.ts';
+import { writeBenchResult } from './bench-result.ts';
+import { isMain } from './is-main.ts';
+import { generateItems } from './news-items.ts';
 import { prng } from './prng.ts';
-import { timeIt } from './bench-support.ts';
+import { ROOT } from './project-root.ts';
+import { printRows } from './report-table.ts';
+import { timeIt } from './time-it.ts';
 
 const ALERTS = 10_000;
 const ITEMS = 5_000;
 /** Distinct made-up names (brands, people, places) that other customers' alerts watch. */
 const NAME_POOL = 3_000;
 
-
-// Words the generated items are made of (see bench/tagging.ts), so some alerts fire.
+// Words the generated items are made of (see bench/news-items.ts), so some alerts fire.
 const ITEM_WORDS = `talks nuclear enrichment uranium centrifuges diplomacy delegation envoy mediators sanctions
 framework deal negotiators warning evacuation embassy carrier military escalation proxy missile stockpile
 inspectors breakthrough standoff security region Gulf Hormuz market shares budget pension football squad
@@ -79,8 +81,7 @@ function generateAlertQueries(rnd: () => number, pool: string[], entityKeys: str
 
 /** Runs the benchmark, prints a table and writes bench/results/alerts.json. */
 export async function runAlertsBench(): Promise<object> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const source = parseAnchorFile('muscat-talks', await readFile(path.join(root, 'config/anchors/muscat-talks.md'), 'utf8'));
+  const source = parseAnchorFile('muscat-talks', await readFile(path.join(ROOT, 'config/anchors/muscat-talks.md'), 'utf8'));
   const anchor = compileAnchor(source);
   const entityKeys = new Set(anchor.entities.map((e) => e.key));
   const rnd = prng(7);
@@ -161,7 +162,7 @@ export async function runAlertsBench(): Promise<object> {
     prepareItemsPerSecond: Math.round(docs.length / prepareSeconds),
     node: process.version,
   };
-  const table = [
+  const table: Array<[string, string]> = [
     ['path', 'items/s (1 core, 10,000 alerts)'],
     ['AlertIndex.match', String(result.indexItemsPerSecond)],
     ['every alert on every item', String(result.bruteForceItemsPerSecond)],
@@ -173,13 +174,12 @@ export async function runAlertsBench(): Promise<object> {
     ['build index', `${result.buildIndexMs} ms`],
     ['prepare item (tokenize + entities)', `${result.prepareItemsPerSecond} items/s`],
   ];
-  for (const [a, b] of table) process.stdout.write(`${a!.padEnd(36)} ${b}\n`);
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/alerts.json'), `${JSON.stringify(result, null, 2)}\n`);
+  printRows(table, 36);
+  await writeBenchResult('alerts', result);
   if (mismatches > 0) throw new Error(`AlertIndex and brute force differ on ${mismatches} items`);
   return result;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   await runAlertsBench();
 }

@@ -9,15 +9,20 @@
  * REDIS_URL. Run alone with `tsx bench/big-feed.ts`, or through `npm run bench -- big-feed`.
  * The test test/big-feed.test.ts runs the same measurement and holds the peak to a bound.
  */
-import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
 import { bigRssFeed } from '../test/helpers/big-feed.ts';
-import { dropPrefix, testRedisUrl } from '../test/helpers/redis-prefix.ts';
-import { callApi, freePort, ROOT, spawnBenchChild, stopBenchChild } from './bench-support.ts';
+import { appEnv, waitForReady } from './app-process.ts';
+import { spawnBenchChild, stopBenchChild } from './bench-child.ts';
+import { writeBenchResult } from './bench-result.ts';
+import { callApi } from './call-api.ts';
+import { freePort } from './free-port.ts';
+import { isMain } from './is-main.ts';
+import { procMemoryBytes } from './process-memory.ts';
+import { deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
+import { redisUrl } from './redis-url.ts';
+import { printRows } from './report-table.ts';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const MIB = 1024 * 1024;
@@ -36,12 +41,6 @@ export interface BigFeedResult {
   pollSeconds: number[];
   itemCount: number;
   lastPoll: unknown;
-}
-
-/** A field of /proc/<pid>/status in bytes (VmHWM = peak RSS, VmRSS = current). */
-function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
 }
 
 async function until<T>(what: string, check: () => Promise<T | null>, timeoutMs: number, everyMs = 100): Promise<T> {
@@ -70,25 +69,24 @@ export async function measureBigFeed(items = 100_000, env: Record<string, string
   const prefix = `bench-bigfeed-${randomBytes(4).toString('hex')}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawnBenchChild('app', 'workers/all.ts', {
-    ...process.env,
-    REDIS_URL: process.env.REDIS_URL ?? testRedisUrl,
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    ADMIN_TOKEN,
-    FEEDS_FILE: '',
-    ALLOW_PRIVATE_NETWORKS: 'true',
-    FETCH_MAX_BYTES: String(32 * MIB),
-    FETCH_TOTAL_TIMEOUT_MS: '60000',
-    RETENTION_DAYS: '30',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  const child = spawnBenchChild(
+    'app',
+    'workers/all.ts',
+    appEnv(
+      { redisUrl, prefix, port, adminToken: ADMIN_TOKEN },
+      { ALLOW_PRIVATE_NETWORKS: 'true', FETCH_MAX_BYTES: String(32 * MIB), FETCH_TOTAL_TIMEOUT_MS: '60000', RETENTION_DAYS: '30', ...env },
+    ),
+  );
+  const memory = (field: 'VmHWM' | 'VmRSS') => {
+    const bytes = procMemoryBytes(child.pid, field);
+    if (bytes === null) throw new Error(`the app exited:\n${child.tail.join('\n')}`);
+    return bytes;
+  };
   try {
-    await until('the app to be ready', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null), 60_000, 200);
+    await waitForReady(base, [child], 60_000, 200);
     // Let start-up work (anchors, first ticks) settle before the idle figure is taken.
     await new Promise((r) => setTimeout(r, 3000));
-    const idle = statusBytes(child.pid, 'VmRSS');
+    const idle = memory('VmRSS');
     const added = await callApi(base, ADMIN_TOKEN, 'POST', '/api/feeds', { url: feedUrl });
     if (added.status !== 201) throw new Error(`adding the feed answered ${added.status}: ${JSON.stringify(added.json)}`);
     const id = added.json.id as string;
@@ -121,7 +119,7 @@ export async function measureBigFeed(items = 100_000, env: Record<string, string
       bytes: body.length,
       maxItemsPerFeed: env.MAX_ITEMS_PER_FEED ?? 'default',
       idleRssMiB: Math.round((idle / MIB) * 10) / 10,
-      peakRssMiB: Math.round((statusBytes(child.pid, 'VmHWM') / MIB) * 10) / 10,
+      peakRssMiB: Math.round((memory('VmHWM') / MIB) * 10) / 10,
       pollSeconds: pollSeconds.map((s) => Math.round(s * 100) / 100),
       itemCount: last.itemCount,
       lastPoll: last.lastPoll ?? null,
@@ -129,7 +127,7 @@ export async function measureBigFeed(items = 100_000, env: Record<string, string
   } finally {
     await stopBenchChild(child);
     await new Promise<void>((resolve) => feedServer.close(() => resolve()));
-    await dropPrefix(prefix);
+    await deletePrefixAndDisconnect(new Redis(redisUrl, { maxRetriesPerRequest: 1 }), prefix);
   }
 }
 
@@ -148,13 +146,11 @@ export async function runBigFeedBench(): Promise<BigFeedResult> {
     ['items stored', String(result.itemCount)],
     ['lastPoll', JSON.stringify(result.lastPoll)],
   ];
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(30)} ${v}\n`);
-  const dir = path.join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'big-feed.json'), `${JSON.stringify(result, null, 2)}\n`);
+  printRows(rows, 30);
+  await writeBenchResult('big-feed', result);
   return result;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   await runBigFeedBench();
 }

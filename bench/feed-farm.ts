@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { escapeXml } from './escape-xml.ts';
 import { prng } from './prng.ts';
 
 const FEEDS = Number(process.env.FARM_FEEDS ?? 500);
@@ -46,10 +47,6 @@ interface FeedDoc {
   body: Buffer;
   etag: string;
   lastModified: string;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Builds every feed document once; text is a pure function of the seed, dates of `now`. */

@@ -4,61 +4,25 @@
  * same 5,000 generated 120-word items; plus heap per compiled anchor. Writes
  * bench/results/tagging.json. Run alone with `tsx bench/tagging.ts`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nlp from 'compromise';
 import { parseAnchorFile } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
-import { prng } from './prng.ts';
-import { timeIt } from './bench-support.ts';
+import { writeBenchResult } from './bench-result.ts';
+import { isMain } from './is-main.ts';
+import { generateItems, WORDS_PER_ITEM } from './news-items.ts';
+import { ROOT } from './project-root.ts';
+import { printRows } from './report-table.ts';
+import { timeIt } from './time-it.ts';
 
 const ITEMS = 5_000;
-const WORDS_PER_ITEM = 120;
 const ANCHOR_COPIES = 50;
-
-
-const ON_TOPIC = `talks nuclear enrichment uranium centrifuges diplomacy delegation envoy mediators sanctions
-framework deal negotiators warning evacuation embassy carrier strike group military escalation proxy missile
-stockpile inspectors breakthrough standoff security alert region Gulf Hormuz`.split(/\s+/);
-const OFF_TOPIC = `market shares budget pension football squad festival harvest grapes weather rain council
-housing school bridge airline route flights tourism museum library concert election coalition tariffs
-rates inflation bank lira parliament speaker streetcar film prize director coach striker merger`.split(/\s+/);
-const FILLER = `the a of and in to on for with said that was is by as at from its after before while new two
-officials people week said would could also more than about over into their this has been`.split(/\s+/);
-const NAMES = [
-  'Steve Witkoff', 'Abbas Araghchi', 'Araqchi', 'President Trump', 'Friedrich Merz', 'Erdoğan', 'Muscat', 'Oman',
-  'Omani', 'Iran', 'Iranian', "Iran's", 'Tehran', 'Washington', 'ISW', 'the Institute for the Study of War',
-  'Oman Air', 'Moscow', 'Berlin', 'Ankara', 'Woman', 'Romania', 'trump card', 'muscatel', 'Muscatine', 'mobile carrier',
-];
-
-/** 5,000 deterministic news-like items mixing on-topic and off-topic vocabulary and entity names. */
-export function generateItems(n = ITEMS, seed = 42): Array<{ title: string; summary: string }> {
-  const rnd = prng(seed);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const items: Array<{ title: string; summary: string }> = [];
-  for (let i = 0; i < n; i++) {
-    const onTopic = rnd() < 0.4;
-    const words: string[] = [];
-    while (words.length < WORDS_PER_ITEM) {
-      const r = rnd();
-      if (r < 0.08) words.push(...pick(NAMES).split(' '));
-      else if (r < 0.3) words.push(onTopic ? pick(ON_TOPIC) : pick(OFF_TOPIC));
-      else words.push(pick(FILLER));
-      if (rnd() < 0.07) words[words.length - 1] += '.';
-    }
-    const title = words.slice(0, 10).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
-    items.push({ title, summary: `${words.slice(10, WORDS_PER_ITEM).join(' ')}.` });
-  }
-  return items;
-}
-
 
 /** Runs the benchmark, prints a table and writes bench/results/tagging.json. */
 export async function runTaggingBench(): Promise<object> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const source = parseAnchorFile('muscat-talks', await readFile(path.join(root, 'config/anchors/muscat-talks.md'), 'utf8'));
-  const items = generateItems();
+  const source = parseAnchorFile('muscat-talks', await readFile(path.join(ROOT, 'config/anchors/muscat-talks.md'), 'utf8'));
+  const items = generateItems(ITEMS);
 
   let anchor!: CompiledAnchor;
   const compileSeconds = timeIt(() => {
@@ -106,7 +70,7 @@ export async function runTaggingBench(): Promise<object> {
     entities: anchor.entities.length,
     node: process.version,
   };
-  const table = [
+  const table: Array<[string, string]> = [
     ['path', 'items/s (1 core)'],
     ['compiled matcher + relevance', String(result.matcherItemsPerSecond)],
     ['compromise people/places/orgs', String(result.compromiseItemsPerSecond)],
@@ -114,12 +78,11 @@ export async function runTaggingBench(): Promise<object> {
     ['compileAnchor (once)', `${result.compileAnchorMs} ms`],
     ['heap per compiled anchor', `${(bytesPerAnchor / 1024).toFixed(1)} KiB${gc ? '' : ' (no --expose-gc: approximate)'}`],
   ];
-  for (const [a, b] of table) process.stdout.write(`${a!.padEnd(32)} ${b}\n`);
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/tagging.json'), `${JSON.stringify(result, null, 2)}\n`);
+  printRows(table, 32);
+  await writeBenchResult('tagging', result);
   return result;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   await runTaggingBench();
 }

@@ -1,6 +1,6 @@
 /**
  * SSE load client of the latency benchmark (bench/latency.ts). Runs as a child process
- * (`node --import tsx bench/latency-client.ts`, IPC channel required) so that parsing a
+ * (`node --import tsx bench/latency/sse-client.ts`, IPC channel required) so that parsing a
  * thousand streams neither shares the app's event loop nor the driver's.
  *
  * Env: SSE_URL (the digest stream URL, token included), CLIENTS (how many connections),
@@ -25,7 +25,7 @@ const connectConcurrency = Number(process.env.CONNECT_CONCURRENCY ?? 50);
 const label = process.env.LABEL ?? 'client';
 
 if (!process.send || !url) {
-  process.stderr.write('latency-client: needs SSE_URL and an IPC channel\n');
+  process.stderr.write('sse-client: needs SSE_URL and an IPC channel\n');
   process.exit(2);
 }
 const send = (msg: unknown) => process.send!(msg);

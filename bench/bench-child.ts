@@ -1,11 +1,6 @@
-/** Small helpers the benchmarks share: child processes, ports, admin API calls, Redis INFO, timing. */
+/** Child processes of a benchmark (the app, the feed farm, SSE clients): spawned, watched, stopped. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The project root: children run from here so relative paths (config/anchors) resolve. */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT } from './project-root.ts';
 
 /** A child process of a benchmark, with the last lines it printed for error messages. */
 export interface BenchChild {
@@ -59,48 +54,9 @@ export async function stopBenchChild(child: BenchChild): Promise<void> {
   clearTimeout(kill);
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Calls the app's API with a bearer token; the body is JSON when there is one. */
-export async function callApi(base: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
+/** Throws with the child's last output when any of them has exited. */
+export function assertAlive(children: BenchChild[]): void {
+  for (const c of children) {
+    if (c.exited) throw new Error(`${c.name} exited early (code ${c.proc.exitCode}):\n${c.tail.join('\n')}`);
   }
-  return { status: res.status, json };
-}
-
-/** The `name:value` fields of a Redis INFO answer. */
-export function infoFields(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
-/** Seconds a synchronous function takes. */
-export function timeIt(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }

@@ -1,0 +1,34 @@
+/** The ingest benchmark's report on stdout. */
+import { tableRow } from '../report-table.ts';
+
+/** Prints the cycles table, the per-process CPU and peak RSS table, and the memory, reference and pass lines. */
+export function printTable(r: any, names: string[]): void {
+  const w = [26, 12, 12, 12];
+  const out: string[] = [];
+  out.push('');
+  out.push(tableRow(['', 'cycle 1 (new)', 'cycle 2 (304)', 'target'], w));
+  out.push(tableRow(['wall seconds', r.cycle1.seconds, r.cycle2.seconds, ''], w));
+  out.push(tableRow(['items/s', r.cycle1.itemsPerSecond, '', `≥ ${r.targets.itemsPerSecond}`], w));
+  out.push(tableRow(['feeds/s', r.cycle1.feedsPerSecond, r.cycle2.feedsPerSecond, `≥ ${r.targets.feedsPerSecond} (304)`], w));
+  out.push(tableRow(['  register/submit s', r.cycle1.registerSeconds, r.cycle2.submitSeconds, ''], w));
+  out.push(tableRow(['  all items stored s', r.cycle1.allItemsStoredSeconds, '', ''], w));
+  out.push(tableRow(['redis commands / item|feed', r.cycle1.redisCommandsPerItem, r.cycle2.redisCommandsPerFeed, ''], w));
+  out.push(tableRow(['app CPU ms / item|feed', r.cycle1.appCpuMsPerItem, r.cycle2.appCpuMsPerFeed, ''], w));
+  out.push('');
+  const pw = [26, 12, 12, 12];
+  out.push(tableRow(['process', 'CPU s c1', 'CPU s c2', 'peak RSS MiB'], pw));
+  for (const n of [...names, 'bench driver', 'redis']) {
+    if (!r.processes[n]) continue;
+    const p = r.processes[n];
+    const rss = p.peakRssMiB ? (p.peakRssMiB.afterCycle2 ?? '') : '';
+    out.push(tableRow([n, p.cpuSeconds.cycle1 ?? '', p.cpuSeconds.cycle2 ?? '', rss], pw));
+  }
+  out.push(tableRow(['whole machine (all procs)', r.noise.machineBusyCpuSeconds.cycle1, r.noise.machineBusyCpuSeconds.cycle2, ''], pw));
+  out.push('');
+  out.push(`Redis bytes per stored item: ${r.redisBytesPerItem} (used_memory delta; item hash ≈ ${r.redisMemory.sampledItemHashBytes} B, ` +
+    `sources hash ≈ ${r.redisMemory.sampledItemSourcesBytes} B, all non-BullMQ keys ≈ ${r.redisMemory.prefixKeysBytesPerItemWithoutBullmq} B/item)`);
+  out.push(`reference on this machine: FreshRSS ${r.reference.freshrss.itemsPerSecond} items/s, ${r.reference.freshrss.feedsPerSecond304} feeds/s; ` +
+    `Miniflux ${r.reference.miniflux.itemsPerSecond} items/s, ${r.reference.miniflux.feedsPerSecond304} feeds/s`);
+  out.push(`pass: items ${r.pass.items ? 'yes' : 'NO'}, feeds ${r.pass.feeds ? 'yes' : 'NO'}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

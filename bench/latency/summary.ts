@@ -1,0 +1,95 @@
+/** The latency benchmark's figures: distributions, and one scenario's summary from its samples. */
+import type { LoadReport } from '../cpu-sampler.ts';
+import { percentile } from '../percentile.ts';
+import type { Sample } from './samples.ts';
+
+/** A distribution of ms values, rounded to 0.1. */
+export interface Dist {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** The distribution of the finite `values`. */
+export function dist(values: number[]): Dist {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const r = (v: number) => Math.round(v * 10) / 10;
+  return {
+    n: s.length,
+    p50: r(percentile(s, 50)),
+    p90: r(percentile(s, 90)),
+    p99: r(percentile(s, 99)),
+    max: r(s.at(-1) ?? NaN),
+    mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
+  };
+}
+
+/** One scenario's result, as printed and written to bench/results/latency.json. */
+export interface ScenarioResult {
+  name: string;
+  clients: number;
+  samples: number;
+  missing: number;
+  latencyMs: Dist;
+  target: { p99Ms: number };
+  pass: boolean;
+  /** Per sample: first and last client's arrival (fan-out spread across clients). */
+  firstClientMs?: Dist;
+  lastClientMs?: Dist;
+  triggerToClientMs: Dist;
+  breakdownMs: Record<string, Dist>;
+  problems: string[];
+  ingest?: unknown;
+  /** Machine CPU during the scenario (share of all CPUs), the app's cores, and everything else's share. */
+  load?: LoadReport;
+}
+
+/** Summarises a scenario: latency over every client × event pair, the fan-out spread, and where the time went. */
+export function summarise(name: string, samples: Sample[], clients: number, targetP99: number, problems: string[]): ScenarioResult {
+  const latencies: number[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
+  let missing = 0;
+  for (const s of samples) {
+    if (s.t0 === null || s.arrivals.length < s.expected) missing += s.expected - (s.t0 === null ? 0 : s.arrivals.length);
+    if (s.t0 === null) continue;
+    const l = s.arrivals.map((t1) => t1 - s.t0!);
+    latencies.push(...l);
+    if (l.length > 0) {
+      first.push(Math.min(...l));
+      last.push(Math.max(...l));
+    }
+  }
+  const b = (f: (s: Sample) => number | null) =>
+    dist(samples.map((s) => f(s)).filter((v): v is number => v !== null && Number.isFinite(v)));
+  const medianArrival = (s: Sample) => (s.arrivals.length ? [...s.arrivals].sort((x, y) => x - y)[Math.floor(s.arrivals.length / 2)]! : null);
+  const breakdownMs: Record<string, Dist> = {
+    'trigger → poll start (poll queue)': b((s) => (s.firstSeenAt !== null ? s.firstSeenAt - s.tTrigger : null)),
+    'poll start → t0 (fetch)': b((s) => (s.firstSeenAt !== null && s.t0 !== null ? s.t0 - s.firstSeenAt : null)),
+    't0 → tag job queued (parse+store)': b((s) => (s.tag && s.t0 !== null ? s.tag.created - s.t0 : null)),
+    'tag job wait (queued → picked up)': b((s) => (s.tag ? s.tag.processedOn - s.tag.created : null)),
+    'picked up → XADD (tagging+write)': b((s) => (s.tag && s.xaddMs !== null ? s.xaddMs - s.tag.processedOn : null)),
+    'XADD → client (hub+render+fan-out)': b((s) => {
+      const m = medianArrival(s);
+      return s.xaddMs !== null && m !== null ? m - s.xaddMs : null;
+    }),
+    't0 → XADD': b((s) => (s.t0 !== null && s.xaddMs !== null ? s.xaddMs - s.t0 : null)),
+  };
+  const latencyMs = dist(latencies);
+  return {
+    name,
+    clients,
+    samples: samples.length,
+    missing,
+    latencyMs,
+    target: { p99Ms: targetP99 },
+    pass: missing === 0 && latencyMs.n > 0 && latencyMs.p99 <= targetP99,
+    ...(clients > 1 ? { firstClientMs: dist(first), lastClientMs: dist(last) } : {}),
+    triggerToClientMs: dist(samples.flatMap((s) => s.arrivals.map((t1) => t1 - s.tTrigger))),
+    breakdownMs,
+    problems: problems.slice(0, 20),
+  };
+}
