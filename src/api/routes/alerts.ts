@@ -1,62 +1,21 @@
 import { Router, type Request } from 'express';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { compileQuery } from '../../alerts/evaluate-query.ts';
 import { parseQuery } from '../../alerts/parse-query.ts';
-import { generateWebhookSecret, isStandardWebhookSecret, WEBHOOK_SECRET_BYTES } from '../../alerts/sign-webhook.ts';
+import { generateWebhookSecret } from '../../alerts/sign-webhook.ts';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import type { AlertRecord } from '../../storage/alert-store.ts';
 import type { AnchorRecord } from '../../storage/anchor-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
-import { accessTokenParam, limitParam } from '../query-schemas.ts';
 import { lastEventIdOf, serveResumableStream } from '../resumable-stream.ts';
 import { SseSession } from '../sse-session.ts';
 import { validate } from '../validate.ts';
+import { createAlertBody, listQuery } from '../schemas/alerts.ts';
+import { noQuery, streamQuery } from '../schemas/common.ts';
 
 /** Alerts one key may own. */
 export const MAX_ALERTS_PER_KEY = 200;
-
-const webhookBody = z
-  .object({
-    url: z.string().trim().min(1).max(2048),
-    // Receivers verify with `new Webhook(secret).verify()`, which only takes this form.
-    secret: z
-      .string()
-      .max(256)
-      .refine(isStandardWebhookSecret, {
-        message: `must be a Standard Webhooks secret: whsec_ followed by the base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} random bytes (omit it to have one generated)`,
-      })
-      .optional(),
-  })
-  .strict();
-
-const spikeBody = z
-  .object({
-    entity: z.string().min(1).max(100).optional(),
-    query: z.string().min(1).optional(),
-    windowMinutes: z.number().int().min(1).max(7 * 24 * 60),
-    baselineHours: z.number().int().min(1).max(90 * 24),
-    factor: z.number().min(1).max(1000),
-    minCount: z.number().int().min(1).max(1_000_000),
-  })
-  .strict()
-  .refine((s) => (s.entity === undefined) !== (s.query === undefined), 'give exactly one of entity and query');
-
-const createAlertBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    query: z.string().min(1).optional(),
-    anchorId: z.string().min(1).max(100).optional(),
-    webhook: webhookBody.optional(),
-    spike: spikeBody.optional(),
-  })
-  .strict()
-  .refine((b) => (b.query === undefined) !== (b.spike === undefined), 'give exactly one of query and spike');
-
-const noQuery = z.object({ access_token: accessTokenParam }).strict();
-const listQuery = z.object({ limit: limitParam, access_token: accessTokenParam }).strict();
-const streamQuery = z.object({ lastEventId: z.string().optional(), access_token: accessTokenParam }).strict();
 
 /** The owner id of the caller's alerts. */
 function ownerOf(req: Request): string {

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { registerAnchorSource, replaceAnchorEntities, type AnchorDeps } from '../../pipeline/register-anchor.ts';
 import type { Entity } from '../../tagging/anchor-types.ts';
@@ -10,31 +9,9 @@ import { enqueueRetag } from '../../queue/queues.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentAnchor } from '../present.ts';
-import { accessTokenParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
-
-const kind = z.enum(['person', 'place', 'organization', 'topic']);
-
-const createAnchorBody = z.object({
-  title: z.string().trim().min(1).max(300),
-  text: z.string().trim().min(1).max(200_000),
-  url: z.string().trim().url().max(2048).refine((u) => /^https?:/i.test(u), 'must be an http(s) URL').optional(),
-  publishedAt: z.string().datetime({ offset: true }).optional(),
-});
-
-const entitiesBody = z.object({
-  entities: z
-    .array(
-      z.object({
-        name: z.string().trim().min(1).max(200),
-        kind,
-        aliases: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
-      }),
-    )
-    .max(500),
-});
-
-const noQuery = z.object({ access_token: accessTokenParam }).strict();
+import { createAnchorBody, entitiesBody } from '../schemas/anchors.ts';
+import { noQuery } from '../schemas/common.ts';
 
 /** The id of a posted anchor: a slug of its title. */
 function anchorIdOf(title: string): string {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
 import type { AnchorRecord } from '../../storage/anchor-store.ts';
@@ -9,24 +8,11 @@ import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';
 import { isNotModified } from '../not-modified.ts';
 import { presentAnchor } from '../present.ts';
-import { accessTokenParam, isoDateParam, limitParam } from '../query-schemas.ts';
 import { lastEventIdOf, serveResumableStream, type RenderedEvent } from '../resumable-stream.ts';
 import { SseSession } from '../sse-session.ts';
 import { validate } from '../validate.ts';
-import { cursorParam } from './items.ts';
-
-const digestQuery = z
-  .object({
-    limit: limitParam,
-    cursor: cursorParam,
-    entity: z.string().min(1).max(100).optional(),
-    since: isoDateParam.optional(),
-    access_token: accessTokenParam,
-  })
-  .strict();
-
-const streamQuery = z.object({ lastEventId: z.string().optional(), access_token: accessTokenParam }).strict();
-const feedQuery = z.object({ limit: limitParam, access_token: accessTokenParam }).strict();
+import { streamQuery } from '../schemas/common.ts';
+import { digestQuery, feedQuery } from '../schemas/digests.ts';
 
 /** Rendered events per stream entry, shared by every client of this process (bounded). */
 const RENDER_CACHE_SIZE = 2000;

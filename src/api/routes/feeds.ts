@@ -1,5 +1,4 @@
 import express, { Router } from 'express';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import { buildOpml, httpUrlOrNull, normalizeCategory, parseOpml, type OpmlFeed } from '../../reader/opml.ts';
@@ -8,23 +7,9 @@ import type { FeedRecord } from '../../storage/feed-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentFeed } from '../present.ts';
-import { accessTokenParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
-
-const createFeedBody = z.object({
-  url: z.string().trim().min(1).max(2048),
-  title: z.string().trim().min(1).max(300).optional(),
-  intervalSeconds: z.number().int().min(1).max(86_400).optional(),
-  htmlUrl: z
-    .string()
-    .trim()
-    .max(2048)
-    .refine((v) => httpUrlOrNull(v) !== null, 'must be an http(s) URL')
-    .optional(),
-  category: z.string().trim().min(1).max(500).optional(),
-});
-
-const noQuery = z.object({ access_token: accessTokenParam }).strict();
+import { noQuery } from '../schemas/common.ts';
+import { createFeedBody } from '../schemas/feeds.ts';
 
 /**
  * A feed added through the API is polled at once by a queued job; the schedule takes over

@@ -1,27 +1,9 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { decodeCursor } from '../../storage/item-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';
-import { accessTokenParam, limitParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
-
-/** A cursor this API gave out. */
-export const cursorParam = z
-  .string()
-  .refine((c) => decodeCursor(c) !== null, 'is not a cursor this API gave out')
-  .optional();
-
-const itemsQuery = z
-  .object({
-    anchorId: z.string().min(1).max(100).optional(),
-    feedId: z.string().min(1).max(100).optional(),
-    limit: limitParam,
-    cursor: cursorParam,
-    access_token: accessTokenParam,
-  })
-  .strict();
+import { itemsQuery } from '../schemas/items.ts';
 
 /** /api/items: every stored item, newest first, with its tags for one anchor. */
 export function itemsRouter(deps: ApiDeps): Router {

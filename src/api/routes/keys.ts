@@ -1,11 +1,9 @@
 import { Router } from 'express';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { validate } from '../validate.ts';
-
-const createKeyBody = z.object({ name: z.string().trim().min(1).max(100) });
+import { createKeyBody } from '../schemas/keys.ts';
 
 /** /api/keys: user keys, shown once and stored hashed. */
 export function keysRouter(deps: ApiDeps): Router {

@@ -1,41 +1,14 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import type { AnchorRecord } from '../../storage/anchor-store.ts';
 import { querySeries } from '../../volume/query-series.ts';
 import { bucketBoundaries, checkTimeZone } from '../../volume/time-buckets.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { ConcurrencyGate } from '../concurrency-gate.ts';
-import { accessTokenParam, isoDateParam, limitParam } from '../query-schemas.ts';
 import { validate } from '../validate.ts';
+import { topQuery, volumeQuery } from '../schemas/volume.ts';
 
 const DAY = 24 * 3600_000;
-
-const volumeQuery = z
-  .object({
-    anchorId: z.string().min(1).max(100).optional(),
-    entities: z.string().max(2000).optional(),
-    q: z.string().min(1).optional(),
-    interval: z.enum(['minute', 'hour', 'day']).default('hour'),
-    from: isoDateParam.optional(),
-    to: isoDateParam.optional(),
-    tz: z.string().min(1).max(64).default('UTC'),
-    normalize: z.enum(['share']).optional(),
-    format: z.enum(['json', 'csv']).default('json'),
-    access_token: accessTokenParam,
-  })
-  .strict();
-
-const topQuery = z
-  .object({
-    anchorId: z.string().min(1).max(100).optional(),
-    from: isoDateParam.optional(),
-    to: isoDateParam.optional(),
-    by: z.enum(['entity', 'source']).default('entity'),
-    limit: limitParam,
-    access_token: accessTokenParam,
-  })
-  .strict();
 
 /** One cell of a CSV file (RFC 4180 quoting). */
 function csvCell(value: string | number): string {
