@@ -1,7 +1,8 @@
-import type { AnchorRecord } from '../storage/anchor-store.ts';
-import type { StoredItem } from '../storage/item-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
+import type { StoredItem } from '../model/item.ts';
 import type { Stores } from '../runtime/open-stores.ts';
-import { presentDigestItem, type DigestItem } from '../digest/digest-item.ts';
+import type { DigestItem } from '../model/digest-item.ts';
+import { presentDigestItem } from '../digest/present-digest-item.ts';
 
 /**
  * Turns item ids into the contract's DigestItems: the items, their feeds' titles and, for

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { judgeSpike, spikePeriods } from '../alerts/spike-rule.ts';
-import { presentDigestItem } from '../digest/digest-item.ts';
+import { presentDigestItem } from '../digest/present-digest-item.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';

@@ -4,7 +4,8 @@ import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { FeedRecord, FeedStore, LastPoll } from '../storage/feed-store.ts';
+import type { FeedRecord, LastPoll } from '../model/feed.ts';
+import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 
 /** What pollFeed needs from the outside world. */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { presentDigestItem } from '../digest/digest-item.ts';
-import type { AlertRecord, AlertStore, HitInput } from '../storage/alert-store.ts';
-import type { AnchorRecord } from '../storage/anchor-store.ts';
+import { presentDigestItem } from '../digest/present-digest-item.ts';
+import type { AlertRecord } from '../model/alert.ts';
+import type { AlertStore, HitInput } from '../storage/alert-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
-import type { ItemTags, StoredItem } from '../storage/item-store.ts';
+import type { StoredItem } from '../model/item.ts';
+import type { ItemTags } from '../model/tags.ts';
 
 /** A keyword alert that matched an item (before dedupe by story). */
 export interface KeywordMatch {

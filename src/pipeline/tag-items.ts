@@ -5,7 +5,8 @@ import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
-import type { ItemStore, ItemTags } from '../storage/item-store.ts';
+import type { ItemTags } from '../model/tags.ts';
+import type { ItemStore } from '../storage/item-store.ts';
 import type { StoryStore } from '../storage/story-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { AnchorSource, Entity } from '../tagging/anchor-types.ts';
+import type { AnchorSource, Entity } from '../model/anchor.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../workers/extract-entities.ts', import.meta.url));
 const TIMEOUT_MS = 60_000;

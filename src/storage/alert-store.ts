@@ -1,50 +1,8 @@
 import type { Redis } from 'ioredis';
 import { defineScript } from './define-script.ts';
+import type { AlertHit, AlertRecord } from '../model/alert.ts';
+import type { DeliveryRecord } from '../model/delivery.ts';
 import type { Keys } from './keys.ts';
-
-/** The window, baseline and threshold of a spike alert. */
-export interface SpikeRule {
-  entity?: string;
-  query?: string;
-  windowMinutes: number;
-  baselineHours: number;
-  factor: number;
-  minCount: number;
-}
-
-/** An alert as stored; the webhook secret never leaves storage except to sign. */
-export interface AlertRecord {
-  id: string;
-  /** The key that owns it: a user key id, or "admin". */
-  owner: string;
-  name: string;
-  /** The keyword query; for a spike alert on a query, the same text. */
-  query: string | null;
-  anchorId: string;
-  spike: SpikeRule | null;
-  webhook: { url: string; secret: string; disabled: boolean } | null;
-  createdAt: number;
-}
-
-/** A hit as listed by the API. */
-export interface AlertHit {
-  itemId: string;
-  matchedAt: number;
-}
-
-/** One webhook delivery. */
-export interface DeliveryRecord {
-  webhookId: string;
-  alertId: string;
-  itemId: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  nextAttemptAt: number | null;
-  createdAt: number;
-  body: string;
-}
 
 /** A hit to record: the story it stands for decides whether it is new. */
 export interface HitInput {
@@ -308,6 +266,7 @@ export class AlertStore {
 function toDelivery(raw: Record<string, string>): DeliveryRecord {
   return {
     webhookId: raw.webhookId!,
+    channel: raw.channel || 'webhook',
     alertId: raw.alertId ?? '',
     itemId: raw.itemId ?? '',
     status: (raw.status as DeliveryRecord['status']) ?? 'pending',

@@ -1,36 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { NormalizedItem } from '../reader/feed-types.ts';
+import type { IngestResult, NormalizedItem, StoredItem } from '../model/item.ts';
+import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
-
-/** An item as stored, with the tags of every anchor it was tagged against. */
-export interface StoredItem {
-  id: string;
-  feedId: string;
-  link: string | null;
-  title: string;
-  summary: string;
-  author: string | null;
-  publishedAt: number;
-  hasPublishedDate: boolean;
-  firstSeenAt: number;
-  /** feedId → link, for every feed that carried the item (the first one included). */
-  sources: Record<string, string>;
-  /** anchorId → tags. */
-  tags: Record<string, ItemTags>;
-}
-
-/** The tagging result of one item against one anchor. */
-export interface ItemTags {
-  entities: Array<{ key: string; count: number }>;
-  score: number;
-  relevant: boolean;
-  /** The anchor version that produced these tags. */
-  version: number;
-}
-
-/** What ingesting one item did. */
-export type IngestResult = 'new' | 'seen' | 'seen-untagged';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
 export interface IdPage {

@@ -2,7 +2,7 @@ import { requiredAtoms } from '../alerts/alert-index.ts';
 import { compileQuery, prepareDocument } from '../alerts/evaluate-query.ts';
 import { parseQuery } from '../alerts/parse-query.ts';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { AnchorRecord } from '../storage/anchor-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { VolumeStore } from '../storage/volume-store.ts';
 

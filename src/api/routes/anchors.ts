@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { registerAnchorSource, replaceAnchorEntities, type AnchorDeps } from '../../pipeline/register-anchor.ts';
-import type { Entity } from '../../tagging/anchor-types.ts';
+import type { Entity } from '../../model/anchor.ts';
 import { generateAliases } from '../../tagging/entity-aliases.ts';
 import { entityKey, entityWeight, slug } from '../../tagging/extract-entities.ts';
 import { extractEntitiesOffLoop } from '../../runtime/extract-off-loop.ts';

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
+import type { AnchorRecord } from '../../model/anchor.ts';
 import type { StreamEntry } from '../../streams/stream-hub.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';

@@ -4,7 +4,7 @@ import { AppError, ErrorCodes } from '../../errors.ts';
 import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import { buildOpml, httpUrlOrNull, normalizeCategory, parseOpml, type OpmlFeed } from '../../reader/opml.ts';
 import { manualPollJobId } from '../../queue/queue-names.ts';
-import type { FeedRecord } from '../../storage/feed-store.ts';
+import type { FeedRecord } from '../../model/feed.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentFeed } from '../present.ts';

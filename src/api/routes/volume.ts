@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
+import type { AnchorRecord } from '../../model/anchor.ts';
 import { querySeries } from '../../volume/query-series.ts';
 import { bucketBoundaries, checkTimeZone } from '../../volume/time-buckets.ts';
 import type { ApiDeps } from '../api-deps.ts';

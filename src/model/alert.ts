@@ -1,0 +1,39 @@
+/** Alerts: keyword and spike rules, their targets and their hits. */
+
+/** The window, baseline and threshold of a spike alert. */
+export interface SpikeRule {
+  entity?: string;
+  query?: string;
+  windowMinutes: number;
+  baselineHours: number;
+  factor: number;
+  minCount: number;
+}
+
+/** Where a webhook alert posts; the secret never leaves storage except to sign. */
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  /** True once the receiver answered 410 Gone. */
+  disabled: boolean;
+}
+
+/** An alert as stored. */
+export interface AlertRecord {
+  id: string;
+  /** The key that owns it: a user key id, or "admin". */
+  owner: string;
+  name: string;
+  /** The keyword query; for a spike alert on a query, the same text. */
+  query: string | null;
+  anchorId: string;
+  spike: SpikeRule | null;
+  webhook: WebhookTarget | null;
+  createdAt: number;
+}
+
+/** A hit as listed by the API. */
+export interface AlertHit {
+  itemId: string;
+  matchedAt: number;
+}
