@@ -4,7 +4,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { Stores } from '../runtime/open-stores.ts';
 import type { StreamStore } from '../storage/stream-store.ts';
-import type { StreamHub } from '../streams/stream-hub.ts';
+import type { StreamFollower } from '../storage/stream-follower.ts';
 import type { SseOptions } from './sse-session.ts';
 
 /** Everything the HTTP layer needs, passed explicitly (no container). */
@@ -14,7 +14,7 @@ export interface ApiDeps {
   queues: Queues;
   log: Logger;
   /** Follows Redis Streams for every SSE client of this process. */
-  hub: StreamHub;
+  hub: StreamFollower;
   streams: StreamStore;
   sse: SseOptions;
   metrics: Metrics;

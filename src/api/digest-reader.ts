@@ -15,7 +15,7 @@ export class DigestReader {
   /** DigestItems for the ids, in order; `withStories` folds each story's copies into its entry. */
   async build(ids: string[], anchor: AnchorRecord | null, withStories: boolean): Promise<Array<DigestItem & { stored: StoredItem }>> {
     const items = await this.stores.items.getMany(ids);
-    const members = withStories ? await this.stores.stories.membersOf(items.map((i) => i.id)) : new Map<string, string[]>();
+    const members = withStories ? await this.stores.items.storyMembersOf(items.map((i) => i.id)) : new Map<string, string[]>();
     const memberItems = new Map((await this.stores.items.getMany([...new Set([...members.values()].flat())])).map((i) => [i.id, i]));
     const feedIds = new Set<string>();
     for (const item of [...items, ...memberItems.values()]) {

@@ -1,7 +1,7 @@
 import { AppError, ErrorCodes } from '../errors.ts';
-import { mayHaveLostEntries, type StreamStore } from '../storage/stream-store.ts';
-import { compareStreamIds, isStreamId } from '../streams/stream-id.ts';
-import type { StreamEntry, StreamHub } from '../streams/stream-hub.ts';
+import { mayHaveLostEntries, type StreamEntry, type StreamStore } from '../storage/stream-store.ts';
+import type { StreamFollower } from '../storage/stream-follower.ts';
+import { compareStreamIds, isStreamId } from '../storage/stream-id.ts';
 import { formatEvent, type SseSession } from './sse-session.ts';
 
 /** One event to send, rendered from a stream entry (null to skip the entry). */
@@ -45,7 +45,7 @@ export function lastEventIdOf(header: string | undefined, query: unknown): strin
  */
 export async function serveResumableStream(opts: {
   session: SseSession;
-  hub: StreamHub;
+  hub: StreamFollower;
   streams: StreamStore;
   key: string;
   lastEventId: string | null;

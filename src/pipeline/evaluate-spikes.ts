@@ -33,8 +33,10 @@ export async function evaluateSpikes(deps: SpikeDeps): Promise<number> {
     const rule = alert.spike;
     if (!rule) continue;
     const periods = spikePeriods(now, rule.windowMinutes, rule.baselineHours);
+    // The periods end inclusively (window up to now, baseline up to the window's first ms minus
+    // one); stores count [from, to), and scores are whole ms, so each end moves on by one.
     const count = (from: number, to: number) =>
-      rule.entity ? deps.items.countEntity(alert.anchorId, rule.entity, from, to) : deps.alerts.countMatches(alert.id, from, to);
+      rule.entity ? deps.items.countEntity(alert.anchorId, rule.entity, from, to + 1) : deps.alerts.countMatches(alert.id, from, to + 1);
     const windowCount = await count(periods.window.from, periods.window.to);
     if (windowCount < rule.minCount) continue;
     const baselineCount = await count(periods.baseline.from, periods.baseline.to);
@@ -42,8 +44,8 @@ export async function evaluateSpikes(deps: SpikeDeps): Promise<number> {
     if (!verdict.fires) continue;
 
     const ids = rule.entity
-      ? await deps.items.entityIdsBetween(alert.anchorId, rule.entity, periods.window.from, periods.window.to, ITEMS_PER_FIRING)
-      : await deps.alerts.matchedIds(alert.id, periods.window.from, periods.window.to, ITEMS_PER_FIRING);
+      ? await deps.items.entityIdsBetween(alert.anchorId, rule.entity, periods.window.from, periods.window.to + 1, ITEMS_PER_FIRING)
+      : await deps.alerts.matchedIds(alert.id, periods.window.from, periods.window.to + 1, ITEMS_PER_FIRING);
     const items = await deps.items.getMany(ids);
     const anchor = await deps.anchors.get(alert.anchorId);
     const titles = await deps.feeds.titles(items.flatMap((i) => [i.feedId, ...Object.keys(i.sources)]));

@@ -77,7 +77,7 @@ export async function pollFeed(
       deps.log.info({ feedId, from: feed.url, to: fetched.permanentUrl, moved }, 'feed moved permanently');
     }
     if (fetched.kind === 'not-modified') {
-      const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+      const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
       await deps.feeds.update(feedId, {
         status: 'active',
         lastPolledAt: started,
@@ -118,7 +118,7 @@ export async function pollFeed(
 
     const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
     const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
-    const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+    const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
     await deps.feeds.update(feedId, {
       status: 'active',
       title: feed.title ?? read.feed.title,

@@ -7,7 +7,6 @@ import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
-import type { StoryStore } from '../storage/story-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
@@ -15,7 +14,6 @@ import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
 /** What tagItems needs. */
 export interface TagDeps {
   items: ItemStore;
-  stories: StoryStore;
   feeds: FeedStore;
   alerts: AlertStore;
   catalog: AnchorCatalog;
@@ -100,7 +98,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       toCluster.push({ itemId: item.id, signature: signatureBytes(sig), bands: lshBands(sig) });
     }
   }
-  const leaders = await deps.stories.assign(toCluster, SIMILARITY_THRESHOLD);
+  const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);
   const storyOf = new Map(toCluster.map((c, i) => [c.itemId, leaders[i]!]));
 
   const deliveryIds = await recordAlertHits(keywordMatches, (id) => storyOf.get(id) ?? id, deps);

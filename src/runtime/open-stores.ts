@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { AlertStore } from '../storage/alert-store.ts';
 import { AnchorStore } from '../storage/anchor-store.ts';
@@ -6,23 +5,19 @@ import { ApiKeyStore } from '../storage/api-key-store.ts';
 import { FeedStore } from '../storage/feed-store.ts';
 import { ItemStore } from '../storage/item-store.ts';
 import { createKeys, type Keys } from '../storage/keys.ts';
-import { createRedis } from '../storage/redis-connection.ts';
-import { StoryStore } from '../storage/story-store.ts';
+import { closeConnections, createRedis, quietErrors, type RedisClient } from '../storage/redis-connection.ts';
 import { StreamStore } from '../storage/stream-store.ts';
-import { VolumeStore } from '../storage/volume-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
   keys: Keys;
   /** Commands of the stores; fails fast in the API, waits through outages in workers. */
-  redis: Redis;
+  redis: RedisClient;
   /** The connection BullMQ queues and workers share (BullMQ duplicates it for blocking calls); same role. */
-  queueConnection: Redis;
+  queueConnection: RedisClient;
   feeds: FeedStore;
   items: ItemStore;
-  stories: StoryStore;
   streams: StreamStore;
-  volume: VolumeStore;
   anchors: AnchorStore;
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
@@ -35,26 +30,18 @@ export interface Stores {
  */
 export function openStores(config: Config, role: 'api' | 'worker'): Stores {
   const keys = createKeys(config.redisPrefix);
-  const redis = createRedis(config.redisUrl, role);
-  const queueConnection = createRedis(config.redisUrl, role);
-  for (const conn of [redis, queueConnection]) conn.on('error', () => {
-    // Reconnection is automatic; errors surface on the commands that fail.
-  });
+  const redis = quietErrors(createRedis(config.redisUrl, role));
+  const queueConnection = quietErrors(createRedis(config.redisUrl, role));
   return {
     keys,
     redis,
     queueConnection,
     feeds: new FeedStore(redis, keys),
     items: new ItemStore(redis, keys),
-    stories: new StoryStore(redis, keys),
-    streams: new StreamStore(redis),
-    volume: new VolumeStore(redis, keys),
+    streams: new StreamStore(redis, keys),
     anchors: new AnchorStore(redis, keys),
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
-    async close() {
-      // QUIT waits for Redis to answer; with Redis away that would never come.
-      await Promise.allSettled([redis, queueConnection].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
-    },
+    close: () => closeConnections([redis, queueConnection]),
   };
 }

@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { closeGuardedAgents } from '../net/guarded-request.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
 import { createRedis, waitForReady } from '../storage/redis-connection.ts';
-import { StreamHub } from '../streams/stream-hub.ts';
+import { StreamFollower } from '../storage/stream-follower.ts';
 import { defaultSseOptions, type SseOptions } from '../api/sse-session.ts';
 import { bootstrap } from './bootstrap.ts';
 import { openStores, type Stores } from './open-stores.ts';
@@ -97,10 +97,10 @@ export async function startProcess(
   let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
   let publicUrl = publicUrlOf(config);
-  let hub: StreamHub | null = null;
+  let hub: StreamFollower | null = null;
   if (sides.api) {
     const apiStores = sides.api.stores;
-    hub = new StreamHub(apiStores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => apiStores.streams.lastGeneratedId(key));
+    hub = new StreamFollower(apiStores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => apiStores.streams.lastGeneratedId(key));
     const app = createApp({
       config,
       stores: apiStores,

@@ -70,7 +70,6 @@ export async function startWorkers(
   };
   const tagDeps: TagDeps = {
     items: stores.items,
-    stories: stores.stories,
     feeds: stores.feeds,
     alerts: stores.alerts,
     catalog,
@@ -142,7 +141,7 @@ export async function startWorkers(
         for (const alert of await stores.alerts.listAll()) if (alert.spike) await stores.alerts.trimMatchesBefore(alert.id, cutoff);
         // Digest streams are capped by length as they grow, and by age here.
         for (const anchor of await stores.anchors.list()) {
-          await stores.streams.trimOlderThan(stores.keys.digestStream(anchor.id), `${now - STREAM_MAX_AGE_MS}-0`);
+          await stores.items.trimDigestStream(anchor.id, `${now - STREAM_MAX_AGE_MS}-0`);
         }
         return { requeued: ids.length, retired };
       }

@@ -179,14 +179,14 @@ export class AlertStore {
     await this.redis.zremrangebyscore(this.keys.alertMatches(alertId), '-inf', `(${cutoffMs}`);
   }
 
-  /** Counts of a spike alert's matched items between two times (ms, inclusive). */
+  /** Count of a spike alert's matched items published in [from, to). */
   async countMatches(alertId: string, fromMs: number, toMs: number): Promise<number> {
-    return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, toMs);
+    return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, `(${toMs}`);
   }
 
-  /** Ids of a spike alert's matched items between two times, newest first. */
+  /** Ids of a spike alert's matched items published in [from, to), newest first. */
   async matchedIds(alertId: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.alertMatches(alertId), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+    return this.redis.zrange(this.keys.alertMatches(alertId), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
   }
 
   /**

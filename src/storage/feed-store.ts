@@ -80,6 +80,7 @@ export class FeedStore {
   async getMany(ids: string[]): Promise<Array<FeedRecord | null>> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
+    // itemCount is the length of the feed's item list, which the item aggregate keeps (ItemStore).
     for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
     const results = (await pipeline.exec()) ?? [];
     return ids.map((_, i) => {
@@ -152,11 +153,6 @@ export class FeedStore {
     const claimed: Array<{ id: string; dueAt: number }> = [];
     for (let i = 0; i < raw.length; i += 2) claimed.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
     return claimed;
-  }
-
-  /** Count of the feed's items published since `sinceMs` (for the adaptive interval). */
-  async countItemsSince(id: string, sinceMs: number): Promise<number> {
-    return this.redis.zcount(this.keys.feedItems(id), sinceMs, '+inf');
   }
 
   /** Takes a slot among `limit` concurrent requests to one host; false when all are taken. */

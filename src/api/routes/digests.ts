@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
 import type { AnchorRecord } from '../../model/anchor.ts';
-import type { StreamEntry } from '../../streams/stream-hub.ts';
+import type { StreamEntry } from '../../storage/stream-store.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';
 import { isNotModified } from '../not-modified.ts';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { decodeCursor } from '../../storage/item-store.ts';
+import { decodeCursor } from '../../storage/page-cursor.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { DigestReader } from '../digest-reader.ts';
 import { accessTokenParam, limitParam } from '../query-schemas.ts';

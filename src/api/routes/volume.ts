@@ -46,7 +46,7 @@ function csvCell(value: string | number): string {
 /** /api/volume: coverage over time per entity and per query, as JSON or CSV; /api/volume/top: share of voice. */
 export function volumeRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { anchors, volume, items, feeds, stories } = deps.stores;
+  const { anchors, items, feeds } = deps.stores;
   // Reads that test stored items one by one (q= series, outlets) share one cap per process.
   const scans = new ConcurrencyGate(deps.config.expensiveReadConcurrency);
 
@@ -78,9 +78,9 @@ export function volumeRouter(deps: ApiDeps): Router {
       });
     }
     const share = query.normalize === 'share';
-    const counts = await volume.counts(anchor.id, keys, bounds, share);
+    const counts = await items.bucketCounts(anchor.id, keys, bounds, share);
     const raw: Array<{ key: string; name: string; counts: number[] }> = keys.map((key, i) => ({ key, name: byKey.get(key)!.name, counts: counts.byEntity[i]! }));
-    if (query.q) raw.push({ key: 'q', name: query.q, counts: await querySeries(query.q, anchor, bounds, { volume, items }, deps.config.volumeQueryMaxItems) });
+    if (query.q) raw.push({ key: 'q', name: query.q, counts: await querySeries(query.q, anchor, bounds, items, deps.config.volumeQueryMaxItems) });
     const starts = bounds.slice(0, -1).map((t) => new Date(t).toISOString());
     const series = raw.map((s) => ({
       key: s.key,
@@ -127,7 +127,7 @@ export function volumeRouter(deps: ApiDeps): Router {
     if (!(range.from < range.to)) throw new AppError(ErrorCodes.validation, '`from` must be before `to`.');
     if (query.by === 'entity') {
       const counted = await Promise.all(
-        anchor.entities.map(async (e) => ({ key: e.key, name: e.name, count: await volume.entityCount(anchor.id, e.key, range.from, range.to) })),
+        anchor.entities.map(async (e) => ({ key: e.key, name: e.name, count: await items.countEntity(anchor.id, e.key, range.from, range.to) })),
       );
       counted.sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
       res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), entities: counted.slice(0, query.limit) });
@@ -136,10 +136,10 @@ export function volumeRouter(deps: ApiDeps): Router {
     // Outlets: every feed that carried a story of the digest (its own item, a same-link copy
     // or a near-identical copy) counts that story once.
     const perFeed = new Map<string, number>();
-    const ids = (await volume.digestItemsBetween(anchor.id, range.from, range.to, 100_000)).map((e) => e.id);
+    const ids = (await items.digestItemsBetween(anchor.id, range.from, range.to, 100_000)).map((e) => e.id);
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
-      const members = await stories.membersOf(batch);
+      const members = await items.storyMembersOf(batch);
       const loaded = new Map((await items.getMany([...batch, ...[...members.values()].flat()])).map((it) => [it.id, it]));
       for (const id of batch) {
         const carriers = new Set<string>();
