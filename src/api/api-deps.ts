@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { GuardedClient } from '../net/guarded-client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { Stores } from '../runtime/open-stores.ts';
@@ -23,6 +24,6 @@ export interface ApiDeps {
   now(): number;
   /** Where others reach this API (PUBLIC_URL, else where it listens): the base of every self link. */
   publicUrl(): string;
-  /** Tests stand in a policy that treats loopback as public. */
-  addressPolicy?: (ip: string) => boolean;
+  /** The process's guarded HTTP client: URL checks at registration. */
+  http: Pick<GuardedClient, 'checkUrl'>;
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { nextRetryDelayMs, verdictOf } from '../alerts/retry-schedule.ts';
 import { webhookHeaders } from '../alerts/sign-webhook.ts';
 import { isAppError } from '../errors.ts';
-import { guardedRequest } from '../net/guarded-request.ts';
+import type { GuardedClient } from '../net/guarded-client.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 
 /** What a delivery attempt needs. */
@@ -12,9 +12,8 @@ export interface DeliverDeps {
   scheduleAttempt(deliveryId: string, attempt: number, delayMs: number): Promise<void>;
   now(): number;
   log: Logger;
-  allowPrivate: boolean;
-  addressPolicy?: (ip: string) => boolean;
-  connectTimeoutMs: number;
+  /** The process's guarded HTTP client. */
+  http: Pick<GuardedClient, 'request'>;
   /** Per attempt: a receiver that does not answer in time is retried later. */
   attemptTimeoutMs: number;
   /** Records an attempt's outcome (and, once delivered, the item's freshness). */
@@ -61,18 +60,15 @@ async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{
   let error: string | null = null;
   try {
     const timestamp = Math.floor(deps.now() / 1000);
-    const response = await guardedRequest({
+    const response = await deps.http.request({
       method: 'POST',
       url: alert.webhook.url,
       headers: { 'content-type': 'application/json', ...webhookHeaders(alert.webhook.secret, delivery.webhookId, timestamp, delivery.body) },
       body: delivery.body,
       // Receivers answer; they do not redirect. Following one would re-target the signed body.
       maxRedirects: 0,
-      connectTimeoutMs: deps.connectTimeoutMs,
       totalTimeoutMs: deps.attemptTimeoutMs,
       maxBytes: RESPONSE_CAP_BYTES,
-      allowPrivate: deps.allowPrivate,
-      ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}),
     });
     status = response.status;
     if (status < 200 || status >= 300) error = `HTTP ${status}`;

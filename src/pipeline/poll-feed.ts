@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError, ErrorCodes, isAppError } from '../errors.ts';
+import type { GuardedClient } from '../net/guarded-client.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
@@ -23,13 +24,11 @@ export interface PollDeps {
   retentionMs: number;
   /** Items read from one document at most: the newest (MAX_ITEMS_PER_FEED). */
   maxItemsPerFeed: number;
+  /** The process's guarded HTTP client. */
+  http: Pick<GuardedClient, 'request'>;
   fetch: {
-    allowPrivate: boolean;
-    connectTimeoutMs: number;
     totalTimeoutMs: number;
     maxBytes: number;
-    /** Tests stand in a policy that treats loopback as public. */
-    addressPolicy?: (ip: string) => boolean;
   };
 }
 
@@ -66,7 +65,7 @@ export async function pollFeed(
     const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
     let fetched;
     try {
-      fetched = await fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
+      fetched = await fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
       stopFetchTimer({ outcome: fetched.kind === 'ok' ? 'ok' : 'not-modified' });
     } catch (err) {
       stopFetchTimer({ outcome: 'error' });

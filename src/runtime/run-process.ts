@@ -6,7 +6,7 @@ import { loadConfig, publicUrlOf, type Config } from '../config.ts';
 import { isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import { closeGuardedAgents } from '../net/guarded-request.ts';
+import { GuardedClient } from '../net/guarded-client.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
 import { createRedis, waitForReady } from '../storage/redis-connection.ts';
 import { StreamFollower } from '../storage/stream-follower.ts';
@@ -92,7 +92,13 @@ export async function startProcess(
 
   const adminToken = config.adminToken ?? (await stores.apiKeys.generatedAdminToken(randomBytes(24).toString('base64url')));
   const metrics = createMetrics();
-  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, options) : null;
+  // One guarded HTTP client per process: every fetch, delivery and URL check goes through its Agent.
+  const http = new GuardedClient({
+    allowPrivate: config.allowPrivateNetworks,
+    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
+  });
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, options) : null;
 
   let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
@@ -113,7 +119,7 @@ export async function startProcess(
       adminToken: () => adminToken,
       now: Date.now,
       publicUrl: () => publicUrl,
-      ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
+      http,
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
@@ -156,7 +162,7 @@ export async function startProcess(
         await hub?.close();
         if (workers) await workers.close();
         await closeSides();
-        await closeGuardedAgents();
+        await http.close();
       })();
       return stopping;
     },

@@ -9,6 +9,7 @@ import { pollFeed, type PollDeps } from '../pipeline/poll-feed.ts';
 import { tagItems, type TagDeps } from '../pipeline/tag-items.ts';
 import { enqueueDelivery, enqueueTagging, type Queues } from '../queue/queues.ts';
 import { QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
+import type { GuardedClient } from '../net/guarded-client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Stores } from './open-stores.ts';
 
@@ -56,6 +57,7 @@ export async function startWorkers(
   queues: Queues,
   log: Logger,
   metrics: Metrics,
+  http: GuardedClient,
   options: WorkerOptions = {},
 ): Promise<RunningWorkers> {
   const connection = stores.queueConnection;
@@ -84,9 +86,7 @@ export async function startWorkers(
     scheduleAttempt: (id, attempt, delayMs) => enqueueDelivery(queues.deliver, id, attempt, delayMs),
     now: Date.now,
     log,
-    allowPrivate: config.allowPrivateNetworks,
-    ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
-    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    http,
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     observe: (outcome, itemId) => {
       metrics.webhookDeliveries.inc({ outcome });
@@ -109,13 +109,8 @@ export async function startWorkers(
     retentionMs: config.retentionDays * 24 * 3600_000,
     maxItemsPerFeed: config.maxItemsPerFeed,
     minIntervalSeconds: config.pollMinIntervalSeconds,
-    fetch: {
-      allowPrivate: config.allowPrivateNetworks,
-      connectTimeoutMs: config.fetchConnectTimeoutMs,
-      totalTimeoutMs: config.fetchTotalTimeoutMs,
-      maxBytes: config.fetchMaxBytes,
-      ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
-    },
+    http,
+    fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
   };
 
   const scheduleWorker = new Worker(

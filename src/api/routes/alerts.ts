@@ -5,7 +5,6 @@ import { compileQuery } from '../../alerts/evaluate-query.ts';
 import { parseQuery } from '../../alerts/parse-query.ts';
 import { generateWebhookSecret, isStandardWebhookSecret, WEBHOOK_SECRET_BYTES } from '../../alerts/sign-webhook.ts';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import type { AlertRecord } from '../../model/alert.ts';
 import type { AnchorRecord } from '../../model/anchor.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -81,7 +80,6 @@ function presentAlert(alert: AlertRecord) {
 export function alertsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { alerts, anchors, items } = deps.stores;
-  const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
 
   // Another key's alert is "not found", never "forbidden": its existence is not disclosed.
   const ownAlert = async (req: Request): Promise<AlertRecord> => {
@@ -109,7 +107,7 @@ export function alertsRouter(deps: ApiDeps): Router {
     let webhook: AlertRecord['webhook'] = null;
     let generatedSecret: string | null = null;
     if (body.webhook) {
-      const url = await checkUrlAllowed(body.webhook.url, guard);
+      const url = await deps.http.checkUrl(body.webhook.url);
       generatedSecret = body.webhook.secret ? null : generateWebhookSecret();
       webhook = { url: url.href, secret: body.webhook.secret ?? generatedSecret!, disabled: false };
     }

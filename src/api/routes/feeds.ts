@@ -1,7 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
 import { buildOpml, httpUrlOrNull, normalizeCategory, parseOpml, type OpmlFeed } from '../../reader/opml.ts';
 import { manualPollJobId } from '../../queue/queue-names.ts';
 import type { FeedRecord } from '../../model/feed.ts';
@@ -39,7 +38,6 @@ const IMPORT_CONCURRENCY = 16;
 export function feedsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { feeds } = deps.stores;
-  const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
 
   const present = (feed: FeedRecord) => presentFeed(feed, deps.config.pollIntervalSeconds);
 
@@ -54,7 +52,7 @@ export function feedsRouter(deps: ApiDeps): Router {
 
   router.post('/', requireAdmin, async (req, res) => {
     const body = validate(createFeedBody, req.body, 'body');
-    const url = await checkUrlAllowed(body.url, guard);
+    const url = await deps.http.checkUrl(body.url);
     const { feed, created } = await feeds.create({
       url: url.href,
       title: body.title ?? null,
@@ -98,7 +96,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       const errors: Array<{ field: string; message: string }> = [];
       const importOne = async (entry: OpmlFeed) => {
         try {
-          const url = await checkUrlAllowed(entry.url, guard);
+          const url = await deps.http.checkUrl(entry.url);
           const { feed, created } = await feeds.create({
             url: url.href,
             title: entry.title,
