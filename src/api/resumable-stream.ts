@@ -45,13 +45,13 @@ export function lastEventIdOf(header: string | undefined, query: unknown): strin
  */
 export async function serveResumableStream(opts: {
   session: SseSession;
-  hub: StreamFollower;
+  follower: StreamFollower;
   streams: StreamStore;
   key: string;
   lastEventId: string | null;
   render(entries: StreamEntry[]): Promise<RenderedEvent[]>;
 }): Promise<void> {
-  const { session, hub, streams, key } = opts;
+  const { session, follower, streams, key } = opts;
   let lastSent: string | null = opts.lastEventId;
   let live = false;
   const buffered: StreamEntry[] = [];
@@ -68,7 +68,7 @@ export async function serveResumableStream(opts: {
     }
   };
 
-  const subscription = await hub.subscribe(key, (entries) => {
+  const subscription = await follower.subscribe(key, (entries) => {
     if (!live) buffered.push(...entries);
     else chain = chain.then(() => deliver(entries)).catch(() => session.close());
   });

@@ -3,21 +3,24 @@ import { nextRetryDelayMs, verdictOf } from '../alerts/retry-schedule.ts';
 import { webhookHeaders } from '../alerts/sign-webhook.ts';
 import { isAppError } from '../errors.ts';
 import type { GuardedClient } from '../net/guarded-client.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
+import type { ItemStore } from '../storage/item-store.ts';
 
 /** What a delivery attempt needs. */
 export interface DeliverDeps {
   alerts: AlertStore;
+  /** Read once a delivery succeeds, for the item's freshness. */
+  items: ItemStore;
   /** Queues the next attempt of a delivery after a delay (idempotent per attempt number). */
   scheduleAttempt(deliveryId: string, attempt: number, delayMs: number): Promise<void>;
   now(): number;
   log: Logger;
+  metrics: Pick<Metrics, 'webhookDeliveries' | 'freshness'>;
   /** The process's guarded HTTP client. */
   http: Pick<GuardedClient, 'request'>;
   /** Per attempt: a receiver that does not answer in time is retried later. */
   attemptTimeoutMs: number;
-  /** Records an attempt's outcome (and, once delivered, the item's freshness). */
-  observe(outcome: DeliveryOutcome, itemId: string): void;
   /** The retry steps (tests shorten them); the default spreads retries over about a day. */
   retryDelaysMs?: readonly number[];
 }
@@ -36,8 +39,16 @@ const RESPONSE_CAP_BYTES = 64 * 1024;
  */
 export async function deliverWebhook(deliveryId: string, deps: DeliverDeps): Promise<DeliveryOutcome> {
   const outcome = await attemptDelivery(deliveryId, deps);
-  deps.observe(outcome.outcome, outcome.itemId);
+  deps.metrics.webhookDeliveries.inc({ outcome: outcome.outcome });
+  if (outcome.outcome === 'delivered') observeFreshness(outcome.itemId, deps);
   return outcome.outcome;
+}
+
+/** Seconds from the item's publication to its delivery, off the job's path (a failed read only loses a sample). */
+function observeFreshness(itemId: string, deps: DeliverDeps): void {
+  void deps.items.getMany([itemId]).then(([item]) => {
+    if (item?.hasPublishedDate) deps.metrics.freshness.observe({ stage: 'delivered' }, Math.max(0, (deps.now() - item.publishedAt) / 1000));
+  }, () => {});
 }
 
 async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{ outcome: DeliveryOutcome; itemId: string }> {

@@ -8,6 +8,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+import type { PollJob } from '../queue/queue-names.ts';
+import { withHostSlot, type Gated, type HostGateDeps } from './host-gate.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -40,6 +42,22 @@ export type PollOutcome =
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
 const TAG_BATCH = 100;
+
+/**
+ * One poll job: the feed is polled while holding one of its host's slots (so no host sees
+ * more than HOST_CONCURRENCY requests from all workers); "busy" when every slot is taken.
+ * `slotToken` names this attempt's slot (the job id).
+ */
+export async function pollFeedJob(job: PollJob, slotToken: string, deps: PollDeps & HostGateDeps): Promise<Gated<PollOutcome>> {
+  const feed = await deps.feeds.get(job.feedId);
+  if (!feed) return { busy: false, value: { outcome: 'skipped' } };
+  return withHostSlot(feed.url, slotToken, deps, async () => {
+    const outcome = await pollFeed(job.feedId, deps, job.reason, feed);
+    deps.metrics.polls.inc({ outcome: outcome.outcome });
+    deps.log.debug({ feedId: job.feedId, ...outcome }, 'feed polled');
+    return outcome;
+  });
+}
 
 /**
  * Polls one feed: conditional fetch, decode, parse, normalise, store each item once,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { AlertStore } from '../storage/alert-store.ts';
 import { AnchorStore } from '../storage/anchor-store.ts';
@@ -6,6 +7,7 @@ import { FeedStore } from '../storage/feed-store.ts';
 import { ItemStore } from '../storage/item-store.ts';
 import { createKeys, type Keys } from '../storage/keys.ts';
 import { closeConnections, createRedis, quietErrors, type RedisClient } from '../storage/redis-connection.ts';
+import { StreamFollower } from '../storage/stream-follower.ts';
 import { StreamStore } from '../storage/stream-store.ts';
 
 /** The stores of one process and the connections behind them. */
@@ -44,4 +46,14 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     apiKeys: new ApiKeyStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
+}
+
+/**
+ * The stream follower of an API process: one blocking connection of its own (a blocked XREAD
+ * holds it), following every stream its SSE clients watch; reads start after each stream's
+ * newest entry.
+ */
+export function openFollower(config: Config, stores: Stores, log: Logger): StreamFollower {
+  const blocking = quietErrors(createRedis(config.redisUrl, 'worker'));
+  return new StreamFollower(stores.redis, blocking, log, (key) => stores.streams.lastGeneratedId(key));
 }

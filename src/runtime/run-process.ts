@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp } from '../api/create-app.ts';
 import { loadConfig, publicUrlOf, type Config } from '../config.ts';
@@ -7,17 +8,21 @@ import { isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { GuardedClient } from '../net/guarded-client.ts';
+import type { AddressPolicy } from '../net/ssrf-guard.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
-import { createRedis, waitForReady } from '../storage/redis-connection.ts';
-import { StreamFollower } from '../storage/stream-follower.ts';
+import { waitForReady } from '../storage/redis-connection.ts';
+import type { StreamFollower } from '../storage/stream-follower.ts';
 import { defaultSseOptions, type SseOptions } from '../api/sse-session.ts';
 import { bootstrap } from './bootstrap.ts';
-import { openStores, type Stores } from './open-stores.ts';
+import { buildAppDeps } from './build-app-deps.ts';
+import { openFollower, openStores, type Stores } from './open-stores.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './start-workers.ts';
 
 /** Options tests and benchmarks pass to a process. */
 export interface ProcessOptions extends WorkerOptions {
   sse?: Partial<SseOptions>;
+  /** The guarded client's test seam: which resolved addresses count as public (tests let 127.0.0.1 play the internet). */
+  addressPolicy?: AddressPolicy;
 }
 
 /** What one process runs. */
@@ -106,21 +111,22 @@ export async function startProcess(
   let hub: StreamFollower | null = null;
   if (sides.api) {
     const apiStores = sides.api.stores;
-    hub = new StreamFollower(apiStores.redis, createRedis(config.redisUrl, 'worker'), log, (key) => apiStores.streams.lastGeneratedId(key));
-    const app = createApp({
-      config,
-      stores: apiStores,
-      queues: sides.api.queues,
-      log,
-      hub,
-      streams: apiStores.streams,
-      metrics,
-      sse: { ...defaultSseOptions, ...options.sse },
-      adminToken: () => adminToken,
-      now: Date.now,
-      publicUrl: () => publicUrl,
-      http,
-    });
+    hub = openFollower(config, apiStores, log);
+    const app = createApp(
+      buildAppDeps({
+        config,
+        stores: apiStores,
+        queues: sides.api.queues,
+        log,
+        metrics,
+        http,
+        follower: hub,
+        sse: { ...defaultSseOptions, ...options.sse },
+        extractionChild: { script: fileURLToPath(new URL('../../workers/extract-entities.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
+        adminToken: () => adminToken,
+        publicUrl: () => publicUrl,
+      }),
+    );
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);

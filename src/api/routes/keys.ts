@@ -1,20 +1,26 @@
 import { Router } from 'express';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.ts';
+import type { ApiKeyStore } from '../../storage/api-key-store.ts';
 import { requireAdmin } from '../auth.ts';
 import { validate } from '../validate.ts';
 
 const createKeyBody = z.object({ name: z.string().trim().min(1).max(100) });
 
+/** What /api/keys uses. */
+export interface KeysRouterDeps {
+  apiKeys: Pick<ApiKeyStore, 'create'>;
+  now(): number;
+}
+
 /** /api/keys: user keys, shown once and stored hashed. */
-export function keysRouter(deps: ApiDeps): Router {
+export function keysRouter(deps: KeysRouterDeps): Router {
   const router = Router();
   router.post('/', requireAdmin, async (req, res) => {
     const body = validate(createKeyBody, req.body, 'body');
     const id = randomBytes(8).toString('hex');
     const key = `awk_${randomBytes(24).toString('base64url')}`;
-    await deps.stores.apiKeys.create({ id, name: body.name, createdAt: deps.now() }, key);
+    await deps.apiKeys.create({ id, name: body.name, createdAt: deps.now() }, key);
     res.status(201).json({ id, name: body.name, key });
   });
   return router;

@@ -4,21 +4,9 @@ import { parseQuery } from '../alerts/parse-query.ts';
 import { AppError, ErrorCodes } from '../errors.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+import { bucketIndex } from '../volume/time-buckets.ts';
 
 const BATCH = 500;
-
-/** Index of the bucket [b[i], b[i+1]) that holds `t`, or -1. */
-export function bucketIndex(bounds: number[], t: number): number {
-  let lo = 0;
-  let hi = bounds.length - 2;
-  if (hi < 0 || t < bounds[0]! || t >= bounds[bounds.length - 1]!) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (bounds[mid]! <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /**
  * Items per bucket that an alert query matches: the same parser, evaluator and entity tags
