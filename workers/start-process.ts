@@ -1,18 +1,22 @@
+/**
+ * The composition root: builds one process's connections, stores, queues, guarded HTTP
+ * client and metrics once, and hands each part exactly what it uses. Nothing under src/
+ * imports this folder. Exported for tests and benchmarks, which start processes here too.
+ */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { createApp } from '../api/create-app.ts';
-import { loadConfig, publicUrlOf, type Config } from '../config.ts';
-import { isAppError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
-import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import { GuardedClient } from '../net/guarded-client.ts';
-import type { AddressPolicy } from '../net/ssrf-guard.ts';
-import { createQueues, type Queues } from '../queue/queues.ts';
-import { waitForReady } from '../storage/redis-connection.ts';
-import type { StreamFollower } from '../storage/stream-follower.ts';
-import { defaultSseOptions, type SseOptions } from '../api/sse-session.ts';
+import { createApp } from '../src/api/create-app.ts';
+import { defaultSseOptions, type SseOptions } from '../src/api/sse-session.ts';
+import { publicUrlOf, type Config } from '../src/config.ts';
+import { GuardedClient } from '../src/net/guarded-client.ts';
+import type { AddressPolicy } from '../src/net/ssrf-guard.ts';
+import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
+import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
+import { createQueues, type Queues } from '../src/queue/queues.ts';
+import { waitForReady } from '../src/storage/redis-connection.ts';
+import type { StreamFollower } from '../src/storage/stream-follower.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildAppDeps } from './build-app-deps.ts';
 import { openFollower, openStores, type Stores } from './open-stores.ts';
@@ -31,17 +35,6 @@ export interface ProcessRoles {
   workers: boolean;
 }
 
-/** The stores and queues of one role. */
-interface Side {
-  stores: Stores;
-  queues: Queues;
-}
-
-function openSide(config: Config, role: 'api' | 'worker'): Side {
-  const stores = openStores(config, role);
-  return { stores, queues: createQueues(stores.queueConnection, stores.keys) };
-}
-
 /** A running process, for tests and for the signal handlers. */
 export interface RunningProcess {
   config: Config;
@@ -57,7 +50,41 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-const SHUTDOWN_BUDGET_MS = 10_000;
+/** The stores and queues of one role. */
+interface Side {
+  stores: Stores;
+  queues: Queues;
+}
+
+function openSide(config: Config, role: 'api' | 'worker'): Side {
+  const stores = openStores(config, role);
+  return { stores, queues: createQueues(stores.queueConnection, stores.keys) };
+}
+
+/**
+ * The entity-extraction child, next to this file: compiled JavaScript in production, the
+ * TypeScript source through tsx when this file itself runs as TypeScript (tests, benchmarks).
+ */
+function extractionChild(): ExtractionChild {
+  const compiled = import.meta.url.endsWith('.js');
+  return {
+    script: fileURLToPath(new URL(compiled ? './extract-entities.js' : './extract-entities.ts', import.meta.url)),
+    execArgv: compiled ? [] : ['--import', 'tsx'],
+  };
+}
+
+/** Serves /metrics alone, for a worker-only process (it has no API to serve it). */
+async function startMetricsServer(config: Config, metrics: Metrics, port: number): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+  });
+  await new Promise<void>((resolve) => server.listen(port, config.host, resolve));
+  return server;
+}
 
 /** Starts the API and/or the workers of one process with a validated config. */
 export async function startProcess(
@@ -108,21 +135,20 @@ export async function startProcess(
   let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
   let publicUrl = publicUrlOf(config);
-  let hub: StreamFollower | null = null;
+  let follower: StreamFollower | null = null;
   if (sides.api) {
-    const apiStores = sides.api.stores;
-    hub = openFollower(config, apiStores, log);
+    follower = openFollower(config, sides.api.stores, log);
     const app = createApp(
       buildAppDeps({
         config,
-        stores: apiStores,
+        stores: sides.api.stores,
         queues: sides.api.queues,
         log,
         metrics,
         http,
-        follower: hub,
+        follower,
         sse: { ...defaultSseOptions, ...options.sse },
-        extractionChild: { script: fileURLToPath(new URL('../../workers/extract-entities.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
+        extractionChild: extractionChild(),
         adminToken: () => adminToken,
         publicUrl: () => publicUrl,
       }),
@@ -136,17 +162,7 @@ export async function startProcess(
   }
 
   // A worker-only process has no API to serve /metrics: it can expose its own on METRICS_PORT.
-  let metricsServer: Server | null = null;
-  if (!roles.api && config.metricsPort !== null) {
-    metricsServer = createServer(async (req, res) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
-    });
-    await new Promise<void>((resolve) => metricsServer!.listen(config.metricsPort!, config.host, resolve));
-  }
+  const metricsServer = !roles.api && config.metricsPort !== null ? await startMetricsServer(config, metrics, config.metricsPort) : null;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -165,7 +181,7 @@ export async function startProcess(
           server.closeAllConnections();
         }
         metricsServer?.close();
-        await hub?.close();
+        await follower?.close();
         if (workers) await workers.close();
         await closeSides();
         await http.close();
@@ -173,51 +189,4 @@ export async function startProcess(
       return stopping;
     },
   };
-}
-
-/** Entry point of `npm start`, `start:api` and `start:worker`: config, logging, signals. */
-export async function runProcess(roles: ProcessRoles): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-  const log = createLogger(config.logLevel, { role: roles.api && roles.workers ? 'all' : roles.api ? 'api' : 'worker' });
-  let running: RunningProcess;
-  try {
-    running = await startProcess(config, roles, log);
-  } catch (err) {
-    log.fatal({ reason: err instanceof Error ? err.message : String(err) }, 'could not start');
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-  if (running.workers) log.info({ pollConcurrency: config.pollConcurrency }, 'workers started');
-  if (running.server) {
-    const address = running.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    log.info({ host: config.host, port, publicUrl: running.publicUrl }, 'api listening');
-    if (!config.adminToken) {
-      // Printed for the person who ran `npm start`; never logged as a field.
-      process.stdout.write(`\nAnchorwatch dashboard: ${running.publicUrl}/?access_token=${running.adminToken}\n\n`);
-    }
-  }
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      log.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_BUDGET_MS);
-    timer.unref();
-    running
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }

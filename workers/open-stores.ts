@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import { AlertStore } from '../storage/alert-store.ts';
-import { AnchorStore } from '../storage/anchor-store.ts';
-import { ApiKeyStore } from '../storage/api-key-store.ts';
-import { FeedStore } from '../storage/feed-store.ts';
-import { ItemStore } from '../storage/item-store.ts';
-import { createKeys, type Keys } from '../storage/keys.ts';
-import { closeConnections, createRedis, quietErrors, type RedisClient } from '../storage/redis-connection.ts';
-import { StreamFollower } from '../storage/stream-follower.ts';
-import { StreamStore } from '../storage/stream-store.ts';
+import type { Config } from '../src/config.ts';
+import { AlertStore } from '../src/storage/alert-store.ts';
+import { AnchorStore } from '../src/storage/anchor-store.ts';
+import { ApiKeyStore } from '../src/storage/api-key-store.ts';
+import { FeedStore } from '../src/storage/feed-store.ts';
+import { ItemStore } from '../src/storage/item-store.ts';
+import { createKeys, type Keys } from '../src/storage/keys.ts';
+import { closeConnections, createRedis, quietErrors, type RedisClient } from '../src/storage/redis-connection.ts';
+import { StreamFollower } from '../src/storage/stream-follower.ts';
+import { StreamStore } from '../src/storage/stream-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {

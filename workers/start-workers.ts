@@ -1,19 +1,19 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import type { GuardedClient } from '../net/guarded-client.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { AlertCatalog } from '../pipeline/alert-catalog.ts';
-import { AnchorCatalog } from '../pipeline/anchor-catalog.ts';
-import { deliverWebhook, type DeliverDeps } from '../pipeline/deliver-webhook.ts';
-import { evaluateSpikes, type SpikeDeps } from '../pipeline/evaluate-spikes.ts';
-import { pollFeedJob } from '../pipeline/poll-feed.ts';
-import { retagAnchor, type RetagDeps } from '../pipeline/retag-anchor.ts';
-import { scheduleTick, type TickDeps } from '../pipeline/schedule-tick.ts';
-import { sweep, type SweepDeps } from '../pipeline/sweep.ts';
-import { tagItems } from '../pipeline/tag-items.ts';
-import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../queue/queue-names.ts';
-import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../queue/queues.ts';
+import type { Config } from '../src/config.ts';
+import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { Metrics } from '../src/observability/metrics.ts';
+import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
+import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { deliverWebhook, type DeliverDeps } from '../src/pipeline/deliver-webhook.ts';
+import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
+import { pollFeedJob } from '../src/pipeline/poll-feed.ts';
+import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
+import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
+import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
+import { tagItems } from '../src/pipeline/tag-items.ts';
+import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../src/queue/queue-names.ts';
+import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
-import type { AppDeps } from '../api/create-app.ts';
-import type { SseOptions } from '../api/sse-session.ts';
-import type { Config } from '../config.ts';
-import type { GuardedClient } from '../net/guarded-client.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { DigestReader } from '../pipeline/digest-reader.ts';
-import type { ExtractionChild } from '../pipeline/off-loop-extractor.ts';
-import { offLoopExtractor } from '../pipeline/off-loop-extractor.ts';
-import type { AnchorDeps } from '../pipeline/register-anchor.ts';
-import { enqueueManualPoll, enqueueRetag, type Queues } from '../queue/queues.ts';
-import { RedisRateLimitStore } from '../storage/rate-limit-store.ts';
-import { healthOf } from '../storage/redis-connection.ts';
-import type { StreamFollower } from '../storage/stream-follower.ts';
+import type { AppDeps } from '../src/api/create-app.ts';
+import type { SseOptions } from '../src/api/sse-session.ts';
+import type { Config } from '../src/config.ts';
+import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { Metrics } from '../src/observability/metrics.ts';
+import { DigestReader } from '../src/pipeline/digest-reader.ts';
+import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
+import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
+import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
+import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
+import { healthOf } from '../src/storage/redis-connection.ts';
+import type { StreamFollower } from '../src/storage/stream-follower.ts';
 import type { Stores } from './open-stores.ts';
 
 /** The parts of one API process the app is wired from. */
