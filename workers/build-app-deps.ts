@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import type { AppDeps } from '../src/api/create-app.ts';
 import type { SseOptions } from '../src/api/sse-session.ts';
 import type { Config } from '../src/config.ts';
@@ -22,6 +23,7 @@ export interface ApiParts {
   log: Logger;
   metrics: Metrics;
   http: GuardedClient;
+  channels: DeliveryChannels;
   follower: StreamFollower;
   sse: SseOptions;
   extractionChild: ExtractionChild;
@@ -66,7 +68,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
       alerts: {
         alerts: stores.alerts,
         items: stores.items,
-        creation: { alerts: stores.alerts, anchors: stores.anchors, checkUrl: (url) => parts.http.checkUrl(url), now },
+        creation: { alerts: stores.alerts, anchors: stores.anchors, channels: parts.channels, checkUrl: (url) => parts.http.checkUrl(url), now },
         ...streaming,
       },
       items: { anchors: stores.anchors, reader },

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
+import { webhookChannel } from '../src/alerts/channels/webhook-channel.ts';
 import { createApp } from '../src/api/create-app.ts';
 import { defaultSseOptions, type SseOptions } from '../src/api/sse-session.ts';
 import { publicUrlOf, type Config } from '../src/config.ts';
@@ -130,7 +132,9 @@ export async function startProcess(
     connectTimeoutMs: config.fetchConnectTimeoutMs,
     ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
   });
-  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, options) : null;
+  // The delivery channels of this process, by kind: a new channel is one more entry here.
+  const channels: DeliveryChannels = { webhook: webhookChannel };
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, channels, options) : null;
 
   let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
@@ -146,6 +150,7 @@ export async function startProcess(
         log,
         metrics,
         http,
+        channels,
         follower,
         sse: { ...defaultSseOptions, ...options.sse },
         extractionChild: extractionChild(),

@@ -1,11 +1,12 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import type { Config } from '../src/config.ts';
 import type { GuardedClient } from '../src/net/guarded-client.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
-import { deliverWebhook, type DeliverDeps } from '../src/pipeline/deliver-webhook.ts';
+import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import { pollFeedJob } from '../src/pipeline/poll-feed.ts';
 import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
@@ -55,6 +56,7 @@ export async function startWorkers(
   log: Logger,
   metrics: Metrics,
   http: GuardedClient,
+  channels: DeliveryChannels,
   options: WorkerOptions = {},
 ): Promise<RunningWorkers> {
   // A job held by a process that died is handed to another one after the lock lapses.
@@ -68,6 +70,7 @@ export async function startWorkers(
     anchors: stores.anchors,
     catalog: new AnchorCatalog(stores.anchors),
     alertCatalog: new AlertCatalog(stores.alerts, stores.anchors, log),
+    channels,
     enqueueDeliveries: (ids) => enqueueDeliveries(queues.deliver, ids),
     now: Date.now,
     log,
@@ -77,6 +80,7 @@ export async function startWorkers(
   const deliverDeps: DeliverDeps = {
     alerts: stores.alerts,
     items: stores.items,
+    channels,
     scheduleAttempt: (id, attempt, delayMs) => enqueueDelivery(queues.deliver, id, attempt, delayMs),
     now: Date.now,
     log,
@@ -135,7 +139,7 @@ export async function startWorkers(
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
     new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
     new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
-    new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverWebhook(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
+    new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
   ];
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
   await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });

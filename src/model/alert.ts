@@ -18,8 +18,19 @@ export interface WebhookTarget {
   disabled: boolean;
 }
 
-/** An alert as stored. */
-export interface AlertRecord {
+/** Every channel an alert may deliver through, with the shape of its target: one field of the alert each. */
+export interface AlertTargets {
+  webhook: WebhookTarget;
+}
+
+/** The kind of a delivery channel: the name of its field on an alert ("webhook"). */
+export type ChannelKind = keyof AlertTargets;
+
+/** An alert as stored: its rule, and a target field per channel (null where it has none). */
+export type AlertRecord = AlertRule & { [K in ChannelKind]: AlertTargets[K] | null };
+
+/** What an alert matches and who owns it. */
+export interface AlertRule {
   id: string;
   /** The key that owns it: a user key id, or "admin". */
   owner: string;
@@ -28,7 +39,6 @@ export interface AlertRecord {
   query: string | null;
   anchorId: string;
   spike: SpikeRule | null;
-  webhook: WebhookTarget | null;
   createdAt: number;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../alerts/channels/channel.ts';
 import { prepareDocument } from '../alerts/evaluate-query.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
 import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story-signature.ts';
@@ -18,6 +19,8 @@ export interface TagDeps {
   alerts: AlertStore;
   catalog: AnchorCatalog;
   alertCatalog: AlertCatalog;
+  /** The delivery channels: each renders the deliveries of its alerts' hits. */
+  channels: DeliveryChannels;
   /** Queues the first attempt of new webhook deliveries. */
   enqueueDeliveries(deliveryIds: string[]): Promise<void>;
   now(): number;

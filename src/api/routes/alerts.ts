@@ -104,13 +104,11 @@ export function alertsRouter(deps: AlertsRouterDeps): Router {
 
   router.post('/', async (req, res) => {
     const body = validate(createAlertBody, req.body, 'body');
-    const { alert, generatedSecret } = await createAlert(body, ownerOf(req), { ...deps.creation, maxPerOwner: MAX_ALERTS_PER_KEY });
-    const presented = presentAlert(alert);
+    const { alert, shownOnce } = await createAlert(body, ownerOf(req), { ...deps.creation, maxPerOwner: MAX_ALERTS_PER_KEY });
     // A generated secret is shown once, here; a supplied one is never echoed.
-    res
-      .status(201)
-      .location(`/api/alerts/${alert.id}`)
-      .json(generatedSecret ? { ...presented, webhook: { ...presented.webhook, secret: generatedSecret } } : presented);
+    let presented: Record<string, unknown> = presentAlert(alert);
+    for (const [kind, extra] of Object.entries(shownOnce)) presented = { ...presented, [kind]: { ...(presented[kind] as object), ...extra } };
+    res.status(201).location(`/api/alerts/${alert.id}`).json(presented);
   });
 
   router.get('/', async (req, res) => {
