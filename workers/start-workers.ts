@@ -8,7 +8,8 @@ import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
-import { pollFeedJob } from '../src/pipeline/poll-feed.ts';
+import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
+import { pollFeedJob, type PollDeps } from '../src/pipeline/poll-feed.ts';
 import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
 import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
@@ -89,10 +90,10 @@ export async function startWorkers(
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
-  const pollDeps = {
+  const pollDeps: PollDeps & HostGateDeps = {
     feeds: stores.feeds,
     items: stores.items,
-    enqueueTagging: (ids: string[]) => enqueueTagging(queues, ids),
+    enqueueTagging: (ids) => enqueueTagging(queues, ids),
     now: Date.now,
     log,
     metrics,
