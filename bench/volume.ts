@@ -20,7 +20,7 @@
  *   hour-5        entities=K1..K5&interval=hour over 90 days: 2,160 buckets × 5 series (the target)
  *   day-5         the same with interval=day (90 buckets × 5)
  *   hour-5-share  hour-5 with normalize=share (a 6th series over the 1M-item index)
- * Where the time goes: the same Redis pipeline (VolumeStore.counts, the app's class) timed from
+ * Where the time goes: the same Redis pipeline (ItemStore.bucketCounts, the app's class) timed from
  * this process, Redis commandstats (server-side µs per script call), bucketBoundaries, a
  * driver-side build + JSON.stringify of an answer of the same shape, and GET /healthz (HTTP floor).
  * Correctness: per series, the sum of an answer's counts equals ZCOUNT over its [from, to), and

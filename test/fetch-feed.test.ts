@@ -2,8 +2,24 @@ import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../src/errors.ts';
 import { closeTestServers, expectAppError, startServer, type TestServer } from './helpers/handler-server.ts';
-import { closeGuardedAgents } from '../src/net/guarded-request.ts';
-import { fetchFeed, type FetchFeedOptions } from '../src/reader/fetch-feed.ts';
+import { GuardedClient, type GuardedClientOptions } from '../src/net/guarded-client.ts';
+import { fetchFeed as fetchWith, type FetchFeedOptions } from '../src/reader/fetch-feed.ts';
+
+type Options = FetchFeedOptions & GuardedClientOptions;
+const clients = new Map<unknown, GuardedClient>();
+
+/** Fetches through a client built for the options' guard settings (one per address policy, as a process has one). */
+function fetchFeed(url: string, opts: Options) {
+  const { allowPrivate, addressPolicy, resolve, connectTimeoutMs, ...fetchOptions } = opts;
+  let client = clients.get(addressPolicy);
+  if (!client) clients.set(addressPolicy, (client = new GuardedClient({ allowPrivate, addressPolicy, resolve, connectTimeoutMs })));
+  return fetchWith(client, url, fetchOptions);
+}
+
+async function closeGuardedAgents(): Promise<void> {
+  await Promise.all([...clients.values()].map((c) => c.close()));
+  clients.clear();
+}
 
 // Real servers on 127.0.0.1 only; addressPolicy makes 127.0.0.1 "the public internet".
 
@@ -17,7 +33,7 @@ afterAll(async () => {
   await closeGuardedAgents();
 });
 
-function options(extra: Partial<FetchFeedOptions> = {}): FetchFeedOptions {
+function options(extra: Partial<Options> = {}): Options {
   return {
     etag: null,
     lastModified: null,

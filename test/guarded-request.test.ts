@@ -4,12 +4,34 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCodes } from '../src/errors.ts';
 import { closeTestServers, expectAppError, startServer, type TestServer } from './helpers/handler-server.ts';
 import {
-  closeGuardedAgents,
   DEFAULT_USER_AGENT,
-  guardedRequest,
+  GuardedClient,
+  type GuardedClientOptions,
   type GuardedRequestOptions,
-} from '../src/net/guarded-request.ts';
+  type GuardedResponse,
+} from '../src/net/guarded-client.ts';
 import type { AllAddressResolver } from '../src/net/ssrf-guard.ts';
+
+/** One request's options with the guard settings of the client that makes it (a client per setting, as a process has one). */
+type RequestOptions = GuardedRequestOptions & GuardedClientOptions;
+
+const clients = new Map<string, GuardedClient>();
+const functionIds = new Map<unknown, number>();
+const idOf = (fn: unknown) => (fn === undefined ? 0 : (functionIds.get(fn) ?? functionIds.set(fn, functionIds.size + 1).get(fn)!));
+
+/** Makes one request through the client built for its guard settings. */
+function guardedRequest(opts: RequestOptions): Promise<GuardedResponse> {
+  const { allowPrivate, addressPolicy, resolve, connectTimeoutMs, ...request } = opts;
+  const key = `${allowPrivate}|${idOf(addressPolicy)}|${idOf(resolve)}|${connectTimeoutMs}`;
+  let client = clients.get(key);
+  if (!client) clients.set(key, (client = new GuardedClient({ allowPrivate, addressPolicy, resolve, connectTimeoutMs })));
+  return client.request(request);
+}
+
+async function closeGuardedAgents(): Promise<void> {
+  await Promise.all([...clients.values()].map((c) => c.close()));
+  clients.clear();
+}
 
 // Real servers on loopback only. 127.0.0.1 plays "the public internet" through
 // addressPolicy; every other address (127.0.0.2, localhost) plays an internal host,
@@ -24,7 +46,7 @@ afterAll(async () => {
   await closeGuardedAgents();
 });
 
-function options(url: string, extra: Partial<GuardedRequestOptions> = {}): GuardedRequestOptions {
+function options(url: string, extra: Partial<RequestOptions> = {}): RequestOptions {
   return {
     url,
     connectTimeoutMs: 1000,

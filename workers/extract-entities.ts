@@ -1,6 +1,6 @@
 // Child process that runs compromise on one source piece, so the API's event loop never does.
 // Receives an AnchorSource over IPC, answers { entities } or { error }, then exits.
-import type { AnchorSource } from '../src/tagging/anchor-types.ts';
+import type { AnchorSource } from '../src/model/anchor.ts';
 import { extractEntities } from '../src/tagging/extract-entities.ts';
 
 process.once('message', (source: AnchorSource) => {

@@ -1,11 +1,11 @@
 /**
  * The volume benchmark's checks and breakdown: every answer against the data the driver wrote,
- * and where hour-5's time goes, measured from the driver with the app's own VolumeStore.
+ * and where hour-5's time goes, measured from the driver with the app's own ItemStore.
  */
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../src/storage/keys.ts';
-import { VolumeStore } from '../../src/storage/volume-store.ts';
+import { ItemStore } from '../../src/storage/item-store.ts';
 import { bucketBoundaries } from '../../src/volume/time-buckets.ts';
 import { msStats } from '../percentile.ts';
 import { histogram } from './data.ts';
@@ -72,7 +72,7 @@ export async function checkAnswers(
 }
 
 /**
- * Where hour-5's time goes, from this process: the same Redis pipeline (VolumeStore.counts),
+ * Where hour-5's time goes, from this process: the same Redis pipeline (ItemStore.bucketCounts),
  * bucketBoundaries, a build + JSON.stringify of an answer of the same shape, and GET /healthz.
  */
 export async function timeBreakdown(
@@ -86,14 +86,14 @@ export async function timeBreakdown(
   const { redis, keys: K, get, base } = io;
   const hourFrom = Date.parse(window.fromIso);
   const hourTo = Date.parse(window.toIso);
-  const volumeStore = new VolumeStore(redis, K);
+  const volumeStore = new ItemStore(redis, K);
   const bd = { redisPipeline: [] as number[], bucketBoundaries: [] as number[], buildAndStringify: [] as number[], healthz: [] as number[] };
   for (let i = 0; i < samples + 5; i++) {
     let t = performance.now();
     const bounds = bucketBoundaries(hourFrom, hourTo, 'hour', 'UTC');
     const tBounds = performance.now() - t;
     t = performance.now();
-    const counts = await volumeStore.counts(anchorId, seriesKeys, bounds, false);
+    const counts = await volumeStore.bucketCounts(anchorId, seriesKeys, bounds, false);
     const tRedis = performance.now() - t;
     // The route's shaping: one ISO string per bucket, one point object per bucket and series.
     t = performance.now();
@@ -116,7 +116,7 @@ export async function timeBreakdown(
     }
   }
   return {
-    note: 'measured in this driver process, not inside the API: the same Redis pipeline (VolumeStore.counts), bucketBoundaries, a build + JSON.stringify of an answer of the same shape, and GET /healthz (HTTP + middleware floor, no Redis)',
+    note: 'measured in this driver process, not inside the API: the same Redis pipeline (ItemStore.bucketCounts), bucketBoundaries, a build + JSON.stringify of an answer of the same shape, and GET /healthz (HTTP + middleware floor, no Redis)',
     redisPipelineMs: msStats(bd.redisPipeline),
     redisServerScriptUsecPerCall: hour.evalStats?.usecPerCall ?? null,
     redisServerZcountUsecPerCall: hour.evalStats?.zcountUsecPerCall ?? null,

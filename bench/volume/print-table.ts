@@ -14,7 +14,7 @@ export function printTable(r: any): void {
   out.push('');
   const b = r.breakdown;
   out.push('where the time goes (hour-5, p50 / p99 ms, measured from this process):');
-  out.push(`  Redis (VolumeStore.counts: hourly counts, 1 script call)  ${b.redisPipelineMs.p50} / ${b.redisPipelineMs.p99}` +
+  out.push(`  Redis (ItemStore.bucketCounts: hourly counts, 1 script call)  ${b.redisPipelineMs.p50} / ${b.redisPipelineMs.p99}` +
     `   (server: ${b.redisServerScriptUsecPerCall} µs per script, ${b.redisServerZcountUsecPerCall} µs per ZCOUNT)`);
   out.push(`  bucketBoundaries                                        ${b.bucketBoundariesMs.p50} / ${b.bucketBoundariesMs.p99}`);
   out.push(`  build points + JSON.stringify (${b.hourAnswerBytes} B)            ${b.buildAndStringifyMs.p50} / ${b.buildAndStringifyMs.p99}`);

@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { RequestHandler, Router } from 'express';
 import { createHmac } from 'node:crypto';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { Queues } from '../queue/queues.ts';
+import type { Queue } from 'bullmq';
 import { secretsEqual, tokenOf } from './auth.ts';
 
 const BASE_PATH = '/admin/queues';
@@ -16,11 +16,11 @@ const COOKIE = 'aw_admin_queues';
  * `?access_token=`) is exchanged for an HttpOnly cookie scoped to this path, holding an HMAC
  * of the token rather than the token itself.
  */
-export function adminQueuesRouter(queues: Queues, adminToken: () => string): { gate: RequestHandler; board: Router; path: string } {
+export function adminQueuesRouter(queues: Queue[], adminToken: () => string): { gate: RequestHandler; board: Router; path: string } {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BASE_PATH);
   createBullBoard({
-    queues: queues.all.map((q) => new BullMQAdapter(q)),
+    queues: queues.map((q) => new BullMQAdapter(q)),
     serverAdapter,
   });
   const cookieValue = () => createHmac('sha256', adminToken()).update('admin-queues').digest('base64url');

@@ -29,7 +29,7 @@ export function tokenOf(authorization: string | undefined, accessToken: unknown)
 }
 
 /** Resolves the caller; 401 when there is no token or it is unknown. */
-export function authenticate(adminToken: () => string, keys: ApiKeyStore): RequestHandler {
+export function authenticate(adminToken: () => string, keys: Pick<ApiKeyStore, 'find'>): RequestHandler {
   return async (req, _res, next) => {
     const token = tokenOf(req.headers.authorization, req.query.access_token);
     if (!token) throw new AppError(ErrorCodes.unauthorized, 'A token is required: Authorization: Bearer TOKEN, or ?access_token=TOKEN.');

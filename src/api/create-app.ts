@@ -1,24 +1,54 @@
+import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { AppError, ErrorCodes } from '../errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { redactUrl } from '../observability/redact-secrets.ts';
-import { RedisRateLimitStore } from '../storage/rate-limit-store.ts';
+import type { ApiKeyStore } from '../storage/api-key-store.ts';
+import type { StoreHealth } from '../storage/redis-connection.ts';
 import { adminQueuesRouter } from './admin-queues.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { AppError, ErrorCodes } from '../errors.ts';
-import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { problemHandler } from './problem.ts';
-import { alertsRouter } from './routes/alerts.ts';
-import { anchorsRouter } from './routes/anchors.ts';
-import { feedsRouter } from './routes/feeds.ts';
-import { digestsRouter } from './routes/digests.ts';
-import { itemsRouter } from './routes/items.ts';
-import { keysRouter } from './routes/keys.ts';
-import { volumeRouter } from './routes/volume.ts';
+import { alertsRouter, type AlertsRouterDeps } from './routes/alerts.ts';
+import { anchorsRouter, type AnchorsRouterDeps } from './routes/anchors.ts';
+import { feedsRouter, type FeedsRouterDeps } from './routes/feeds.ts';
+import { digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
+import { itemsRouter, type ItemsRouterDeps } from './routes/items.ts';
+import { keysRouter, type KeysRouterDeps } from './routes/keys.ts';
+import { volumeRouter, type VolumeRouterDeps } from './routes/volume.ts';
 import { webRouter } from './routes/web.ts';
+
+/** What the HTTP app is built from: its own needs, and each router's deps (each takes only what it uses). */
+export interface AppDeps {
+  log: Logger;
+  metrics: Pick<Metrics, 'registry' | 'queueJobs'>;
+  /** Every queue: the queue dashboard and the scraped queue depths. */
+  queues: Queue[];
+  /** Whether Redis answers (/readyz, and 503 instead of 500 while it is away). */
+  health: StoreHealth;
+  /** The admin token in force (from ADMIN_TOKEN, or the generated one). */
+  adminToken(): string;
+  apiKeys: Pick<ApiKeyStore, 'find'>;
+  /** A fresh shared counter store for one rate limiter (express-rate-limit wants one per limiter). */
+  rateLimitStore(): Store;
+  /** TRUST_PROXY, as Express's `trust proxy` setting ('' for none). */
+  trustProxy: string;
+  readRateLimitPerMinute: number;
+  routes: {
+    keys: KeysRouterDeps;
+    feeds: FeedsRouterDeps;
+    anchors: AnchorsRouterDeps;
+    alerts: AlertsRouterDeps;
+    items: ItemsRouterDeps;
+    digests: DigestsRouterDeps;
+    volume: VolumeRouterDeps;
+  };
+}
 
 /** Writes one key may make per minute, across every API process. */
 const WRITES_PER_MINUTE = 600;
@@ -29,9 +59,9 @@ function isRead(req: express.Request): boolean {
 }
 
 /** Queue depths, read from Redis at scrape time so they are never stale. */
-async function refreshScrapedGauges(deps: ApiDeps): Promise<void> {
+async function refreshScrapedGauges(deps: AppDeps): Promise<void> {
   await Promise.all(
-    deps.queues.all.map(async (q) => {
+    deps.queues.map(async (q) => {
       const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
       for (const [state, n] of Object.entries(counts)) deps.metrics.queueJobs.set({ queue: q.name, state }, n);
     }),
@@ -39,11 +69,11 @@ async function refreshScrapedGauges(deps: ApiDeps): Promise<void> {
 }
 
 /** Builds the Express app: routes, auth, body limits and the problem+json error handler. */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  if (deps.config.trustProxy) app.set('trust proxy', deps.config.trustProxy);
+  if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -73,7 +103,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.stores.redis.ping();
+      await deps.health.ping();
       res.json({ status: 'ready' });
     } catch {
       res.status(503).type('application/problem+json').json({
@@ -101,7 +131,7 @@ export function createApp(deps: ApiDeps): Express {
   const api = express.Router();
   // Who is calling is settled before a byte of the body is read: without a valid token the
   // body is never parsed, inflated or buffered, whatever it holds.
-  api.use(authenticate(deps.adminToken, deps.stores.apiKeys));
+  api.use(authenticate(deps.adminToken, deps.apiKeys));
   api.use(
     rateLimit({
       windowMs: 60_000,
@@ -110,7 +140,7 @@ export function createApp(deps: ApiDeps): Express {
       // automation (bulk registrations) and is not limited.
       skip: (req) => isRead(req) || req.principal?.kind !== 'user',
       keyGenerator: (req) => (req.principal?.kind === 'user' ? `key:${req.principal.keyId}` : 'admin'),
-      store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
+      store: deps.rateLimitStore(),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (_req, _res, next, options) =>
@@ -120,12 +150,12 @@ export function createApp(deps: ApiDeps): Express {
   api.use(
     rateLimit({
       windowMs: 60_000,
-      limit: deps.config.readRateLimitPerMinute,
+      limit: deps.readRateLimitPerMinute,
       // Reads have a budget of their own per user key, so a polling script cannot crowd out
       // the other keys; the limiter sets Retry-After on the 429.
       skip: (req) => !isRead(req) || req.principal?.kind !== 'user',
       keyGenerator: (req) => (req.principal?.kind === 'user' ? `reads:key:${req.principal.keyId}` : 'reads:admin'),
-      store: new RedisRateLimitStore(deps.stores.redis, deps.stores.keys),
+      store: deps.rateLimitStore(),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (_req, _res, next, options) =>
@@ -133,19 +163,19 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   api.use(express.json({ limit: '1mb' }));
-  api.use('/keys', keysRouter(deps));
-  api.use('/feeds', feedsRouter(deps));
-  api.use('/anchors', anchorsRouter(deps));
-  api.use('/alerts', alertsRouter(deps));
-  api.use('/items', itemsRouter(deps));
-  api.use('/digests', digestsRouter(deps));
-  api.use('/volume', volumeRouter(deps));
+  api.use('/keys', keysRouter(deps.routes.keys));
+  api.use('/feeds', feedsRouter(deps.routes.feeds));
+  api.use('/anchors', anchorsRouter(deps.routes.anchors));
+  api.use('/alerts', alertsRouter(deps.routes.alerts));
+  api.use('/items', itemsRouter(deps.routes.items));
+  api.use('/digests', digestsRouter(deps.routes.digests));
+  api.use('/volume', volumeRouter(deps.routes.volume));
   api.use(() => {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });
   app.use('/api', api);
   app.use(webRouter());
 
-  app.use(problemHandler(deps.log, () => deps.stores.redis.status === 'ready'));
+  app.use(problemHandler(deps.log, deps.health.ready));
   return app;
 }

@@ -1,5 +1,5 @@
-import type { FeedRecord } from '../storage/feed-store.ts';
-import type { AnchorRecord } from '../storage/anchor-store.ts';
+import type { FeedRecord } from '../model/feed.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
 
 /** ISO 8601 UTC, or null. */
 function iso(ms: number | null): string | null {

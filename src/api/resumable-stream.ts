@@ -1,7 +1,7 @@
 import { AppError, ErrorCodes } from '../errors.ts';
-import { mayHaveLostEntries, type StreamStore } from '../storage/stream-store.ts';
-import { compareStreamIds, isStreamId } from '../streams/stream-id.ts';
-import type { StreamEntry, StreamHub } from '../streams/stream-hub.ts';
+import { mayHaveLostEntries, type StreamEntry, type StreamStore } from '../storage/stream-store.ts';
+import type { StreamFollower } from '../storage/stream-follower.ts';
+import { compareStreamIds, isStreamId } from '../storage/stream-id.ts';
 import { formatEvent, type SseSession } from './sse-session.ts';
 
 /** One event to send, rendered from a stream entry (null to skip the entry). */
@@ -45,13 +45,13 @@ export function lastEventIdOf(header: string | undefined, query: unknown): strin
  */
 export async function serveResumableStream(opts: {
   session: SseSession;
-  hub: StreamHub;
+  follower: StreamFollower;
   streams: StreamStore;
   key: string;
   lastEventId: string | null;
   render(entries: StreamEntry[]): Promise<RenderedEvent[]>;
 }): Promise<void> {
-  const { session, hub, streams, key } = opts;
+  const { session, follower, streams, key } = opts;
   let lastSent: string | null = opts.lastEventId;
   let live = false;
   const buffered: StreamEntry[] = [];
@@ -68,7 +68,7 @@ export async function serveResumableStream(opts: {
     }
   };
 
-  const subscription = await hub.subscribe(key, (entries) => {
+  const subscription = await follower.subscribe(key, (entries) => {
     if (!live) buffered.push(...entries);
     else chain = chain.then(() => deliver(entries)).catch(() => session.close());
   });

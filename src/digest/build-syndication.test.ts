@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAtomFeed, buildJsonFeed, entryTime, feedUpdated, type SyndicationInput } from './build-syndication.ts';
-import type { DigestItem } from './digest-item.ts';
+import type { DigestItem } from '../model/digest-item.ts';
 
 const item = (id: string, publishedAt: string | null, firstSeenAt: string | null): DigestItem => ({
   id,

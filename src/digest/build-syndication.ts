@@ -1,4 +1,4 @@
-import type { DigestItem } from './digest-item.ts';
+import type { DigestItem } from '../model/digest-item.ts';
 
 /** What a syndication document describes. */
 export interface SyndicationInput {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { AlertIndex } from '../alerts/alert-index.ts';
 import { compileQuery } from '../alerts/evaluate-query.ts';
 import { parseQuery } from '../alerts/parse-query.ts';
-import type { AlertRecord, AlertStore } from '../storage/alert-store.ts';
+import type { AlertRecord } from '../model/alert.ts';
+import type { AlertStore } from '../storage/alert-store.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
 
 /** The alerts of one anchor, indexed for matching. */

@@ -1,5 +1,6 @@
 import { compileAnchor, type CompiledAnchor } from '../tagging/compile-anchor.ts';
-import type { AnchorRecord, AnchorStore } from '../storage/anchor-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
+import type { AnchorStore } from '../storage/anchor-store.ts';
 
 /** A compiled anchor with the stored version its tags will carry. */
 export interface CatalogEntry {

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import { AppError, ErrorCodes, isAppError } from '../errors.ts';
+import type { GuardedClient } from '../net/guarded-client.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
 import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { FeedRecord, FeedStore, LastPoll } from '../storage/feed-store.ts';
+import type { FeedRecord, LastPoll } from '../model/feed.ts';
+import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+import type { PollJob } from '../queue/queue-names.ts';
+import { withHostSlot, type Gated, type HostGateDeps } from './host-gate.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -22,13 +26,11 @@ export interface PollDeps {
   retentionMs: number;
   /** Items read from one document at most: the newest (MAX_ITEMS_PER_FEED). */
   maxItemsPerFeed: number;
+  /** The process's guarded HTTP client. */
+  http: Pick<GuardedClient, 'request'>;
   fetch: {
-    allowPrivate: boolean;
-    connectTimeoutMs: number;
     totalTimeoutMs: number;
     maxBytes: number;
-    /** Tests stand in a policy that treats loopback as public. */
-    addressPolicy?: (ip: string) => boolean;
   };
 }
 
@@ -40,6 +42,22 @@ export type PollOutcome =
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
 const TAG_BATCH = 100;
+
+/**
+ * One poll job: the feed is polled while holding one of its host's slots (so no host sees
+ * more than HOST_CONCURRENCY requests from all workers); "busy" when every slot is taken.
+ * `slotToken` names this attempt's slot (the job id).
+ */
+export async function pollFeedJob(job: PollJob, slotToken: string, deps: PollDeps & HostGateDeps): Promise<Gated<PollOutcome>> {
+  const feed = await deps.feeds.get(job.feedId);
+  if (!feed) return { busy: false, value: { outcome: 'skipped' } };
+  return withHostSlot(feed.url, slotToken, deps, async () => {
+    const outcome = await pollFeed(job.feedId, deps, job.reason, feed);
+    deps.metrics.polls.inc({ outcome: outcome.outcome });
+    deps.log.debug({ feedId: job.feedId, ...outcome }, 'feed polled');
+    return outcome;
+  });
+}
 
 /**
  * Polls one feed: conditional fetch, decode, parse, normalise, store each item once,
@@ -65,7 +83,7 @@ export async function pollFeed(
     const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
     let fetched;
     try {
-      fetched = await fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
+      fetched = await fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
       stopFetchTimer({ outcome: fetched.kind === 'ok' ? 'ok' : 'not-modified' });
     } catch (err) {
       stopFetchTimer({ outcome: 'error' });
@@ -76,7 +94,7 @@ export async function pollFeed(
       deps.log.info({ feedId, from: feed.url, to: fetched.permanentUrl, moved }, 'feed moved permanently');
     }
     if (fetched.kind === 'not-modified') {
-      const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+      const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
       await deps.feeds.update(feedId, {
         status: 'active',
         lastPolledAt: started,
@@ -117,7 +135,7 @@ export async function pollFeed(
 
     const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
     const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
-    const itemsLastWeek = await deps.feeds.countItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+    const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
     await deps.feeds.update(feedId, {
       status: 'active',
       title: feed.title ?? read.feed.title,

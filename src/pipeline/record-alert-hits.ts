@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { presentDigestItem } from '../digest/digest-item.ts';
-import type { AlertRecord, AlertStore, HitInput } from '../storage/alert-store.ts';
-import type { AnchorRecord } from '../storage/anchor-store.ts';
+import type { DeliveryChannel, DeliveryChannels } from '../alerts/channels/channel.ts';
+import { presentDigestItem } from '../digest/present-digest-item.ts';
+import type { AlertRecord, ChannelKind } from '../model/alert.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
+import type { AlertEvent } from '../model/delivery.ts';
+import type { StoredItem } from '../model/item.ts';
+import type { ItemTags } from '../model/tags.ts';
+import type { AlertStore, HitInput, PendingDelivery } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
-import type { ItemTags, StoredItem } from '../storage/item-store.ts';
 
 /** A keyword alert that matched an item (before dedupe by story). */
 export interface KeywordMatch {
@@ -14,20 +18,32 @@ export interface KeywordMatch {
   tags: ItemTags;
 }
 
-/** The webhook-id of the delivery for an alert and a story: the same however often it is recomputed. */
-export function deliveryIdFor(alertId: string, storyId: string): string {
-  return `msg_${createHash('sha256').update(`${alertId}:${storyId}`).digest('hex').slice(0, 24)}`;
+/**
+ * The id of the delivery of one event of an alert through one channel: the same however
+ * often it is recomputed (a webhook's keeps the form it had before channels, so retries of
+ * old deliveries keep their ids).
+ */
+export function deliveryIdFor(alertId: string, eventId: string, kind: ChannelKind = 'webhook'): string {
+  const material = kind === 'webhook' ? `${alertId}:${eventId}` : `${alertId}:${eventId}:${kind}`;
+  return `msg_${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
+}
+
+/** The pending deliveries of one event: one per channel on which the alert has a live target, each rendered by its channel. */
+export function pendingDeliveries(alert: AlertRecord, eventId: string, event: AlertEvent, channels: DeliveryChannels): PendingDelivery[] {
+  return (Object.values(channels) as DeliveryChannel[]).flatMap((channel) =>
+    channel.targetOf(alert) ? [{ id: deliveryIdFor(alert.id, eventId, channel.kind), channel: channel.kind, body: channel.render(event) }] : [],
+  );
 }
 
 /**
  * Records keyword-alert hits, once per alert and story (`storyOf` gives an item's story
- * leader, the item itself when it has none), with the owner's stream entry and, where the
- * alert has a live webhook, a pending delivery. Returns the delivery ids that were created.
+ * leader, the item itself when it has none), with the owner's stream entry and a pending
+ * delivery per live target of the alert. Returns the delivery ids that were created.
  */
 export async function recordAlertHits(
   matches: KeywordMatch[],
   storyOf: (itemId: string) => string,
-  deps: { alerts: AlertStore; feeds: FeedStore; now(): number },
+  deps: { alerts: AlertStore; feeds: FeedStore; channels: DeliveryChannels; now(): number },
 ): Promise<string[]> {
   if (matches.length === 0) return [];
   const titles = await deps.feeds.titles(matches.flatMap((m) => [m.item.feedId, ...Object.keys(m.item.sources)]));
@@ -35,7 +51,7 @@ export async function recordAlertHits(
   const hits: HitInput[] = matches.map(({ alert, item, anchor, tags }) => {
     const storyId = storyOf(item.id);
     const digestItem = presentDigestItem({ ...item, tags: { ...item.tags, [anchor.id]: tags } }, anchor, titles);
-    const webhook = alert.webhook && !alert.webhook.disabled ? alert.webhook : null;
+    const event: AlertEvent = { type: 'alert.hit', alert: { id: alert.id, name: alert.name }, item: digestItem };
     return {
       alertId: alert.id,
       owner: alert.owner,
@@ -51,11 +67,9 @@ export async function recordAlertHits(
         matchedAt: new Date(matchedAt).toISOString(),
         item: digestItem,
       }),
-      delivery: webhook
-        ? { id: deliveryIdFor(alert.id, storyId), body: JSON.stringify({ type: 'alert.hit', alert: { id: alert.id, name: alert.name }, item: digestItem }) }
-        : null,
+      deliveries: pendingDeliveries(alert, storyId, event, deps.channels),
     };
   });
   const created = await deps.alerts.recordHits(hits);
-  return hits.flatMap((h, i) => (created[i] && h.delivery ? [h.delivery.id] : []));
+  return hits.flatMap((h, i) => (created[i] ? h.deliveries.map((d) => d.id) : []));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AnchorSource, Entity } from '../tagging/anchor-types.ts';
-import type { AnchorRecord, AnchorStore } from '../storage/anchor-store.ts';
+import type { AnchorSource, Entity } from '../model/anchor.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
+import type { AnchorStore } from '../storage/anchor-store.ts';
 
 /** What anchor registration needs. */
 export interface AnchorDeps {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.ts';
 import { httpUrlOrNull, normalizeCategory } from '../reader/opml.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
+import { registerFeed } from './register-feed.ts';
 
 const feedsFileSchema = z.array(
   z.object({
@@ -31,15 +32,19 @@ export async function registerFeedsFile(path: string, feeds: FeedStore, now: num
     throw new AppError(ErrorCodes.config, `FEEDS_FILE ${path} is not a JSON array of { "url", "title"?, "htmlUrl"?, "category"? }:\n${problems}`);
   }
   let added = 0;
+  // One registration time for the whole file: the registry lists the feeds in the file's order.
+  const deps = { feeds, now: () => now };
   for (const entry of result.data) {
-    const { created } = await feeds.create({
-      url: entry.url.trim(),
-      title: entry.title ?? null,
-      intervalSeconds: entry.intervalSeconds ?? null,
-      now,
-      htmlUrl: entry.htmlUrl ? httpUrlOrNull(entry.htmlUrl) : null,
-      category: entry.category ? normalizeCategory(entry.category) : null,
-    });
+    const { created } = await registerFeed(
+      {
+        url: entry.url.trim(),
+        title: entry.title ?? null,
+        intervalSeconds: entry.intervalSeconds ?? null,
+        htmlUrl: entry.htmlUrl ? httpUrlOrNull(entry.htmlUrl) : null,
+        category: entry.category ? normalizeCategory(entry.category) : null,
+      },
+      deps,
+    );
     if (created) added++;
   }
   return { added, existing: result.data.length - added };

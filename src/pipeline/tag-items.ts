@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../alerts/channels/channel.ts';
 import { prepareDocument } from '../alerts/evaluate-query.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
 import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story-signature.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
-import type { ItemStore, ItemTags } from '../storage/item-store.ts';
-import type { StoryStore } from '../storage/story-store.ts';
+import type { ItemTags } from '../model/tags.ts';
+import type { ItemStore } from '../storage/item-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
@@ -14,11 +15,12 @@ import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
 /** What tagItems needs. */
 export interface TagDeps {
   items: ItemStore;
-  stories: StoryStore;
   feeds: FeedStore;
   alerts: AlertStore;
   catalog: AnchorCatalog;
   alertCatalog: AlertCatalog;
+  /** The delivery channels: each renders the deliveries of its alerts' hits. */
+  channels: DeliveryChannels;
   /** Queues the first attempt of new webhook deliveries. */
   enqueueDeliveries(deliveryIds: string[]): Promise<void>;
   now(): number;
@@ -99,7 +101,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       toCluster.push({ itemId: item.id, signature: signatureBytes(sig), bands: lshBands(sig) });
     }
   }
-  const leaders = await deps.stories.assign(toCluster, SIMILARITY_THRESHOLD);
+  const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);
   const storyOf = new Map(toCluster.map((c, i) => [c.itemId, leaders[i]!]));
 
   const deliveryIds = await recordAlertHits(keywordMatches, (id) => storyOf.get(id) ?? id, deps);

@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Keys } from '../storage/keys.ts';
-import { deliveryJobId, QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+import { deliveryJobId, manualPollJobId, QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
 
 /** Job options per queue: keep a bounded history, retry transient failures with backoff. */
 const jobDefaults: DefaultJobOptions = {
@@ -66,6 +66,24 @@ export async function enqueueTagging(queues: Pick<Queues, 'tag' | 'tagLive'>, it
 /** Queues an attempt of a webhook delivery after `delayMs`. */
 export async function enqueueDelivery(queue: Queue<DeliverJob>, deliveryId: string, attempt: number, delayMs = 0): Promise<void> {
   await queue.add('deliver', { deliveryId }, { jobId: deliveryJobId(deliveryId, attempt), delay: Math.max(0, delayMs) });
+}
+
+/** Queues the first attempt of each new delivery. */
+export async function enqueueDeliveries(queue: Queue<DeliverJob>, deliveryIds: string[]): Promise<void> {
+  for (const id of deliveryIds) await enqueueDelivery(queue, id, 1);
+}
+
+/** Queues the polls of claimed feeds, one job per feed and due time, so a tick run twice adds each once. */
+export async function enqueueScheduledPolls(queue: Queue<PollJob>, due: Array<{ id: string; dueAt: number }>): Promise<void> {
+  if (due.length === 0) return;
+  await queue.addBulk(
+    due.map(({ id, dueAt }) => ({ name: 'poll', data: { feedId: id, reason: 'schedule' as const }, opts: { jobId: scheduledPollJobId(id, dueAt) } })),
+  );
+}
+
+/** Queues a poll someone asked for: a unique job id, so it runs even when a scheduled one is waiting. */
+export async function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, now: number): Promise<void> {
+  await queue.add('poll', { feedId, reason: 'manual' }, { jobId: manualPollJobId(feedId, now) });
 }
 
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */

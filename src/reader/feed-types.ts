@@ -48,24 +48,6 @@ export interface OmittedItems {
   tooOld: number;
 }
 
-/** An item ready to store: plain text, canonical link, a stable id and a usable date. */
-export interface NormalizedItem {
-  /** Stable id: hash of the canonical link, else of the feed-scoped guid, else of title and date. */
-  id: string;
-  /** Canonical http(s) link, or null when the item had none usable. */
-  link: string | null;
-  guid: string | null;
-  /** Plain text, entities decoded, whitespace folded, capped. Never empty: falls back to the summary or link. */
-  title: string;
-  /** Plain text, capped. May be empty. */
-  summary: string;
-  author: string | null;
-  /** Milliseconds since the epoch; first-seen time when the item's own date is missing, bad or in the future. */
-  publishedAt: number;
-  /** False when publishedAt fell back to the first-seen time. */
-  hasPublishedDate: boolean;
-}
-
 /** Cache advice from the response, used by the scheduler to stay polite. */
 export interface CacheHints {
   /** Cache-Control max-age (or s-maxage) in seconds. */

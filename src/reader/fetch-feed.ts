@@ -1,18 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import { AppError, ErrorCodes } from '../errors.ts';
-import { guardedRequest, type GuardedResponse } from '../net/guarded-request.ts';
-import type { AddressPolicy, AllAddressResolver } from '../net/ssrf-guard.ts';
+import type { GuardedClient, GuardedResponse } from '../net/guarded-client.ts';
 import type { CacheHints, FetchOutcome } from './feed-types.ts';
 
 /** Options of one feed fetch; etag and lastModified are the values stored from the previous fetch. */
 export interface FetchFeedOptions {
   etag: string | null;
   lastModified: string | null;
-  allowPrivate: boolean;
-  addressPolicy?: AddressPolicy;
-  /** Name resolver (default dns.lookup); for tests. */
-  resolve?: AllAddressResolver;
-  connectTimeoutMs: number;
   totalTimeoutMs: number;
   maxBytes: number;
   userAgent?: string;
@@ -21,23 +15,19 @@ export interface FetchFeedOptions {
 const FEED_ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8';
 
-/** Fetches a feed with a conditional GET; throws AppError(httpStatus) for any status but 2xx and 304. */
-export async function fetchFeed(url: string, opts: FetchFeedOptions): Promise<FetchOutcome> {
+/** Fetches a feed with a conditional GET through the process's client; throws AppError(httpStatus) for any status but 2xx and 304. */
+export async function fetchFeed(client: Pick<GuardedClient, 'request'>, url: string, opts: FetchFeedOptions): Promise<FetchOutcome> {
   const headers: Record<string, string> = { accept: FEED_ACCEPT };
   // Validators go back exactly as the server sent them: servers compare them byte for byte.
   if (opts.etag) headers['if-none-match'] = opts.etag;
   if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
 
-  const res = await guardedRequest({
+  const res = await client.request({
     method: 'GET',
     url,
     headers,
-    connectTimeoutMs: opts.connectTimeoutMs,
     totalTimeoutMs: opts.totalTimeoutMs,
     maxBytes: opts.maxBytes,
-    allowPrivate: opts.allowPrivate,
-    addressPolicy: opts.addressPolicy,
-    resolve: opts.resolve,
     userAgent: opts.userAgent,
   });
   const cache = parseCacheHints(res.headers, Date.now());

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { NormalizedItem, ParsedFeed, ParsedItem } from './feed-types.ts';
+import type { ParsedFeed, ParsedItem } from './feed-types.ts';
+import type { NormalizedItem } from '../model/item.ts';
 import { canonicalUrl } from './canonical-url.ts';
 import { htmlToText } from './html-to-text.ts';
 

@@ -3,7 +3,8 @@
  * normalised items out. Pure: no network, no storage.
  */
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { ItemLimits, NormalizedItem, ParsedFeed } from './feed-types.ts';
+import type { ItemLimits, ParsedFeed } from './feed-types.ts';
+import type { NormalizedItem } from '../model/item.ts';
 import { canonicalUrl } from './canonical-url.ts';
 import { decodeBody } from './decode-body.ts';
 import { htmlToText } from './html-to-text.ts';

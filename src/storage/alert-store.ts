@@ -1,48 +1,13 @@
 import type { Redis } from 'ioredis';
 import { defineScript } from './define-script.ts';
+import type { AlertHit, AlertRecord, ChannelKind } from '../model/alert.ts';
+import type { DeliveryRecord } from '../model/delivery.ts';
 import type { Keys } from './keys.ts';
 
-/** The window, baseline and threshold of a spike alert. */
-export interface SpikeRule {
-  entity?: string;
-  query?: string;
-  windowMinutes: number;
-  baselineHours: number;
-  factor: number;
-  minCount: number;
-}
-
-/** An alert as stored; the webhook secret never leaves storage except to sign. */
-export interface AlertRecord {
+/** A pending delivery to write with a hit: its id, its channel and the payload that channel rendered. */
+export interface PendingDelivery {
   id: string;
-  /** The key that owns it: a user key id, or "admin". */
-  owner: string;
-  name: string;
-  /** The keyword query; for a spike alert on a query, the same text. */
-  query: string | null;
-  anchorId: string;
-  spike: SpikeRule | null;
-  webhook: { url: string; secret: string; disabled: boolean } | null;
-  createdAt: number;
-}
-
-/** A hit as listed by the API. */
-export interface AlertHit {
-  itemId: string;
-  matchedAt: number;
-}
-
-/** One webhook delivery. */
-export interface DeliveryRecord {
-  webhookId: string;
-  alertId: string;
-  itemId: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  nextAttemptAt: number | null;
-  createdAt: number;
+  channel: ChannelKind;
   body: string;
 }
 
@@ -55,39 +20,47 @@ export interface HitInput {
   matchedAt: number;
   /** The event data for the owner's stream. */
   streamData: string;
-  /** Present when the alert has a live webhook. */
-  delivery: { id: string; body: string } | null;
+  /** One per live target of the alert (none when it has none). */
+  deliveries: PendingDelivery[];
 }
 
+// Writes the pending deliveries of a hit: KEYS[4] is the alert's delivery list, KEYS[5] the
+// due list, KEYS[6..] the deliveries' hashes; ARGV from `first` holds (id, channel, body)
+// triples in the same order.
+const ADD_DELIVERIES = `
+local function addDeliveries(first, alertId, itemId, at)
+  for d = 1, #KEYS - 5 do
+    local i = first + (d - 1) * 3
+    redis.call('HSET', KEYS[5 + d], 'webhookId', ARGV[i], 'channel', ARGV[i + 1], 'alertId', alertId, 'itemId', itemId,
+      'status', 'pending', 'attempts', '0', 'lastStatus', '', 'lastError', '', 'nextAttemptAt', at, 'createdAt', at, 'body', ARGV[i + 2])
+    redis.call('ZADD', KEYS[4], at, ARGV[i])
+    redis.call('ZADD', KEYS[5], at, ARGV[i])
+  end
+end
+`;
+
 // Records a hit once per (alert, story): the seen-set is the dedupe, and the hit list, the
-// owner's stream entry and the pending delivery are written in the same step, so a retried
+// owner's stream entry and the pending deliveries are written in the same step, so a retried
 // job or a syndicated copy never fires twice and a crash never leaves half a hit.
-const RECORD_HIT = `
+// ARGV: story id, item id, matched at, stream data, alert id, stream cap, then the deliveries.
+const RECORD_HIT = ADD_DELIVERIES + `
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'hit', ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('HSET', KEYS[4], 'webhookId', ARGV[5], 'alertId', ARGV[7], 'itemId', ARGV[2], 'status', 'pending',
-    'attempts', '0', 'lastStatus', '', 'lastError', '', 'nextAttemptAt', ARGV[3], 'createdAt', ARGV[3], 'body', ARGV[6])
-  redis.call('ZADD', KEYS[5], ARGV[3], ARGV[5])
-  redis.call('ZADD', KEYS[6], ARGV[3], ARGV[5])
-end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'hit', ARGV[4])
+addDeliveries(7, ARGV[5], ARGV[2], ARGV[3])
 return 1
 `;
 
 // Fires a spike alert at most once per rest period: the rest key (NX, expiring after one
-// window) is the dedupe, and the hits, the owner's stream entry and the pending delivery are
-// written in the same step.
-const FIRE_SPIKE = `
+// window) is the dedupe, and the hits, the owner's stream entry and the pending deliveries are
+// written in the same step. ARGV: fired at, rest ms, stream data, stream cap, alert id, the
+// deliveries, then the item ids (the deliveries name the first).
+const FIRE_SPIKE = ADD_DELIVERIES + `
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
-for i = 8, #ARGV do redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i]) end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'hit', ARGV[3])
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[4], 'webhookId', ARGV[4], 'alertId', ARGV[7], 'itemId', ARGV[8] or '', 'status', 'pending',
-    'attempts', '0', 'lastStatus', '', 'lastError', '', 'nextAttemptAt', ARGV[1], 'createdAt', ARGV[1], 'body', ARGV[5])
-  redis.call('ZADD', KEYS[5], ARGV[1], ARGV[4])
-  redis.call('ZADD', KEYS[6], ARGV[1], ARGV[4])
-end
+local firstItem = 6 + 3 * (#KEYS - 5)
+for i = firstItem, #ARGV do redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i]) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'hit', ARGV[3])
+addDeliveries(6, ARGV[5], ARGV[firstItem] or '', ARGV[1])
 return 1
 `;
 
@@ -96,14 +69,14 @@ export const ALERT_STREAM_MAX_LEN = 10_000;
 /** Hits listed per alert (older ones are trimmed). */
 const HITS_KEPT = 1000;
 
-/** Redis storage of alerts, their hits and their webhook deliveries. */
+/** Redis storage of alerts, their hits and their deliveries (every channel's). */
 export class AlertStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    defineScript(redis, 'awRecordHit', RECORD_HIT, 6);
-    defineScript(redis, 'awFireSpike', FIRE_SPIKE, 6);
+    defineScript(redis, 'awRecordHit', RECORD_HIT);
+    defineScript(redis, 'awFireSpike', FIRE_SPIKE);
   }
 
   /** Saves a new alert, unless the owner already has `maxPerOwner`; false when over the limit. */
@@ -154,11 +127,12 @@ export class AlertStore {
       .exec();
   }
 
-  /** Turns an alert's webhook off (the receiver answered 410). */
-  async disableWebhook(alertId: string): Promise<void> {
+  /** Turns an alert's target on one channel off (its receiver said it is gone for good). */
+  async disableTarget(alertId: string, kind: ChannelKind): Promise<void> {
     const alert = await this.get(alertId);
-    if (!alert?.webhook) return;
-    alert.webhook.disabled = true;
+    const target = alert?.[kind];
+    if (!alert || !target) return;
+    target.disabled = true;
     await this.redis.multi().set(this.keys.alert(alertId), JSON.stringify(alert)).incr(this.keys.alertsGeneration).exec();
   }
 
@@ -173,20 +147,20 @@ export class AlertStore {
     const pipeline = this.redis.pipeline();
     for (const h of hits) {
       pipeline.awRecordHit(
+        5 + h.deliveries.length,
         this.keys.alertSeen(h.alertId),
         this.keys.alertHits(h.alertId),
         this.keys.alertStream(h.owner),
-        this.keys.delivery(h.delivery?.id ?? 'none'),
         this.keys.alertDeliveries(h.alertId),
         this.keys.deliveriesDue,
+        ...h.deliveries.map((d) => this.keys.delivery(d.id)),
         h.storyId,
         h.itemId,
         String(h.matchedAt),
         h.streamData,
-        h.delivery?.id ?? '',
-        h.delivery?.body ?? '',
         h.alertId,
         String(ALERT_STREAM_MAX_LEN),
+        ...h.deliveries.flatMap((d) => [d.id, d.channel, d.body]),
       );
     }
     const results = (await pipeline.exec()) ?? [];
@@ -221,14 +195,14 @@ export class AlertStore {
     await this.redis.zremrangebyscore(this.keys.alertMatches(alertId), '-inf', `(${cutoffMs}`);
   }
 
-  /** Counts of a spike alert's matched items between two times (ms, inclusive). */
+  /** Count of a spike alert's matched items published in [from, to). */
   async countMatches(alertId: string, fromMs: number, toMs: number): Promise<number> {
-    return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, toMs);
+    return this.redis.zcount(this.keys.alertMatches(alertId), fromMs, `(${toMs}`);
   }
 
-  /** Ids of a spike alert's matched items between two times, newest first. */
+  /** Ids of a spike alert's matched items published in [from, to), newest first. */
   async matchedIds(alertId: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.alertMatches(alertId), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+    return this.redis.zrange(this.keys.alertMatches(alertId), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
   }
 
   /**
@@ -241,23 +215,23 @@ export class AlertStore {
     restMs: number;
     itemIds: string[];
     streamData: string;
-    delivery: { id: string; body: string } | null;
+    deliveries: PendingDelivery[];
   }): Promise<boolean> {
     const { alert } = input;
     const fired = await this.redis.awFireSpike(
+      5 + input.deliveries.length,
       this.keys.spikeRest(alert.id),
       this.keys.alertHits(alert.id),
       this.keys.alertStream(alert.owner),
-      this.keys.delivery(input.delivery?.id ?? 'none'),
       this.keys.alertDeliveries(alert.id),
       this.keys.deliveriesDue,
+      ...input.deliveries.map((d) => this.keys.delivery(d.id)),
       String(input.firedAt),
       String(Math.max(1, input.restMs)),
       input.streamData,
-      input.delivery?.id ?? '',
-      input.delivery?.body ?? '',
       String(ALERT_STREAM_MAX_LEN),
       alert.id,
+      ...input.deliveries.flatMap((d) => [d.id, d.channel, d.body]),
       ...input.itemIds,
     );
     return fired === 1;
@@ -308,6 +282,7 @@ export class AlertStore {
 function toDelivery(raw: Record<string, string>): DeliveryRecord {
   return {
     webhookId: raw.webhookId!,
+    channel: raw.channel || 'webhook',
     alertId: raw.alertId ?? '',
     itemId: raw.itemId ?? '',
     status: (raw.status as DeliveryRecord['status']) ?? 'pending',

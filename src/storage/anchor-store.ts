@@ -1,18 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { AnchorSource, Entity } from '../tagging/anchor-types.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
 import type { Keys } from './keys.ts';
-
-/** An anchor as stored: its source, its current entity list and the version of that list. */
-export interface AnchorRecord {
-  id: string;
-  source: AnchorSource;
-  entities: Entity[];
-  /** Bumped on every change of the entity list; tags remember the version that made them. */
-  version: number;
-  /** Hash of the source it was extracted from: an unchanged file does not reset API edits. */
-  sourceHash: string;
-  updatedAt: number;
-}
 
 /** Redis storage of the anchors (source pieces). */
 export class AnchorStore {

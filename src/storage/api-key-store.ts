@@ -1,13 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import type { ApiKeyRecord } from '../model/api-key.ts';
 import type { Keys } from './keys.ts';
-
-/** A user key as stored (the key itself never is, only its hash). */
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  createdAt: number;
-}
 
 /** SHA-256 of a key: keys are long random strings, so a fast hash is enough to store them. */
 export function hashApiKey(key: string): string {

@@ -1,61 +1,8 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import type { FeedRecord, FeedUpdate, LastPoll } from '../model/feed.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
-
-/** What the last successful read of a feed's document found. */
-export interface LastPoll {
-  /** Items in the document. */
-  itemsSeen: number;
-  /** Items stored for the first time. */
-  itemsNew: number;
-  /** Items published before the retention window: counted, not stored. */
-  itemsTooOld: number;
-  /** Items that failed normalisation (nothing to show). */
-  itemsRejected: number;
-}
-
-/** A feed as stored: the public fields plus what polling needs to stay polite. */
-export interface FeedRecord {
-  id: string;
-  url: string;
-  title: string | null;
-  status: 'active' | 'failing' | 'disabled';
-  /** Interval the user asked for; null means the configured default. */
-  intervalSeconds: number | null;
-  lastPolledAt: number | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  nextPollAt: number | null;
-  etag: string | null;
-  lastModified: string | null;
-  errorCount: number;
-  createdAt: number;
-  itemCount: number;
-  /** Null before the first successful read. */
-  lastPoll: LastPoll | null;
-  /** The site's own page and folder path ("News/World") an import or the caller gave; null when none. */
-  htmlUrl: string | null;
-  category: string | null;
-}
-
-/** Fields a poll may change. */
-export type FeedUpdate = Partial<
-  Pick<
-    FeedRecord,
-    | 'url'
-    | 'title'
-    | 'status'
-    | 'lastPolledAt'
-    | 'lastStatus'
-    | 'lastError'
-    | 'nextPollAt'
-    | 'etag'
-    | 'lastModified'
-    | 'errorCount'
-    | 'lastPoll'
-  >
->;
 
 const nullableNumber = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
 const nullableString = (v: string | undefined) => (v === undefined || v === '' ? null : v);
@@ -133,6 +80,7 @@ export class FeedStore {
   async getMany(ids: string[]): Promise<Array<FeedRecord | null>> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
+    // itemCount is the length of the feed's item list, which the item aggregate keeps (ItemStore).
     for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
     const results = (await pipeline.exec()) ?? [];
     return ids.map((_, i) => {
@@ -205,11 +153,6 @@ export class FeedStore {
     const claimed: Array<{ id: string; dueAt: number }> = [];
     for (let i = 0; i < raw.length; i += 2) claimed.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
     return claimed;
-  }
-
-  /** Count of the feed's items published since `sinceMs` (for the adaptive interval). */
-  async countItemsSince(id: string, sinceMs: number): Promise<number> {
-    return this.redis.zcount(this.keys.feedItems(id), sinceMs, '+inf');
   }
 
   /** Takes a slot among `limit` concurrent requests to one host; false when all are taken. */

@@ -1,36 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { NormalizedItem } from '../reader/feed-types.ts';
+import type { IngestResult, NormalizedItem, StoredItem } from '../model/item.ts';
+import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
-
-/** An item as stored, with the tags of every anchor it was tagged against. */
-export interface StoredItem {
-  id: string;
-  feedId: string;
-  link: string | null;
-  title: string;
-  summary: string;
-  author: string | null;
-  publishedAt: number;
-  hasPublishedDate: boolean;
-  firstSeenAt: number;
-  /** feedId → link, for every feed that carried the item (the first one included). */
-  sources: Record<string, string>;
-  /** anchorId → tags. */
-  tags: Record<string, ItemTags>;
-}
-
-/** The tagging result of one item against one anchor. */
-export interface ItemTags {
-  entities: Array<{ key: string; count: number }>;
-  score: number;
-  relevant: boolean;
-  /** The anchor version that produced these tags. */
-  version: number;
-}
-
-/** What ingesting one item did. */
-export type IngestResult = 'new' | 'seen' | 'seen-untagged';
+import { ASSIGN_STORY, COUNTS_BELOW, INGEST, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
 export interface IdPage {
@@ -38,116 +12,21 @@ export interface IdPage {
   nextCursor: string | null;
 }
 
-// Per-hour counts beside every index (`*-hourly` hashes): a member added to an index adds
-// one to its publication hour, a member removed takes one away, in the same script step,
-// so the counts are the index's own and cannot drift from it. Volume reads them instead of
-// counting thousands of ranges.
-const HOURLY = `
-local function hourOf(ms) return string.format('%d', math.floor(tonumber(ms) / 3600000)) end
-local function countIn(hourly, ms, delta)
-  local h = hourOf(ms)
-  if redis.call('HINCRBY', hourly, h, delta) <= 0 then redis.call('HDEL', hourly, h) end
-end
-`;
-
-// Stores an item once: the item hash doubles as the dedupe marker, so the check and the
-// writes are one atomic step and a re-poll or a retried job can never store it twice.
-const INGEST = HOURLY + `
-local id = ARGV[1]
-local feedId = ARGV[2]
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSETNX', KEYS[2], feedId, ARGV[3])
-  local score = redis.call('HGET', KEYS[1], 'publishedAt')
-  redis.call('ZADD', KEYS[4], score, id)
-  if redis.call('ZSCORE', KEYS[5], id) then return 2 end
-  return 0
-end
-local fields = {}
-for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[2], feedId, ARGV[3])
-if redis.call('ZADD', KEYS[3], ARGV[4], id) == 1 then countIn(KEYS[6], ARGV[4], 1) end
-redis.call('ZADD', KEYS[4], ARGV[4], id)
-redis.call('ZADD', KEYS[5], ARGV[5], id)
-return 1
-`;
-
-// Replaces an item's tags for one anchor and moves it between the entity and digest
-// indexes accordingly. Indexes are sets of item ids, so applying the same tags twice
-// (a retried job) or re-tagging with new entities never counts an item twice.
-// Tags from an older anchor version never overwrite newer ones.
-// The digest shows one entry per story: a relevant item enters it when it leads its story
-// (or its leader is not shown); a leader that enters folds in members shown before it.
-// An item entering the digest is appended to the anchor's capped stream, in the same step.
-const WRITE_TAGS = HOURLY + `
-local anchorId = ARGV[1]
-local version = tonumber(ARGV[2])
-local id = ARGV[5]
-local current = tonumber(redis.call('HGET', KEYS[1], 'tv:' .. anchorId) or '-1')
-if current > version then return 0 end
-local score = redis.call('HGET', KEYS[1], 'publishedAt')
-if not score then return -1 end
-local newKeys = {}
-for i = 4, #KEYS, 2 do newKeys[KEYS[i]] = true end
-local old = redis.call('HGET', KEYS[1], 'tk:' .. anchorId)
-if old then
-  for _, pair in ipairs(cjson.decode(old)) do
-    if not newKeys[pair[1]] and redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
-  end
-end
-for i = 4, #KEYS, 2 do
-  if redis.call('ZADD', KEYS[i], score, id) == 1 then countIn(KEYS[i + 1], score, 1) end
-end
-local wasShown = redis.call('ZSCORE', KEYS[2], id) ~= false
-local leader = redis.call('HGET', KEYS[1], 'story') or id
-local show = false
-if ARGV[4] == '1' then
-  show = leader == id or redis.call('ZSCORE', KEYS[2], leader) == false
-end
-if show then
-  redis.call('ZADD', KEYS[2], score, id)
-  if leader == id then
-    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do redis.call('ZREM', KEYS[2], m) end
-  end
-else
-  redis.call('ZREM', KEYS[2], id)
-end
-redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6], 'tv:' .. anchorId, ARGV[2], 'tr:' .. anchorId, ARGV[4])
-if show and not wasShown then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'item', id)
-  return 1
-end
-return 2
-`;
-
-// Removes an item and every index entry that points at it, in one step, so retention trims
-// the digest, the entity series, the feed lists and the stories at once and never leaves a
-// count behind. The tag fields name the entity index keys the item is in.
-const RETIRE = HOURLY + `
-local id = ARGV[1]
-local score = redis.call('HGET', KEYS[1], 'publishedAt')
-local fields = redis.call('HGETALL', KEYS[1])
-for i = 1, #fields, 2 do
-  local f = fields[i]
-  if string.sub(f, 1, 3) == 'tk:' then
-    for _, pair in ipairs(cjson.decode(fields[i + 1])) do
-      if redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
-    end
-    redis.call('ZREM', ARGV[3] .. string.sub(f, 4), id)
-  end
-  if f == 'story' and fields[i + 1] ~= id then redis.call('ZREM', ARGV[4] .. fields[i + 1], id) end
-end
-for _, feedId in ipairs(redis.call('HKEYS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. feedId, id) end
-redis.call('DEL', KEYS[1], KEYS[2], ARGV[4] .. id)
-if redis.call('ZREM', KEYS[3], id) == 1 and score then countIn(KEYS[5], score, -1) end
-redis.call('ZREM', KEYS[4], id)
-return 1
-`;
-
 /** Entries a digest stream keeps (approximately); older ones are trimmed, and a client that missed them is told to reload. */
 export const STREAM_MAX_LEN = 10_000;
 
-/** Redis storage of items, their tags and the per-item indexes that digest and volume read. */
+/** How long an LSH bucket remembers items: syndicated copies arrive within days, not weeks. */
+const BAND_TTL_SECONDS = 7 * 24 * 3600;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The item aggregate: items, their tags, and every index derived from them (every item,
+ * each feed's items, the untagged list, each anchor's digest and entity indexes with their
+ * hourly counts, digest streams' entries, stories). Everything that writes or reads those
+ * indexes goes through here, so digest pages, volume series, spike counts and retention all
+ * read one set of indexes with one interval convention: a range is [from, to) in ms.
+ */
 export class ItemStore {
   constructor(
     private readonly redis: Redis,
@@ -156,6 +35,9 @@ export class ItemStore {
     defineScript(redis, 'awIngestItem', INGEST, 6);
     defineScript(redis, 'awWriteTags', WRITE_TAGS);
     defineScript(redis, 'awRetireItem', RETIRE, 5);
+    defineScript(redis, 'awAssignStory', ASSIGN_STORY);
+    defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
+    defineScript(redis, 'awSumHours', SUM_HOURS);
   }
 
   /** Stores each item once; returns per item whether it was new, seen, or seen but still untagged. */
@@ -312,16 +194,6 @@ export class ItemStore {
     };
   }
 
-  /** Items of an anchor's entity published between two times (ms, inclusive). */
-  async countEntity(anchorId: string, entityKey: string, fromMs: number, toMs: number): Promise<number> {
-    return this.redis.zcount(this.keys.entityItems(anchorId, entityKey), fromMs, toMs);
-  }
-
-  /** Ids of an anchor's entity's items published between two times, newest first. */
-  async entityIdsBetween(anchorId: string, entityKey: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.entityItems(anchorId, entityKey), toMs, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
-  }
-
   /** Removes up to `limit` items published before `cutoffMs`, with every index entry; returns how many. */
   async retireBefore(cutoffMs: number, limit: number): Promise<number> {
     const ids = await this.redis.zrange(this.keys.items, '-inf', `(${cutoffMs}`, 'BYSCORE', 'LIMIT', 0, limit);
@@ -344,26 +216,132 @@ export class ItemStore {
     return ids.length;
   }
 
+  /** Stored items of one feed published at or after `sinceMs` (for the adaptive interval). */
+  async countFeedItemsSince(feedId: string, sinceMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.feedItems(feedId), sinceMs, '+inf');
+  }
+
+  /**
+   * Assigns each item to a story (near-duplicates across feeds); returns the leader id per
+   * item (itself when it leads). One call per item, in order, so copies within the same
+   * batch find each other.
+   */
+  async assignStories(entries: Array<{ itemId: string; signature: Buffer; bands: string[] }>, threshold: number): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) {
+      const bandKeys = e.bands.map((b) => this.keys.storyBand(b));
+      pipeline.awAssignStory(
+        1 + bandKeys.length,
+        this.keys.item(e.itemId),
+        ...bandKeys,
+        e.itemId,
+        e.signature,
+        String(threshold),
+        this.keys.item(''),
+        this.keys.storyMembers(''),
+        String(BAND_TTL_SECONDS),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, leader]) => {
+      if (err) throw err;
+      return String(leader);
+    });
+  }
+
+  /** The member ids of the stories led by the given items, per leader. */
+  async storyMembersOf(leaderIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (leaderIds.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const id of leaderIds) pipeline.zrange(this.keys.storyMembers(id), 0, -1);
+    const results = (await pipeline.exec()) ?? [];
+    leaderIds.forEach((id, i) => out.set(id, (results[i]?.[1] as string[] | undefined) ?? []));
+    return out;
+  }
+
+  /**
+   * Items per bucket [b[i], b[i+1]) of each entity of an anchor, and of all items (for
+   * shares). Buckets made of whole UTC hours (hour and day series in zones with whole-hour
+   * offsets) are summed from the hourly counts kept beside each index; others (minutes,
+   * half-hour zones) are counted on the index itself.
+   */
+  async bucketCounts(anchorId: string, entityKeys: string[], bounds: number[], withTotal: boolean): Promise<{ byEntity: number[][]; total: number[] | null }> {
+    if (bounds.every((b) => b % HOUR_MS === 0)) {
+      const hourly = entityKeys.map((k) => this.keys.entityHourly(anchorId, k));
+      if (withTotal) hourly.push(this.keys.itemsHourly);
+      const series = await this.sumHours(hourly, bounds);
+      return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
+    }
+    const keys = entityKeys.map((k) => this.keys.entityItems(anchorId, k));
+    if (withTotal) keys.push(this.keys.items);
+    if (keys.length === 0) return { byEntity: [], total: null };
+    // Scores are whole ms, so "b - 1" is "before b".
+    const reply = String(await this.redis.awBucketCounts(keys.length, ...keys, bounds.map((b) => b - 1).join(',')));
+    const series = reply.split(';').map((csv) => {
+      const below = csv.split(',').map(Number);
+      const counts = new Array<number>(below.length - 1);
+      for (let i = 0; i + 1 < below.length; i++) counts[i] = below[i + 1]! - below[i]!;
+      return counts;
+    });
+    return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
+  }
+
+  /** Per bucket, the sum of the hourly counts of each hash, in one call. */
+  private async sumHours(hashes: string[], bounds: number[]): Promise<number[][]> {
+    if (hashes.length === 0) return [];
+    const reply = String(await this.redis.awSumHours(hashes.length, ...hashes, bounds.map((b) => b / HOUR_MS).join(',')));
+    return reply.split(';').map((csv) => csv.split(',').map(Number));
+  }
+
+  /** Items of an anchor's entity published in [from, to). */
+  async countEntity(anchorId: string, entityKey: string, fromMs: number, toMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.entityItems(anchorId, entityKey), fromMs, `(${toMs}`);
+  }
+
+  /** Stored items published in [from, to), counted without reading them. */
+  async countBetween(fromMs: number, toMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.items, fromMs, `(${toMs}`);
+  }
+
+  /** Ids of an anchor's entity's items published in [from, to), newest first. */
+  async entityIdsBetween(anchorId: string, entityKey: string, fromMs: number, toMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.entityItems(anchorId, entityKey), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, limit);
+  }
+
+  /** Every item published in [from, to), oldest first, up to `limit`, with its publication time. */
+  itemsBetween(fromMs: number, toMs: number, limit: number) {
+    return this.idsBetween(this.keys.items, fromMs, toMs, limit);
+  }
+
+  /** The items of an anchor's entity published in [from, to), oldest first, up to `limit`. */
+  entityItemsBetween(anchorId: string, entityKey: string, fromMs: number, toMs: number, limit: number) {
+    return this.idsBetween(this.keys.entityItems(anchorId, entityKey), fromMs, toMs, limit);
+  }
+
+  /** The digest items of an anchor published in [from, to), oldest first, up to `limit`. */
+  digestItemsBetween(anchorId: string, fromMs: number, toMs: number, limit: number) {
+    return this.idsBetween(this.keys.digest(anchorId), fromMs, toMs, limit);
+  }
+
+  /** Ids with their publication times in a ZSET in [from, to). */
+  private async idsBetween(key: string, fromMs: number, toMs: number, limit: number): Promise<Array<{ id: string; at: number }>> {
+    const raw = await this.redis.zrange(key, fromMs, `(${toMs}`, 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES');
+    const out: Array<{ id: string; at: number }> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push({ id: raw[i]!, at: Number(raw[i + 1]) });
+    return out;
+  }
+
+  /** Trims a digest stream's entries older than `minId` (its age cap), approximately, as XADD trims by length. */
+  async trimDigestStream(anchorId: string, minId: string): Promise<void> {
+    await this.redis.xtrim(this.keys.digestStream(anchorId), 'MINID', '~', minId);
+  }
+
   /** Number of stored items. */
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.items);
   }
-}
-
-/** Opaque cursor: base64url of "score:id". */
-export function encodeCursor(score: number, id: string): string {
-  return Buffer.from(`${score}:${id}`).toString('base64url');
-}
-
-/** Reads a cursor; null when it is not one of ours. */
-export function decodeCursor(cursor: string): { score: number; id: string } | null {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const sep = text.indexOf(':');
-  if (sep <= 0) return null;
-  const score = Number(text.slice(0, sep));
-  const id = text.slice(sep + 1);
-  if (!Number.isFinite(score) || !/^[0-9a-f]{8,64}$/.test(id)) return null;
-  return { score, id };
 }
 
 function toStoredItem(raw: Record<string, string>, sources: Record<string, string>): StoredItem {

@@ -41,3 +41,35 @@ export async function waitForReady(redis: Redis, timeoutMs = 10_000): Promise<vo
     redis.on('ready', onReady);
   });
 }
+
+/** A connection as the composition root holds it (opened here; only storage uses its commands). */
+export type RedisClient = Redis;
+
+/** Whether the data store answers: /readyz and the error handler ask, without touching Redis themselves. */
+export interface StoreHealth {
+  /** Resolves when Redis answers a PING; rejects otherwise. */
+  ping(): Promise<void>;
+  /** True while the connection is up (judged by its state, never by an error's text). */
+  ready(): boolean;
+}
+
+/** The health probe of one connection. */
+export function healthOf(redis: Redis): StoreHealth {
+  return {
+    async ping() {
+      await redis.ping();
+    },
+    ready: () => redis.status === 'ready',
+  };
+}
+
+/** Closes connections: QUIT when up, else a plain disconnect (QUIT would wait for an absent Redis forever). */
+export async function closeConnections(connections: Redis[]): Promise<void> {
+  await Promise.allSettled(connections.map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
+}
+
+/** Keeps a connection's error events from crashing the process: reconnection is automatic, and errors surface on the commands that fail. */
+export function quietErrors(redis: Redis): Redis {
+  redis.on('error', () => {});
+  return redis;
+}

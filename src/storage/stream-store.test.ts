@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds } from '../streams/stream-id.ts';
+import { compareStreamIds } from './stream-id.ts';
 import { mayHaveLostEntries, type StreamTrimState } from './stream-store.ts';
 
 const state = (over: Partial<StreamTrimState>): StreamTrimState => ({

@@ -1,5 +1,18 @@
 import type { Redis } from 'ioredis';
-import type { StreamEntry } from '../streams/stream-hub.ts';
+import type { Keys } from './keys.ts';
+
+/** One entry of a Redis Stream. */
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+/** The fields of an entry as Redis sends them (a flat name, value list). */
+export function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
 
 /** What trimming left of a stream. */
 export interface StreamTrimState {
@@ -28,18 +41,31 @@ export function mayHaveLostEntries(state: StreamTrimState, lastId: string, compa
   return compare(state.lastGeneratedId, lastId) > 0;
 }
 
-/** Reads of Redis Streams for resuming clients (the writes happen inside the tagging script). */
+/**
+ * Reads of the event streams for resuming clients: an anchor's digest stream (written by the
+ * item aggregate's tagging script) and an owner's alert-hit stream (written by the alert
+ * store's hit scripts).
+ */
 export class StreamStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** The stream of an anchor's digest events. */
+  digestStream(anchorId: string): string {
+    return this.keys.digestStream(anchorId);
+  }
+
+  /** The stream of one owner's alert hits. */
+  alertStream(owner: string): string {
+    return this.keys.alertStream(owner);
+  }
 
   /** Entries strictly after `afterId` up to and including `untilId`, oldest first, at most `count`. */
   async range(key: string, afterId: string, untilId: string, count: number): Promise<StreamEntry[]> {
     const raw = await this.redis.xrange(key, `(${afterId}`, untilId, 'COUNT', count);
-    return raw.map(([id, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return { id, fields };
-    });
+    return raw.map(([id, flat]) => ({ id, fields: fieldsOf(flat) }));
   }
 
   /** The newest id ever added to a stream ("0-0" when it does not exist): where following starts. */
@@ -71,10 +97,5 @@ export class StreamStore {
       entriesAdded: typeof get('entries-added') === 'number' ? (get('entries-added') as number) : Number.NaN,
       length: typeof get('length') === 'number' ? (get('length') as number) : 0,
     };
-  }
-
-  /** Trims entries older than `minId` (age cap), approximately, as XADD trims by length. */
-  async trimOlderThan(key: string, minId: string): Promise<void> {
-    await this.redis.xtrim(key, 'MINID', '~', minId);
   }
 }

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { AppError, ErrorCodes, type FieldError } from '../errors.ts';
-import type { AnchorSource, EntityKind, EntityOverrides } from './anchor-types.ts';
+import type { AnchorSource, EntityKind, EntityOverrides } from '../model/anchor.ts';
 
 const KINDS: readonly EntityKind[] = ['person', 'place', 'organization', 'topic'];
 const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;

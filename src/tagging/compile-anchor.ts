@@ -3,7 +3,7 @@
  * version. `tagItem` is what the tag worker calls for every item; it never runs compromise.
  */
 import { createHash } from 'node:crypto';
-import type { AnchorSource, Entity, EntityKind } from './anchor-types.ts';
+import type { AnchorSource, Entity, EntityKind } from '../model/anchor.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { extractEntities } from './extract-entities.ts';
 import { buildRelevanceModel, combineRelevance, relevancePartsFromTokens, type RelevanceModel } from './relevance.ts';
@@ -20,8 +20,8 @@ export interface CompiledAnchor {
   entityByKey: Map<string, Entity>;
 }
 
-/** The tags, score and digest decision of one item. */
-export interface ItemTags {
+/** The tagger's answer for one item: entity mentions with their names, score and digest decision. */
+export interface TagResult {
   entities: Array<{ key: string; name: string; kind: EntityKind; count: number }>;
   score: number;
   relevant: boolean;
@@ -47,12 +47,12 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[])
 }
 
 /** Tags one item against a compiled anchor: entity mentions, relevance score and digest decision. */
-export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: string }): ItemTags {
+export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: string }): TagResult {
   // Tokenise once: the matcher and the relevance model read the same tokens.
   const titleTokens = tokenize(item.title);
   const summaryTokens = tokenize(item.summary);
   const matches = anchor.matcher.matchTokens([titleTokens, summaryTokens]);
-  const entities: ItemTags['entities'] = [];
+  const entities: TagResult['entities'] = [];
   for (const m of matches) {
     const e = anchor.entityByKey.get(m.key);
     if (e) entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });

@@ -4,7 +4,7 @@
  * left-to-right walk over its tokens (leftmost-longest), with case rules per word and
  * false-friend contexts checked only where a candidate match sits.
  */
-import type { Entity } from './anchor-types.ts';
+import type { Entity } from '../model/anchor.ts';
 import { tokenize, type Token } from './text-normalize.ts';
 
 /** How a word of a surface form must be capitalised in the text for the surface to count. */

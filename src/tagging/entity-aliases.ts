@@ -3,7 +3,7 @@
  * entity of the source piece besides its display name. Possessives, case and diacritics are
  * the matcher's business (it folds and strips them), so aliases here are only new words.
  */
-import type { EntityKind } from './anchor-types.ts';
+import type { EntityKind } from '../model/anchor.ts';
 import { foldPhrase } from './text-normalize.ts';
 
 /**

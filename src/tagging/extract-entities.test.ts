@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AnchorSource } from './anchor-types.ts';
+import type { AnchorSource } from '../model/anchor.ts';
 import { extractEntities, repairGluedWords } from './extract-entities.ts';
 import { parseAnchorFile } from './anchor-file.ts';
 

@@ -6,7 +6,7 @@
  * Runs once per anchor version, never per item.
  */
 import nlp from 'compromise';
-import type { AnchorSource, Entity, EntityKind } from './anchor-types.ts';
+import type { AnchorSource, Entity, EntityKind } from '../model/anchor.ts';
 import { canonicalPlace, generateAliases, organizationAcronym, placeOfDemonym, surnameOf } from './entity-aliases.ts';
 import { foldPhrase, foldWord, tokenize, type Token } from './text-normalize.ts';
 

@@ -5,7 +5,7 @@
  * scores through the vocabulary; an item that names an entity in another matter ("Witkoff
  * meets Russian envoy on Ukraine") does not get far on the entity alone.
  */
-import type { AnchorSource, Entity } from './anchor-types.ts';
+import type { AnchorSource, Entity } from '../model/anchor.ts';
 import nlp from 'compromise';
 import { EXTRACTION_CHAR_CAP, repairGluedWords } from './extract-entities.ts';
 import { tokenize, type Token } from './text-normalize.ts';

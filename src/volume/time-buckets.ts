@@ -97,3 +97,16 @@ export function bucketBoundaries(from: number, to: number, interval: Interval, t
   if (bounds.length - 1 > MAX_BUCKETS) throw tooMany();
   return bounds;
 }
+
+/** Index of the bucket [b[i], b[i+1]) that holds `t`, or -1. */
+export function bucketIndex(bounds: number[], t: number): number {
+  let lo = 0;
+  let hi = bounds.length - 2;
+  if (hi < 0 || t < bounds[0]! || t >= bounds[bounds.length - 1]!) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

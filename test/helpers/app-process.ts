@@ -18,9 +18,13 @@ export function killAllApps(): void {
   spawned.clear();
 }
 
-/** Starts `workers/ENTRY.ts` under Node with tsx and the given environment. */
-export function spawnApp(entry: 'all' | 'api' | 'worker', env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `workers/${entry}.ts`], {
+/**
+ * Starts `workers/ENTRY.ts` under Node with tsx and the given environment, or with `compiled`
+ * the production form: `node dist/workers/ENTRY.js` (after `npm run build`).
+ */
+export function spawnApp(entry: 'all' | 'api' | 'worker', env: Record<string, string>, opts: { compiled?: boolean } = {}): AppProcess {
+  const args = opts.compiled ? [`dist/workers/${entry}.js`] : ['--import', 'tsx', `workers/${entry}.ts`];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startProcess, type ProcessOptions, type ProcessRoles, type RunningProcess } from '../../src/runtime/run-process.ts';
+import { startProcess, type ProcessOptions, type ProcessRoles, type RunningProcess } from '../../workers/start-process.ts';
 import { dropPrefix, testRedisUrl } from './redis-prefix.ts';
 
 /** 127.0.0.1 plays "the public internet" in tests; every other private address stays refused. */

@@ -1,15 +1,14 @@
 import { Router, type Request } from 'express';
-import { randomBytes } from 'node:crypto';
-import { compileQuery } from '../../alerts/evaluate-query.ts';
-import { parseQuery } from '../../alerts/parse-query.ts';
-import { generateWebhookSecret } from '../../alerts/sign-webhook.ts';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
-import type { AlertRecord } from '../../storage/alert-store.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
-import type { ApiDeps } from '../api-deps.ts';
+import type { AlertRecord } from '../../model/alert.ts';
+import { createAlert, type CreateAlertDeps } from '../../pipeline/create-alert.ts';
+import { listAlertHits } from '../../pipeline/list-alert-hits.ts';
+import type { AlertStore } from '../../storage/alert-store.ts';
+import type { ItemStore } from '../../storage/item-store.ts';
+import type { StreamFollower } from '../../storage/stream-follower.ts';
+import type { StreamStore } from '../../storage/stream-store.ts';
 import { lastEventIdOf, serveResumableStream } from '../resumable-stream.ts';
-import { SseSession } from '../sse-session.ts';
+import { SseSession, type SseOptions } from '../sse-session.ts';
 import { validate } from '../validate.ts';
 import { createAlertBody, listQuery } from '../schemas/alerts.ts';
 import { noQuery, streamQuery } from '../schemas/common.ts';
@@ -36,11 +35,23 @@ function presentAlert(alert: AlertRecord) {
   };
 }
 
+/** What /api/alerts uses. */
+export interface AlertsRouterDeps {
+  alerts: AlertStore;
+  items: ItemStore;
+  /** Creating alerts: the anchors, the SSRF check of targets, the clock (the per-owner cap is this router's). */
+  creation: Omit<CreateAlertDeps, 'maxPerOwner'>;
+  streams: StreamStore;
+  follower: StreamFollower;
+  sse: SseOptions;
+  /** Counts open event streams (the metrics gauge). */
+  sseClients: { inc(): void; dec(): void };
+}
+
 /** /api/alerts: keyword and spike alerts of the caller, their hits, deliveries and live stream. */
-export function alertsRouter(deps: ApiDeps): Router {
+export function alertsRouter(deps: AlertsRouterDeps): Router {
   const router = Router();
-  const { alerts, anchors, items } = deps.stores;
-  const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
+  const { alerts } = deps;
 
   // Another key's alert is "not found", never "forbidden": its existence is not disclosed.
   const ownAlert = async (req: Request): Promise<AlertRecord> => {
@@ -49,48 +60,13 @@ export function alertsRouter(deps: ApiDeps): Router {
     return alert;
   };
 
-  const checkQuery = (query: string, anchor: AnchorRecord) => {
-    compileQuery(parseQuery(query), { entityKeys: new Set(anchor.entities.map((e) => e.key)) });
-  };
-
   router.post('/', async (req, res) => {
     const body = validate(createAlertBody, req.body, 'body');
-    const anchorId = body.anchorId ?? (await anchors.defaultId());
-    const anchor = anchorId ? await anchors.get(anchorId) : null;
-    if (!anchor) throw new AppError(ErrorCodes.validation, 'No such anchor.', { fieldErrors: [{ field: 'anchorId', message: 'is not an anchor' }] });
-    const query = body.query ?? body.spike?.query ?? null;
-    if (query !== null) checkQuery(query, anchor);
-    if (body.spike?.entity && !anchor.entities.some((e) => e.key === body.spike!.entity)) {
-      throw new AppError(ErrorCodes.validation, `Unknown entity key "${body.spike.entity}" for anchor ${anchor.id}.`, {
-        fieldErrors: [{ field: 'spike.entity', message: 'is not an entity key of this anchor' }],
-      });
-    }
-    let webhook: AlertRecord['webhook'] = null;
-    let generatedSecret: string | null = null;
-    if (body.webhook) {
-      const url = await checkUrlAllowed(body.webhook.url, guard);
-      generatedSecret = body.webhook.secret ? null : generateWebhookSecret();
-      webhook = { url: url.href, secret: body.webhook.secret ?? generatedSecret!, disabled: false };
-    }
-    const alert: AlertRecord = {
-      id: randomBytes(9).toString('base64url'),
-      owner: ownerOf(req),
-      name: body.name,
-      query,
-      anchorId: anchor.id,
-      spike: body.spike ? { ...body.spike } : null,
-      webhook,
-      createdAt: deps.now(),
-    };
-    if (!(await alerts.create(alert, MAX_ALERTS_PER_KEY))) {
-      throw new AppError(ErrorCodes.conflict, `A key may own at most ${MAX_ALERTS_PER_KEY} alerts; delete some first.`);
-    }
-    const presented = presentAlert(alert);
+    const { alert, shownOnce } = await createAlert(body, ownerOf(req), { ...deps.creation, maxPerOwner: MAX_ALERTS_PER_KEY });
     // A generated secret is shown once, here; a supplied one is never echoed.
-    res
-      .status(201)
-      .location(`/api/alerts/${alert.id}`)
-      .json(generatedSecret ? { ...presented, webhook: { ...presented.webhook, secret: generatedSecret } } : presented);
+    let presented: Record<string, unknown> = presentAlert(alert);
+    for (const [kind, extra] of Object.entries(shownOnce)) presented = { ...presented, [kind]: { ...(presented[kind] as object), ...extra } };
+    res.status(201).location(`/api/alerts/${alert.id}`).json(presented);
   });
 
   router.get('/', async (req, res) => {
@@ -101,12 +77,12 @@ export function alertsRouter(deps: ApiDeps): Router {
   router.get('/stream', async (req, res) => {
     const query = validate(streamQuery, req.query, 'query');
     const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse, deps.metrics.sseClients);
+    const session = new SseSession(res, req, deps.sse, deps.sseClients);
     await serveResumableStream({
       session,
-      hub: deps.hub,
+      follower: deps.follower,
       streams: deps.streams,
-      key: deps.stores.keys.alertStream(ownerOf(req)),
+      key: deps.streams.alertStream(ownerOf(req)),
       lastEventId,
       render: async (entries) => entries.map((e) => (e.fields.hit ? { event: 'hit', data: e.fields.hit } : null)),
     });
@@ -125,19 +101,15 @@ export function alertsRouter(deps: ApiDeps): Router {
   router.get('/:id/hits', async (req, res) => {
     const query = validate(listQuery, req.query, 'query');
     const alert = await ownAlert(req);
-    const hits = await alerts.hits(alert.id, query.limit);
-    const byId = new Map((await items.getMany(hits.map((h) => h.itemId))).map((i) => [i.id, i]));
+    const hits = await listAlertHits(alert.id, query.limit, deps);
     res.json({
-      hits: hits.map((h) => {
-        const item = byId.get(h.itemId);
-        return {
-          itemId: h.itemId,
-          title: item?.title ?? null,
-          link: item?.link ?? null,
-          publishedAt: item ? new Date(item.publishedAt).toISOString() : null,
-          matchedAt: new Date(h.matchedAt).toISOString(),
-        };
-      }),
+      hits: hits.map((h) => ({
+        itemId: h.itemId,
+        title: h.title,
+        link: h.link,
+        publishedAt: h.publishedAt === null ? null : new Date(h.publishedAt).toISOString(),
+        matchedAt: new Date(h.matchedAt).toISOString(),
+      })),
     });
   });
 

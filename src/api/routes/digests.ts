@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
-import type { StreamEntry } from '../../streams/stream-hub.ts';
-import type { ApiDeps } from '../api-deps.ts';
-import { DigestReader } from '../digest-reader.ts';
+import type { AnchorRecord } from '../../model/anchor.ts';
+import type { DigestReader } from '../../pipeline/digest-reader.ts';
+import type { AnchorStore } from '../../storage/anchor-store.ts';
+import type { StreamFollower } from '../../storage/stream-follower.ts';
+import type { StreamEntry, StreamStore } from '../../storage/stream-store.ts';
+import { anchorOr404 } from '../find-or-404.ts';
 import { isNotModified } from '../not-modified.ts';
 import { presentAnchor } from '../present.ts';
 import { lastEventIdOf, serveResumableStream, type RenderedEvent } from '../resumable-stream.ts';
-import { SseSession } from '../sse-session.ts';
+import { SseSession, type SseOptions } from '../sse-session.ts';
 import { validate } from '../validate.ts';
 import { streamQuery } from '../schemas/common.ts';
 import { digestQuery, feedQuery } from '../schemas/digests.ts';
@@ -17,23 +19,26 @@ import { digestQuery, feedQuery } from '../schemas/digests.ts';
 /** Rendered events per stream entry, shared by every client of this process (bounded). */
 const RENDER_CACHE_SIZE = 2000;
 
+/** What /api/digests uses. */
+export interface DigestsRouterDeps {
+  anchors: Pick<AnchorStore, 'get' | 'defaultId'>;
+  reader: Pick<DigestReader, 'digestPage' | 'entry'>;
+  streams: StreamStore;
+  follower: StreamFollower;
+  sse: SseOptions;
+  /** Counts open event streams (the metrics gauge). */
+  sseClients: { inc(): void; dec(): void };
+  /** Where others reach this API (PUBLIC_URL, else where it listens): the base of every self link. */
+  publicUrl(): string;
+}
+
 /** /api/digests/:anchorId: the digest as JSON pages, a resumable event stream, Atom and JSON Feed. */
-export function digestsRouter(deps: ApiDeps): Router {
+export function digestsRouter(deps: DigestsRouterDeps): Router {
   const router = Router();
-  const { anchors, items } = deps.stores;
-  const reader = new DigestReader(deps.stores);
+  const { reader } = deps;
   const rendered = new Map<string, Promise<RenderedEvent>>();
 
-  const anchorOf = async (req: Request): Promise<AnchorRecord> => {
-    const anchor = await anchors.get(String(req.params.anchorId));
-    if (!anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
-    return anchor;
-  };
-
-  const firstPage = async (anchor: AnchorRecord, limit: number) => {
-    const page = await items.pageDigest(anchor.id, { limit, cursor: null, sinceMs: null, entity: null });
-    return (await reader.build(page.ids, anchor, true)).map(({ stored: _stored, ...item }) => item);
-  };
+  const anchorOf = (req: Request): Promise<AnchorRecord> => anchorOr404(deps.anchors, String(req.params.anchorId));
 
   /**
    * The URL this reader subscribed to, on PUBLIC_URL (never the Host header, which the
@@ -44,15 +49,15 @@ export function digestsRouter(deps: ApiDeps): Router {
 
   /** The digest's last change that its entries' own times do not show: the anchor edited, an item entering. */
   const changedAtOf = async (anchor: AnchorRecord): Promise<string> => {
-    const lastEntry = await deps.streams.lastGeneratedId(deps.stores.keys.digestStream(anchor.id));
+    const lastEntry = await deps.streams.lastGeneratedId(deps.streams.digestStream(anchor.id));
     return new Date(Math.max(anchor.updatedAt || 0, Number(lastEntry.split('-')[0]) || 0)).toISOString();
   };
 
   const syndicationOf = async (req: Request, anchor: AnchorRecord, file: string, limit: number) => {
-    const items = await firstPage(anchor, limit);
+    const page = await reader.digestPage(anchor, { limit, cursor: null, sinceMs: null, entity: null });
     return {
       anchor: { id: anchor.id, title: anchor.source.title, url: anchor.source.url },
-      items,
+      items: page.items,
       selfUrl: selfUrlOf(req, anchor, file),
       homeUrl: `${deps.publicUrl()}/`,
       changedAt: await changedAtOf(anchor),
@@ -86,25 +91,20 @@ export function digestsRouter(deps: ApiDeps): Router {
         fieldErrors: [{ field: 'entity', message: 'is not an entity key of this anchor' }],
       });
     }
-    const page = await items.pageDigest(anchor.id, {
+    const page = await reader.digestPage(anchor, {
       limit: query.limit,
       cursor: query.cursor ?? null,
       sinceMs: query.since ?? null,
       entity: query.entity ?? null,
     });
-    const built = await reader.build(page.ids, anchor, true);
-    res.json({
-      anchor: presentAnchor(anchor),
-      items: built.map(({ stored: _stored, ...item }) => item),
-      nextCursor: page.nextCursor,
-    });
+    res.json({ anchor: presentAnchor(anchor), items: page.items, nextCursor: page.nextCursor });
   });
 
   router.get('/:anchorId/stream', async (req, res) => {
     const query = validate(streamQuery, req.query, 'query');
     const anchor = await anchorOf(req);
     const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse, deps.metrics.sseClients);
+    const session = new SseSession(res, req, deps.sse, deps.sseClients);
     const render = (entries: StreamEntry[]) =>
       Promise.all(
         entries.map((entry) => {
@@ -113,11 +113,8 @@ export function digestsRouter(deps: ApiDeps): Router {
           if (!event) {
             event = (async (): Promise<RenderedEvent> => {
               const itemId = entry.fields.item;
-              if (!itemId) return null;
-              const [built] = await reader.build([itemId], anchor, true);
-              if (!built) return null;
-              const { stored: _stored, ...item } = built;
-              return { event: 'item', data: JSON.stringify(item) };
+              const item = itemId ? await reader.entry(itemId, anchor) : null;
+              return item ? { event: 'item', data: JSON.stringify(item) } : null;
             })();
             rendered.set(cacheKey, event);
             event.catch(() => rendered.delete(cacheKey));
@@ -128,9 +125,9 @@ export function digestsRouter(deps: ApiDeps): Router {
       );
     await serveResumableStream({
       session,
-      hub: deps.hub,
+      follower: deps.follower,
       streams: deps.streams,
-      key: deps.stores.keys.digestStream(anchor.id),
+      key: deps.streams.digestStream(anchor.id),
       lastEventId,
       render,
     });

@@ -1,35 +1,41 @@
 import express, { Router } from 'express';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import { checkUrlAllowed } from '../../net/ssrf-guard.ts';
-import { buildOpml, httpUrlOrNull, normalizeCategory, parseOpml, type OpmlFeed } from '../../reader/opml.ts';
-import { manualPollJobId } from '../../queue/queue-names.ts';
-import type { FeedRecord } from '../../storage/feed-store.ts';
-import type { ApiDeps } from '../api-deps.ts';
+import type { FeedRecord } from '../../model/feed.ts';
+import { importOpml } from '../../pipeline/import-opml.ts';
+import { registerFeed, type RegisterFeedDeps } from '../../pipeline/register-feed.ts';
+import { buildOpml, httpUrlOrNull, normalizeCategory } from '../../reader/opml.ts';
+import type { FeedStore } from '../../storage/feed-store.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentFeed } from '../present.ts';
 import { validate } from '../validate.ts';
 import { noQuery } from '../schemas/common.ts';
 import { createFeedBody } from '../schemas/feeds.ts';
 
-/**
- * A feed added through the API is polled at once by a queued job; the schedule takes over
- * after this grace (and polls it then if that job was lost), so it is not fetched twice.
- */
-const FIRST_POLL_GRACE_MS = 2 * 60_000;
-
-/** OPML outlines registered at once. */
-const IMPORT_CONCURRENCY = 16;
+/** What /api/feeds uses. */
+export interface FeedsRouterDeps {
+  feeds: FeedStore;
+  /** Registration as the API does it: URL checked, the new feed polled at once. */
+  registration: Required<RegisterFeedDeps>;
+  /** Queues a poll now, whatever the schedule. */
+  requestPoll(feedId: string): Promise<void>;
+  /** POLL_INTERVAL_SECONDS: the interval shown for a feed without its own. */
+  defaultIntervalSeconds: number;
+  /** Where others reach this API: the OPML export's owner link. */
+  publicUrl(): string;
+  now(): number;
+}
 
 /** /api/feeds: registry, polling on demand, OPML in and out. */
-export function feedsRouter(deps: ApiDeps): Router {
+export function feedsRouter(deps: FeedsRouterDeps): Router {
   const router = Router();
-  const { feeds } = deps.stores;
-  const guard = { allowPrivate: deps.config.allowPrivateNetworks, ...(deps.addressPolicy ? { addressPolicy: deps.addressPolicy } : {}) };
+  const { feeds } = deps;
 
-  const present = (feed: FeedRecord) => presentFeed(feed, deps.config.pollIntervalSeconds);
+  const present = (feed: FeedRecord) => presentFeed(feed, deps.defaultIntervalSeconds);
 
-  const requestPoll = async (feedId: string) => {
-    await deps.queues.poll.add('poll', { feedId, reason: 'manual' }, { jobId: manualPollJobId(feedId, deps.now()) });
+  const feedOr404 = async (id: string): Promise<FeedRecord> => {
+    const feed = await feeds.get(id);
+    if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    return feed;
   };
 
   router.get('/', async (req, res) => {
@@ -39,20 +45,19 @@ export function feedsRouter(deps: ApiDeps): Router {
 
   router.post('/', requireAdmin, async (req, res) => {
     const body = validate(createFeedBody, req.body, 'body');
-    const url = await checkUrlAllowed(body.url, guard);
-    const { feed, created } = await feeds.create({
-      url: url.href,
-      title: body.title ?? null,
-      intervalSeconds: body.intervalSeconds ?? null,
-      now: deps.now(),
-      firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
-      htmlUrl: body.htmlUrl ? httpUrlOrNull(body.htmlUrl) : null,
-      category: body.category ? normalizeCategory(body.category) : null,
-    });
+    const { feed, created } = await registerFeed(
+      {
+        url: body.url,
+        title: body.title ?? null,
+        intervalSeconds: body.intervalSeconds ?? null,
+        htmlUrl: body.htmlUrl ? httpUrlOrNull(body.htmlUrl) : null,
+        category: body.category ? normalizeCategory(body.category) : null,
+      },
+      deps.registration,
+    );
     if (!created) {
       throw new AppError(ErrorCodes.conflict, `This URL is already registered as feed ${feed.id}.`, { details: { id: feed.id } });
     }
-    await requestPoll(feed.id);
     res.status(201).location(`/api/feeds/${feed.id}`).json(present(feed));
   });
 
@@ -78,49 +83,14 @@ export function feedsRouter(deps: ApiDeps): Router {
       if (typeof req.body !== 'string' || req.body.trim() === '') {
         throw new AppError(ErrorCodes.validation, 'The body must be an OPML document.');
       }
-      let added = 0;
-      let skipped = 0;
-      const errors: Array<{ field: string; message: string }> = [];
-      const importOne = async (entry: OpmlFeed) => {
-        try {
-          const url = await checkUrlAllowed(entry.url, guard);
-          const { feed, created } = await feeds.create({
-            url: url.href,
-            title: entry.title,
-            intervalSeconds: null,
-            now: deps.now(),
-            firstPollAt: deps.now() + FIRST_POLL_GRACE_MS,
-            htmlUrl: entry.htmlUrl ?? null,
-            category: entry.category ?? null,
-          });
-          if (created) {
-            added++;
-            await requestPoll(feed.id);
-          } else {
-            skipped++;
-          }
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          // One bad outline never fails the import: it is skipped and reported.
-          skipped++;
-          errors.push({ field: entry.url, message: err.message });
-        }
-      };
-      // A few outlines at a time: a subscription list of hundreds registers in seconds.
-      const pending = parseOpml(req.body);
-      const runners = Array.from({ length: Math.min(IMPORT_CONCURRENCY, pending.length) }, async () => {
-        for (let entry = pending.shift(); entry; entry = pending.shift()) await importOne(entry);
-      });
-      await Promise.all(runners);
+      const { added, skipped, errors } = await importOpml(req.body, deps.registration);
       res.json({ added, skipped, ...(errors.length > 0 ? { errors } : {}) });
     },
   );
 
   router.get('/:id', async (req, res) => {
     validate(noQuery, req.query, 'query');
-    const feed = await feeds.get(req.params.id);
-    if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
-    res.json(present(feed));
+    res.json(present(await feedOr404(req.params.id)));
   });
 
   router.delete('/:id', requireAdmin, async (req, res) => {
@@ -129,9 +99,8 @@ export function feedsRouter(deps: ApiDeps): Router {
   });
 
   router.post('/:id/poll', requireAdmin, async (req, res) => {
-    const feed = await feeds.get(String(req.params.id));
-    if (!feed) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
-    await requestPoll(feed.id);
+    const feed = await feedOr404(String(req.params.id));
+    await deps.requestPoll(feed.id);
     res.status(202).json({ id: feed.id, status: 'queued' });
   });
 

@@ -1,32 +1,26 @@
 import { Router } from 'express';
-import { AppError, ErrorCodes } from '../../errors.ts';
-import type { ApiDeps } from '../api-deps.ts';
-import { DigestReader } from '../digest-reader.ts';
+import type { DigestReader } from '../../pipeline/digest-reader.ts';
+import type { AnchorStore } from '../../storage/anchor-store.ts';
+import { anchorOr404, defaultAnchor } from '../find-or-404.ts';
 import { validate } from '../validate.ts';
 import { itemsQuery } from '../schemas/items.ts';
 
+/** What /api/items uses. */
+export interface ItemsRouterDeps {
+  anchors: Pick<AnchorStore, 'get' | 'defaultId'>;
+  reader: Pick<DigestReader, 'itemsPage'>;
+}
+
 /** /api/items: every stored item, newest first, with its tags for one anchor. */
-export function itemsRouter(deps: ApiDeps): Router {
+export function itemsRouter(deps: ItemsRouterDeps): Router {
   const router = Router();
-  const { items, anchors } = deps.stores;
-  const reader = new DigestReader(deps.stores);
 
   router.get('/', async (req, res) => {
     const query = validate(itemsQuery, req.query, 'query');
-    const anchorId = query.anchorId ?? (await anchors.defaultId());
-    const anchor = anchorId ? await anchors.get(anchorId) : null;
-    if (query.anchorId && !anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
-    const page = await items.pageAll({
-      limit: query.limit,
-      cursor: query.cursor ?? null,
-      ...(query.feedId ? { feedId: query.feedId } : {}),
-    });
-    // Near-identical stories under different links stay separate items here.
-    const built = await reader.build(page.ids, anchor, false);
-    res.json({
-      items: built.map(({ stored, ...item }) => ({ ...item, relevant: anchor ? stored.tags[anchor.id]?.relevant === true : false })),
-      nextCursor: page.nextCursor,
-    });
+    // A named anchor must exist; without one, the default anchor if there is any.
+    const anchor = query.anchorId ? await anchorOr404(deps.anchors, query.anchorId) : await defaultAnchor(deps.anchors);
+    const page = await deps.reader.itemsPage(anchor, { feedId: query.feedId ?? null, limit: query.limit, cursor: query.cursor ?? null });
+    res.json(page);
   });
 
   return router;

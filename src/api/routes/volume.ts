@@ -1,10 +1,14 @@
 import { Router } from 'express';
 import { AppError, ErrorCodes } from '../../errors.ts';
-import type { AnchorRecord } from '../../storage/anchor-store.ts';
-import { querySeries } from '../../volume/query-series.ts';
+import { topEntities } from '../../pipeline/top-entities.ts';
+import { topOutlets } from '../../pipeline/top-outlets.ts';
+import { volumeSeries } from '../../pipeline/volume-series.ts';
+import type { AnchorStore } from '../../storage/anchor-store.ts';
+import type { FeedStore } from '../../storage/feed-store.ts';
+import type { ItemStore } from '../../storage/item-store.ts';
 import { bucketBoundaries, checkTimeZone } from '../../volume/time-buckets.ts';
-import type { ApiDeps } from '../api-deps.ts';
 import { ConcurrencyGate } from '../concurrency-gate.ts';
+import { anchorOr404 } from '../find-or-404.ts';
 import { validate } from '../validate.ts';
 import { topQuery, volumeQuery } from '../schemas/volume.ts';
 
@@ -16,19 +20,23 @@ function csvCell(value: string | number): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** /api/volume: coverage over time per entity and per query, as JSON or CSV; /api/volume/top: share of voice. */
-export function volumeRouter(deps: ApiDeps): Router {
-  const router = Router();
-  const { anchors, volume, items, feeds, stories } = deps.stores;
-  // Reads that test stored items one by one (q= series, outlets) share one cap per process.
-  const scans = new ConcurrencyGate(deps.config.expensiveReadConcurrency);
+/** What /api/volume uses. */
+export interface VolumeRouterDeps {
+  anchors: Pick<AnchorStore, 'get' | 'defaultId'>;
+  items: ItemStore;
+  feeds: FeedStore;
+  /** VOLUME_QUERY_MAX_ITEMS: items a q= series may test. */
+  queryMaxItems: number;
+  /** EXPENSIVE_READ_CONCURRENCY: scanning reads one process runs at once. */
+  expensiveReadConcurrency: number;
+  now(): number;
+}
 
-  const anchorOf = async (anchorId: string | undefined): Promise<AnchorRecord> => {
-    const id = anchorId ?? (await anchors.defaultId());
-    const anchor = id ? await anchors.get(id) : null;
-    if (!anchor) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
-    return anchor;
-  };
+/** /api/volume: coverage over time per entity and per query, as JSON or CSV; /api/volume/top: share of voice. */
+export function volumeRouter(deps: VolumeRouterDeps): Router {
+  const router = Router();
+  // Reads that test stored items one by one (q= series, outlets) share one cap per process.
+  const scans = new ConcurrencyGate(deps.expensiveReadConcurrency);
 
   const rangeOf = (from: number | undefined, to: number | undefined) => {
     const end = to ?? deps.now();
@@ -38,29 +46,24 @@ export function volumeRouter(deps: ApiDeps): Router {
   router.get('/', async (req, res) => {
     const query = validate(volumeQuery, req.query, 'query');
     if (query.q) scans.enter(res);
-    const anchor = await anchorOf(query.anchorId);
+    const anchor = await anchorOr404(deps.anchors, query.anchorId);
     const tz = checkTimeZone(query.tz);
     const range = rangeOf(query.from, query.to);
     const bounds = bucketBoundaries(range.from, range.to, query.interval, tz);
-    const byKey = new Map(anchor.entities.map((e) => [e.key, e]));
-    const keys = query.entities !== undefined ? [...new Set(query.entities.split(',').map((k) => k.trim()).filter(Boolean))] : query.q ? [] : [...byKey.keys()];
-    const unknown = keys.filter((k) => !byKey.has(k));
-    if (unknown.length > 0) {
-      throw new AppError(ErrorCodes.validation, `Unknown entity key(s) for anchor ${anchor.id}: ${unknown.join(', ')}.`, {
-        fieldErrors: unknown.map((k) => ({ field: 'entities', message: `"${k}" is not an entity key of this anchor` })),
-      });
-    }
     const share = query.normalize === 'share';
-    const counts = await volume.counts(anchor.id, keys, bounds, share);
-    const raw: Array<{ key: string; name: string; counts: number[] }> = keys.map((key, i) => ({ key, name: byKey.get(key)!.name, counts: counts.byEntity[i]! }));
-    if (query.q) raw.push({ key: 'q', name: query.q, counts: await querySeries(query.q, anchor, bounds, { volume, items }, deps.config.volumeQueryMaxItems) });
+    const counted = await volumeSeries(
+      anchor,
+      bounds,
+      { ...(query.entities !== undefined ? { entities: query.entities } : {}), ...(query.q ? { q: query.q } : {}), withTotal: share },
+      { items: deps.items, queryMaxItems: deps.queryMaxItems },
+    );
     const starts = bounds.slice(0, -1).map((t) => new Date(t).toISOString());
-    const series = raw.map((s) => ({
+    const series = counted.series.map((s) => ({
       key: s.key,
       name: s.name,
       points: s.counts.map((count, i) => {
         const point: { t: string; count: number; share?: number } = { t: starts[i]!, count };
-        if (share) point.share = counts.total![i]! > 0 ? count / counts.total![i]! : 0;
+        if (share) point.share = counted.total![i]! > 0 ? count / counted.total![i]! : 0;
         return point;
       }),
     }));
@@ -95,40 +98,15 @@ export function volumeRouter(deps: ApiDeps): Router {
   router.get('/top', async (req, res) => {
     const query = validate(topQuery, req.query, 'query');
     if (query.by === 'source') scans.enter(res);
-    const anchor = await anchorOf(query.anchorId);
+    const anchor = await anchorOr404(deps.anchors, query.anchorId);
     const range = rangeOf(query.from, query.to);
     if (!(range.from < range.to)) throw new AppError(ErrorCodes.validation, '`from` must be before `to`.');
+    const span = { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
     if (query.by === 'entity') {
-      const counted = await Promise.all(
-        anchor.entities.map(async (e) => ({ key: e.key, name: e.name, count: await volume.entityCount(anchor.id, e.key, range.from, range.to) })),
-      );
-      counted.sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
-      res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), entities: counted.slice(0, query.limit) });
+      res.json({ ...span, entities: await topEntities(anchor, range, query.limit, deps.items) });
       return;
     }
-    // Outlets: every feed that carried a story of the digest (its own item, a same-link copy
-    // or a near-identical copy) counts that story once.
-    const perFeed = new Map<string, number>();
-    const ids = (await volume.digestItemsBetween(anchor.id, range.from, range.to, 100_000)).map((e) => e.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      const batch = ids.slice(i, i + 500);
-      const members = await stories.membersOf(batch);
-      const loaded = new Map((await items.getMany([...batch, ...[...members.values()].flat()])).map((it) => [it.id, it]));
-      for (const id of batch) {
-        const carriers = new Set<string>();
-        for (const it of [loaded.get(id), ...(members.get(id) ?? []).map((m) => loaded.get(m))]) {
-          if (!it) continue;
-          carriers.add(it.feedId);
-          for (const feedId of Object.keys(it.sources)) carriers.add(feedId);
-        }
-        for (const feedId of carriers) perFeed.set(feedId, (perFeed.get(feedId) ?? 0) + 1);
-      }
-    }
-    const titles = await feeds.titles(perFeed.keys());
-    const sources = [...perFeed]
-      .map(([feedId, count]) => ({ feedId, title: titles.get(feedId) ?? null, count }))
-      .sort((a, b) => b.count - a.count || a.feedId.localeCompare(b.feedId));
-    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), sources: sources.slice(0, query.limit) });
+    res.json({ ...span, sources: await topOutlets(anchor.id, range, query.limit, deps) });
   });
 
   return router;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor } from '../../storage/item-store.ts';
+import { decodeCursor } from '../../storage/page-cursor.ts';
 
 /**
  * The pieces every area shares: paging, dates, the token, the problem document. A schema with

@@ -1,11 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-
-/** One entry of a Redis Stream. */
-export interface StreamEntry {
-  id: string;
-  fields: Record<string, string>;
-}
+import { fieldsOf, type StreamEntry } from './stream-store.ts';
 
 /** Receives the live entries of a stream it subscribed to. */
 export type StreamListener = (entries: StreamEntry[]) => void;
@@ -32,7 +27,7 @@ const READ_COUNT = 500;
  * streams changes, the blocked read is interrupted with CLIENT UNBLOCK so a new stream
  * is followed at once.
  */
-export class StreamHub {
+export class StreamFollower {
   private readonly followed = new Map<string, Followed>();
   private readonly opening = new Map<string, Promise<Followed>>();
   private blockingClientId: number | null = null;
@@ -125,7 +120,7 @@ export class StreamHub {
         for (const [key, raw] of result) {
           const followed = this.followed.get(key);
           if (!followed || raw.length === 0) continue;
-          const entries = raw.map(([id, flat]) => ({ id, fields: toFields(flat) }));
+          const entries = raw.map(([id, flat]) => ({ id, fields: fieldsOf(flat) }));
           followed.lastId = entries[entries.length - 1]!.id;
           for (const listener of followed.listeners) {
             try {
@@ -144,10 +139,4 @@ export class StreamHub {
       }
     }
   }
-}
-
-function toFields(flat: string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-  return fields;
 }

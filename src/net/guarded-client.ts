@@ -6,13 +6,14 @@ import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import {
   type AddressPolicy,
   type AllAddressResolver,
+  checkUrlAllowed,
   checkUrlShape,
   createGuardedLookup,
   type GuardOptions,
 } from './ssrf-guard.ts';
 
 /**
- * The one outgoing HTTP client for user-supplied URLs (feeds now, webhooks later).
+ * The one outgoing HTTP client for user-supplied URLs (feeds, article pages, webhooks).
  * Every hop is re-validated and every connection goes through the guarded lookup,
  * redirects are followed by hand, bodies are decompressed here under a byte cap,
  * and one deadline covers the whole exchange including the body.
@@ -20,6 +21,17 @@ import {
 
 /** User-Agent sent when the caller gives none. */
 export const DEFAULT_USER_AGENT = 'Anchorwatch/0.1 (+https://github.com/anchorwatch/anchorwatch)';
+
+/** How one client judges addresses and connects: fixed for its lifetime (its Agent is built from them). */
+export interface GuardedClientOptions {
+  /** When true, any address is acceptable (ALLOW_PRIVATE_NETWORKS); scheme and credentials are still checked. */
+  allowPrivate: boolean;
+  /** Which resolved addresses count as reachable (default isPublicAddress): the test seam. Ignored when allowPrivate. */
+  addressPolicy?: AddressPolicy;
+  /** Name resolver (default dns.lookup); lets tests resolve names without a DNS server. */
+  resolve?: AllAddressResolver;
+  connectTimeoutMs: number;
+}
 
 /** Options of one guarded request. */
 export interface GuardedRequestOptions {
@@ -30,16 +42,10 @@ export interface GuardedRequestOptions {
   body?: string | Buffer;
   /** Redirects to follow (default 5). 0 returns a 3xx response as it is. */
   maxRedirects?: number;
-  connectTimeoutMs: number;
   /** Deadline for the whole exchange: connects, every redirect hop and reading the body. */
   totalTimeoutMs: number;
   /** Cap on the body after decompression. */
   maxBytes: number;
-  allowPrivate: boolean;
-  /** Which resolved addresses count as reachable (default isPublicAddress). Ignored when allowPrivate. */
-  addressPolicy?: AddressPolicy;
-  /** Name resolver (default dns.lookup); lets tests resolve names without a DNS server. */
-  resolve?: AllAddressResolver;
   userAgent?: string;
 }
 
@@ -74,102 +80,93 @@ const TIMEOUT_ERROR_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-const agents = new Map<string, Agent>();
-const functionIds = new WeakMap<object, number>();
-let nextFunctionId = 1;
+/**
+ * One per process, built in the composition root and handed to whatever fetches (polling,
+ * article pages, webhook deliveries, URL checks at registration). It owns its undici Agent,
+ * so connections are pooled per process and closed with it.
+ */
+export class GuardedClient {
+  private readonly guard: GuardOptions;
+  private readonly agent: Agent;
 
-function functionKey(fn: object | undefined): number {
-  if (fn === undefined) return 0;
-  let id = functionIds.get(fn);
-  if (id === undefined) {
-    id = nextFunctionId++;
-    functionIds.set(fn, id);
+  constructor(options: GuardedClientOptions) {
+    this.guard = { allowPrivate: options.allowPrivate, addressPolicy: options.addressPolicy, resolve: options.resolve };
+    // The lookup and the connect timeout are fixed when an Agent is built: hence one per client.
+    this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs, lookup: createGuardedLookup(this.guard) } });
   }
-  return id;
-}
 
-// The lookup and the connect timeout are fixed when an Agent is built, so one Agent is
-// kept per policy setting; callers should pass stable addressPolicy / resolve functions.
-function agentFor(guard: GuardOptions, connectTimeoutMs: number): Agent {
-  const policyPart = guard.allowPrivate ? 'any' : functionKey(guard.addressPolicy);
-  const key = `${policyPart}|${functionKey(guard.resolve)}|${connectTimeoutMs}`;
-  let agent = agents.get(key);
-  if (!agent) {
-    agent = new Agent({ connect: { timeout: connectTimeoutMs, lookup: createGuardedLookup(guard) } });
-    agents.set(key, agent);
+  /** Validates a feed or webhook URL at registration under this client's policy: shape, credentials, every address of its host. */
+  checkUrl(url: string): Promise<URL> {
+    return checkUrlAllowed(url, this.guard);
   }
-  return agent;
-}
 
-/** Closes every shared Agent (for clean shutdown); later requests build new ones. */
-export async function closeGuardedAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((agent) => agent.close().catch(() => agent.destroy())));
-}
+  /** Performs one HTTP exchange under the SSRF policy, following redirects by hand; never throws for an HTTP status. */
+  async request(opts: GuardedRequestOptions): Promise<GuardedResponse> {
+    const guard = this.guard;
+    const maxRedirects = opts.maxRedirects ?? 5;
+    // IP-literal hosts never reach the lookup, so checkUrlShape judges them before each connection.
+    let url = checkUrlShape(opts.url, guard);
+    const deadline = new AbortController();
+    const timeoutError = new AppError(ErrorCodes.timeout, `Timed out: no complete response within ${opts.totalTimeoutMs} ms`, {
+      details: { timeoutMs: opts.totalTimeoutMs },
+    });
+    const timer = setTimeout(() => deadline.abort(timeoutError), opts.totalTimeoutMs);
+    let method = (opts.method ?? 'GET').toUpperCase();
+    let body = opts.body;
+    let headers = baseHeaders(opts);
+    const redirects: RedirectHop[] = [];
 
-/** Performs one HTTP exchange under the SSRF policy, following redirects by hand; never throws for an HTTP status. */
-export async function guardedRequest(opts: GuardedRequestOptions): Promise<GuardedResponse> {
-  const guard: GuardOptions = { allowPrivate: opts.allowPrivate, addressPolicy: opts.addressPolicy, resolve: opts.resolve };
-  const maxRedirects = opts.maxRedirects ?? 5;
-  // IP-literal hosts never reach the lookup, so checkUrlShape judges them before each connection.
-  let url = checkUrlShape(opts.url, guard);
-  const agent = agentFor(guard, opts.connectTimeoutMs);
-  const deadline = new AbortController();
-  const timeoutError = new AppError(ErrorCodes.timeout, `Timed out: no complete response within ${opts.totalTimeoutMs} ms`, {
-    details: { timeoutMs: opts.totalTimeoutMs },
-  });
-  const timer = setTimeout(() => deadline.abort(timeoutError), opts.totalTimeoutMs);
-  let method = (opts.method ?? 'GET').toUpperCase();
-  let body = opts.body;
-  let headers = baseHeaders(opts);
-  const redirects: RedirectHop[] = [];
+    try {
+      for (;;) {
+        const res = await this.agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method,
+          headers,
+          body,
+          signal: deadline.signal,
+          // The deadline covers these too; they only stop undici's 300 s defaults outliving it.
+          headersTimeout: opts.totalTimeoutMs,
+          bodyTimeout: opts.totalTimeoutMs,
+        });
+        const resHeaders = flattenHeaders(res.headers);
+        const location = resHeaders['location'];
 
-  try {
-    for (;;) {
-      const res = await agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method,
-        headers,
-        body,
-        signal: deadline.signal,
-        // The deadline covers these too; they only stop undici's 300 s defaults outliving it.
-        headersTimeout: opts.totalTimeoutMs,
-        bodyTimeout: opts.totalTimeoutMs,
-      });
-      const resHeaders = flattenHeaders(res.headers);
-      const location = resHeaders['location'];
-
-      if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined && maxRedirects > 0) {
-        // Only the headers matter; a small body is drained so the socket can be reused.
-        await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-        if (redirects.length >= maxRedirects) {
-          throw new AppError(ErrorCodes.tooManyRedirects, `More than ${maxRedirects} redirects`, {
-            details: { maxRedirects, redirects: [...redirects, { status: res.statusCode, url: location }] },
-          });
+        if (REDIRECT_STATUSES.has(res.statusCode) && location !== undefined && maxRedirects > 0) {
+          // Only the headers matter; a small body is drained so the socket can be reused.
+          await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+          if (redirects.length >= maxRedirects) {
+            throw new AppError(ErrorCodes.tooManyRedirects, `More than ${maxRedirects} redirects`, {
+              details: { maxRedirects, redirects: [...redirects, { status: res.statusCode, url: location }] },
+            });
+          }
+          const next = resolveLocation(location, url);
+          // Re-validated before any connection: a public feed may redirect to an internal host.
+          const nextUrl = checkUrlShape(next, guard);
+          redirects.push({ status: res.statusCode, url: nextUrl.href });
+          if (changesToGet(res.statusCode, method)) {
+            method = 'GET';
+            body = undefined;
+            headers = withoutHeaders(headers, ['content-type', 'content-length']);
+          }
+          if (nextUrl.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+          url = nextUrl;
+          continue;
         }
-        const next = resolveLocation(location, url);
-        // Re-validated before any connection: a public feed may redirect to an internal host.
-        const nextUrl = checkUrlShape(next, guard);
-        redirects.push({ status: res.statusCode, url: nextUrl.href });
-        if (changesToGet(res.statusCode, method)) {
-          method = 'GET';
-          body = undefined;
-          headers = withoutHeaders(headers, ['content-type', 'content-length']);
-        }
-        if (nextUrl.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
-        url = nextUrl;
-        continue;
+
+        const bodyBuffer = await readBody(res.body, resHeaders, opts.maxBytes, deadline.signal);
+        return { status: res.statusCode, headers: resHeaders, body: bodyBuffer, finalUrl: url.href, redirects };
       }
-
-      const bodyBuffer = await readBody(res.body, resHeaders, opts.maxBytes, deadline.signal);
-      return { status: res.statusCode, headers: resHeaders, body: bodyBuffer, finalUrl: url.href, redirects };
+    } catch (err) {
+      throw toAppError(err, deadline.signal.aborted ? timeoutError : null, url);
+    } finally {
+      clearTimeout(timer);
     }
-  } catch (err) {
-    throw toAppError(err, deadline.signal.aborted ? timeoutError : null, url);
-  } finally {
-    clearTimeout(timer);
+  }
+
+  /** Closes the client's connections (at shutdown); it must not be used afterwards. */
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => this.agent.destroy());
   }
 }
 

@@ -1,5 +1,6 @@
-import type { AnchorRecord } from '../storage/anchor-store.ts';
-import type { StoredItem } from '../storage/item-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
+import type { DigestItem } from '../model/digest-item.ts';
+import type { StoredItem } from '../model/item.ts';
 
 /** ISO 8601 UTC, or null. */
 function iso(ms: number | null): string | null {
@@ -13,20 +14,6 @@ export function snippetOf(summary: string): string {
   if (summary.length <= SNIPPET_CHARS) return summary;
   const cut = summary.lastIndexOf(' ', SNIPPET_CHARS);
   return `${summary.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;
-}
-
-/** The contract's DigestItem. */
-export interface DigestItem {
-  id: string;
-  title: string;
-  link: string | null;
-  source: { feedId: string; title: string | null };
-  publishedAt: string | null;
-  firstSeenAt: string | null;
-  score: number | null;
-  entities: Array<{ key: string; name: string; kind: string; count: number }>;
-  snippet: string;
-  alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
 }
 
 /** An item with its tags for one anchor and the other feeds that carried the same link. */

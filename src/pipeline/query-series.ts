@@ -2,24 +2,11 @@ import { requiredAtoms } from '../alerts/alert-index.ts';
 import { compileQuery, prepareDocument } from '../alerts/evaluate-query.ts';
 import { parseQuery } from '../alerts/parse-query.ts';
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { AnchorRecord } from '../storage/anchor-store.ts';
+import type { AnchorRecord } from '../model/anchor.ts';
 import type { ItemStore } from '../storage/item-store.ts';
-import type { VolumeStore } from '../storage/volume-store.ts';
+import { bucketIndex } from '../volume/time-buckets.ts';
 
 const BATCH = 500;
-
-/** Index of the bucket [b[i], b[i+1]) that holds `t`, or -1. */
-export function bucketIndex(bounds: number[], t: number): number {
-  let lo = 0;
-  let hi = bounds.length - 2;
-  if (hi < 0 || t < bounds[0]! || t >= bounds[bounds.length - 1]!) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (bounds[mid]! <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /**
  * Items per bucket that an alert query matches: the same parser, evaluator and entity tags
@@ -32,7 +19,7 @@ export async function querySeries(
   query: string,
   anchor: AnchorRecord,
   bounds: number[],
-  stores: { volume: VolumeStore; items: ItemStore },
+  items: ItemStore,
   maxItems: number,
 ): Promise<number[]> {
   const ast = parseQuery(query);
@@ -49,18 +36,18 @@ export async function querySeries(
   const candidates = new Map<string, number>();
   if (atoms && atoms.words.length === 0 && atoms.prefixes.length === 0 && atoms.entities.length > 0) {
     for (const key of atoms.entities) {
-      for (const { id, at } of await stores.volume.entityItemsBetween(anchor.id, key, from, to, maxItems + 1)) candidates.set(id, at);
+      for (const { id, at } of await items.entityItemsBetween(anchor.id, key, from, to, maxItems + 1)) candidates.set(id, at);
     }
   } else {
     // Counted first: a range past the bound is refused without reading its ids.
-    if ((await stores.volume.itemCount(from, to)) > maxItems) throw tooMany();
-    for (const { id, at } of await stores.volume.allItemsBetween(from, to, maxItems + 1)) candidates.set(id, at);
+    if ((await items.countBetween(from, to)) > maxItems) throw tooMany();
+    for (const { id, at } of await items.itemsBetween(from, to, maxItems + 1)) candidates.set(id, at);
   }
   if (candidates.size > maxItems) throw tooMany();
   const counts = new Array<number>(bounds.length - 1).fill(0);
   const ids = [...candidates.keys()];
   for (let i = 0; i < ids.length; i += BATCH) {
-    for (const item of await stores.items.getMany(ids.slice(i, i + BATCH))) {
+    for (const item of await items.getMany(ids.slice(i, i + BATCH))) {
       const tags = item.tags[anchor.id];
       const doc = prepareDocument(item.title, item.summary, new Map((tags?.entities ?? []).map((e) => [e.key, e.count])));
       if (!compiled.test(doc)) continue;

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import { registerAnchorSource } from '../pipeline/register-anchor.ts';
-import { registerFeedsFile } from '../pipeline/register-feeds-file.ts';
-import { enqueueRetag, type Queues } from '../queue/queues.ts';
-import { loadAnchorSources } from '../tagging/anchor-file.ts';
-import { extractEntities } from '../tagging/extract-entities.ts';
+import type { Config } from '../src/config.ts';
+import { registerAnchorSource } from '../src/pipeline/register-anchor.ts';
+import { registerFeedsFile } from '../src/pipeline/register-feeds-file.ts';
+import { enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
+import { extractEntities } from '../src/tagging/extract-entities.ts';
 import type { Stores } from './open-stores.ts';
 
 /**

@@ -35,3 +35,15 @@ export interface AnchorSource {
   text: string;
   overrides: EntityOverrides;
 }
+
+/** An anchor as stored: its source, its current entity list and the version of that list. */
+export interface AnchorRecord {
+  id: string;
+  source: AnchorSource;
+  entities: Entity[];
+  /** Bumped on every change of the entity list; tags remember the version that made them. */
+  version: number;
+  /** Hash of the source it was extracted from: an unchanged file does not reset API edits. */
+  sourceHash: string;
+  updatedAt: number;
+}

@@ -1,0 +1,13 @@
+/** The contract's DigestItem: one story of a digest as the API, the streams and alerts show it. */
+export interface DigestItem {
+  id: string;
+  title: string;
+  link: string | null;
+  source: { feedId: string; title: string | null };
+  publishedAt: string | null;
+  firstSeenAt: string | null;
+  score: number | null;
+  entities: Array<{ key: string; name: string; kind: string; count: number }>;
+  snippet: string;
+  alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
+import type { AppDeps } from '../src/api/create-app.ts';
+import type { SseOptions } from '../src/api/sse-session.ts';
+import type { Config } from '../src/config.ts';
+import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { Metrics } from '../src/observability/metrics.ts';
+import { DigestReader } from '../src/pipeline/digest-reader.ts';
+import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
+import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
+import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
+import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
+import { healthOf } from '../src/storage/redis-connection.ts';
+import type { StreamFollower } from '../src/storage/stream-follower.ts';
+import type { Stores } from './open-stores.ts';
+
+/** The parts of one API process the app is wired from. */
+export interface ApiParts {
+  config: Config;
+  stores: Stores;
+  queues: Queues;
+  log: Logger;
+  metrics: Metrics;
+  http: GuardedClient;
+  channels: DeliveryChannels;
+  follower: StreamFollower;
+  sse: SseOptions;
+  extractionChild: ExtractionChild;
+  adminToken(): string;
+  publicUrl(): string;
+}
+
+/** Hands each router exactly what it uses, from the process's stores, queues and client. */
+export function buildAppDeps(parts: ApiParts): AppDeps {
+  const { config, stores, queues, metrics } = parts;
+  const now = Date.now;
+  const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
+  const anchorDeps: AnchorDeps = {
+    anchors: stores.anchors,
+    extract: offLoopExtractor(parts.extractionChild),
+    requestRetag: (anchorId, version) => enqueueRetag(queues.retag, anchorId, version),
+    now,
+  };
+  const reader = new DigestReader(stores);
+  const streaming = { streams: stores.streams, follower: parts.follower, sse: parts.sse, sseClients: metrics.sseClients };
+  return {
+    log: parts.log,
+    metrics,
+    queues: queues.all,
+    health: healthOf(stores.redis),
+    adminToken: parts.adminToken,
+    apiKeys: stores.apiKeys,
+    rateLimitStore: () => new RedisRateLimitStore(stores.redis, stores.keys),
+    trustProxy: config.trustProxy,
+    readRateLimitPerMinute: config.readRateLimitPerMinute,
+    routes: {
+      keys: { apiKeys: stores.apiKeys, now },
+      feeds: {
+        feeds: stores.feeds,
+        registration: { feeds: stores.feeds, now, checkUrl: (url) => parts.http.checkUrl(url), requestPoll },
+        requestPoll,
+        defaultIntervalSeconds: config.pollIntervalSeconds,
+        publicUrl: parts.publicUrl,
+        now,
+      },
+      anchors: anchorDeps,
+      alerts: {
+        alerts: stores.alerts,
+        items: stores.items,
+        creation: { alerts: stores.alerts, anchors: stores.anchors, channels: parts.channels, checkUrl: (url) => parts.http.checkUrl(url), now },
+        ...streaming,
+      },
+      items: { anchors: stores.anchors, reader },
+      digests: { anchors: stores.anchors, reader, ...streaming, publicUrl: parts.publicUrl },
+      volume: {
+        anchors: stores.anchors,
+        items: stores.items,
+        feeds: stores.feeds,
+        queryMaxItems: config.volumeQueryMaxItems,
+        expensiveReadConcurrency: config.expensiveReadConcurrency,
+        now,
+      },
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
+import type { Config } from '../src/config.ts';
+import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { Metrics } from '../src/observability/metrics.ts';
+import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
+import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
+import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
+import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
+import { pollFeedJob, type PollDeps } from '../src/pipeline/poll-feed.ts';
+import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
+import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
+import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
+import { tagItems } from '../src/pipeline/tag-items.ts';
+import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../src/queue/queue-names.ts';
+import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
+import type { Stores } from './open-stores.ts';
+
+/** Running workers; `close` finishes or hands back held jobs, then returns. */
+export interface RunningWorkers {
+  /** Stops taking jobs and waits up to `graceMs` for active ones; what is still running then is handed back. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Timings tests and benchmarks shorten. */
+export interface WorkerOptions {
+  /** Tick period of the scheduler, ms. */
+  tickMs?: number;
+  /** How often spike alerts are evaluated, ms. */
+  spikeEveryMs?: number;
+  /** How often the sweep (lost jobs, retention, stream age) runs, ms. */
+  sweepEveryMs?: number;
+  /** Webhook retry steps, ms (tests shorten the day-long default). */
+  webhookRetryDelaysMs?: readonly number[];
+}
+
+const TICK_MS = 1000;
+const SWEEP_MS = 30_000;
+const SPIKE_EVERY_MS = 30_000;
+const TAG_CONCURRENCY = 4;
+const TAG_LIVE_CONCURRENCY = 2;
+const DELIVER_CONCURRENCY = 16;
+/** A webhook receiver that does not answer within this is tried again later. */
+const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts every worker of the system on one process: one BullMQ Worker per queue, each
+ * calling one pipeline use case with the deps built here. Any number of such processes can
+ * run against one Redis: BullMQ hands each job to one of them, and every job is idempotent.
+ */
+export async function startWorkers(
+  config: Config,
+  stores: Stores,
+  queues: Queues,
+  log: Logger,
+  metrics: Metrics,
+  http: GuardedClient,
+  channels: DeliveryChannels,
+  options: WorkerOptions = {},
+): Promise<RunningWorkers> {
+  // A job held by a process that died is handed to another one after the lock lapses.
+  const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
+  const leaseMs = config.fetchTotalTimeoutMs + 60_000;
+  const retentionMs = config.retentionDays * 24 * 3600_000;
+  const tagDeps: RetagDeps = {
+    items: stores.items,
+    feeds: stores.feeds,
+    alerts: stores.alerts,
+    anchors: stores.anchors,
+    catalog: new AnchorCatalog(stores.anchors),
+    alertCatalog: new AlertCatalog(stores.alerts, stores.anchors, log),
+    channels,
+    enqueueDeliveries: (ids) => enqueueDeliveries(queues.deliver, ids),
+    now: Date.now,
+    log,
+    metrics,
+  };
+  const spikeDeps: SpikeDeps = tagDeps;
+  const deliverDeps: DeliverDeps = {
+    alerts: stores.alerts,
+    items: stores.items,
+    channels,
+    scheduleAttempt: (id, attempt, delayMs) => enqueueDelivery(queues.deliver, id, attempt, delayMs),
+    now: Date.now,
+    log,
+    metrics,
+    http,
+    attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+  };
+  const pollDeps: PollDeps & HostGateDeps = {
+    feeds: stores.feeds,
+    items: stores.items,
+    enqueueTagging: (ids) => enqueueTagging(queues, ids),
+    now: Date.now,
+    log,
+    metrics,
+    http,
+    defaultIntervalSeconds: config.pollIntervalSeconds,
+    minIntervalSeconds: config.pollMinIntervalSeconds,
+    retentionMs,
+    maxItemsPerFeed: config.maxItemsPerFeed,
+    fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
+    hostConcurrency: config.hostConcurrency,
+    leaseMs,
+  };
+  const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
+  const sweepDeps: SweepDeps = {
+    items: stores.items,
+    alerts: stores.alerts,
+    anchors: stores.anchors,
+    requeueDelivery: (id, attempt) => enqueueDelivery(queues.deliver, id, attempt),
+    enqueueTagging: (ids) => enqueueTagging(queues, ids),
+    now: Date.now,
+    retentionMs,
+  };
+
+  // The schedule queue carries three repeatable jobs, told apart by name.
+  const scheduled: Record<string, () => Promise<unknown>> = {
+    tick: () => scheduleTick(tickDeps),
+    sweep: () => sweep(sweepDeps),
+    spikes: async () => ({ fired: await evaluateSpikes(spikeDeps) }),
+  };
+  const workers = [
+    new Worker(QueueNames.schedule, (job: Job) => (scheduled[job.name] ?? scheduled.tick!)(), { ...common, concurrency: 1 }),
+    new Worker<PollJob>(
+      QueueNames.poll,
+      async (job, token) => {
+        const gated = await pollFeedJob(job.data, `${job.id}`, pollDeps);
+        if (!gated.busy) return gated.value;
+        // Every slot for this host is busy: come back shortly without counting an attempt.
+        await job.moveToDelayed(gated.retryAt, token);
+        throw new DelayedError();
+      },
+      { ...common, concurrency: config.pollConcurrency },
+    ),
+    // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
+    new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
+    new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
+    new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
+    new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
+  ];
+  await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
+  await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });
+  await queues.schedule.upsertJobScheduler('spikes', { every: options.spikeEveryMs ?? SPIKE_EVERY_MS }, { name: 'spikes' });
+
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => {
+      metrics.jobFailures.inc({ queue: worker.name });
+      log.error({ queue: worker.name, jobId: job?.id, err }, 'job failed');
+    });
+    worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));
+  }
+  return {
+    async close(graceMs = 7000) {
+      const finished = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (timedOut) {
+        // A slow fetch still running: let go of it. Its lock lapses and another worker
+        // (or this one after a restart) takes the job again; polls and tags are idempotent.
+        log.warn({ graceMs }, 'handing back jobs still running at shutdown');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}
