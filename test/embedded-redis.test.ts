@@ -150,6 +150,56 @@ describe.skipIf(!redisServer)('a private Redis from redis-server', () => {
     expect(alive(other.pid)).toBe(false);
   });
 
+  it('two starts at the same moment on one folder run one server: the second is told the folder is in use', async () => {
+    const dir = folder();
+    const both = [0, 1].map(() => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/embedded-redis-owner.ts', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return { child, out: () => out };
+    });
+    await waitFor(async () => both.some((o) => o.out().startsWith('{')) && both.some((o) => o.child.exitCode !== null), 60_000, 100);
+    const winner = both.find((o) => o.out().startsWith('{'))!;
+    const loser = both.find((o) => o !== winner)!;
+    const { pid } = JSON.parse(winner.out()) as { pid: number };
+    expect(loser.child.exitCode).not.toBe(0);
+    expect(loser.out()).toContain(`belongs to another running process (pid ${winner.child.pid})`);
+    expect(alive(pid)).toBe(true);
+    winner.child.kill('SIGKILL');
+    await waitFor(async () => winner.child.exitCode !== null || winner.child.signalCode !== null, 10_000, 50);
+    expect(await stopLeftBehind(dir)).toBe(true);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('waits while another live process holds the folder\'s start lock, and takes over a lock whose holder is gone', async () => {
+    const dir = folder();
+    // Held by a live process (this one): a start in another process waits and starts nothing.
+    writeFileSync(join(dir, 'embedded-redis.lock'), `${process.pid}\n`);
+    const waiting = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/embedded-redis-owner.ts', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(waiting);
+    let out = '';
+    waiting.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(out).toBe('');
+    expect(existsSync(join(dir, 'embedded-redis.json'))).toBe(false);
+    rmSync(join(dir, 'embedded-redis.lock'));
+    await waitFor(async () => out.startsWith('{'), 30_000, 50);
+    const { pid } = JSON.parse(out) as { pid: number };
+    expect(alive(pid)).toBe(true);
+    waiting.kill('SIGKILL');
+    await waitFor(async () => waiting.signalCode !== null, 10_000, 50);
+    // A lock left by a process that is gone does not block the next start.
+    writeFileSync(join(dir, 'embedded-redis.lock'), '999999999\n');
+    const next = await start(dir, false);
+    expect(next.pid).toBe(pid);
+    expect(next.reused).toBe(true);
+    expect(existsSync(join(dir, 'embedded-redis.lock'))).toBe(false);
+    await next.stop();
+    expect(alive(pid)).toBe(false);
+  });
+
   it('never takes over another Redis named by a stale record (same pid and port, another folder): a new server starts and that one is untouched', async () => {
     // "Another Redis" is one this test starts in a folder of its own.
     const otherDir = folder();

@@ -14,6 +14,7 @@ import { AppError, ErrorCodes } from '../src/errors.ts';
 import { probeRedis, redisIdentity } from '../src/storage/redis-probe.ts';
 
 const RECORD = 'embedded-redis.json';
+const LOCK = 'embedded-redis.lock';
 const LOG = 'redis.log';
 const START_ATTEMPTS = 3;
 const STOP_BUDGET_MS = 10_000;
@@ -233,6 +234,39 @@ async function spawnServer(dir: string, options: Required<Omit<EmbeddedRedisOpti
 }
 
 /**
+ * Runs `work` while this process alone may start or take over the server of `dir`: two starts at
+ * the same moment must never run two servers on one data folder. The lock is a file holding its
+ * holder's pid; one whose holder is gone is taken over.
+ */
+async function withStartLock<T>(dir: string, waitMs: number, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, LOCK);
+  for (const deadline = Date.now() + waitMs; ; ) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder: number;
+      try {
+        holder = Number(readFileSync(lock, 'utf8').trim() || 'NaN');
+      } catch {
+        continue; // released meanwhile
+      }
+      // A holder that is gone (or a lock written half, or one left by an earlier process with
+      // this very pid) is taken over; a live one is waited for.
+      if (!Number.isInteger(holder) || holder === process.pid || !alive(holder)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new AppError(ErrorCodes.unavailable, `The private Redis in ${dir} is being started by process ${holder}; try again when it is up.`);
+      else await sleep(100);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
  * Starts a private Redis with its data in `dir`, or takes over the one an earlier run left
  * running there. Rejects with an AppError (code `service_unavailable`) whose message says
  * what to do: no redis-server installed, the folder in use by another live process, or the
@@ -241,6 +275,12 @@ async function spawnServer(dir: string, options: Required<Omit<EmbeddedRedisOpti
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   mkdirSync(options.dir, { recursive: true });
   const dir = realpathSync(options.dir);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+  return withStartLock(dir, readyTimeoutMs + STOP_BUDGET_MS, () => startLocked(dir, { ...options, readyTimeoutMs }));
+}
+
+/** The start proper, under the folder's lock: take over what an earlier run left, or start a server. */
+async function startLocked(dir: string, options: EmbeddedRedisOptions & { readyTimeoutMs: number }): Promise<EmbeddedRedis> {
   const left = await recordedServer(dir);
   if (left) {
     if (left.owner !== process.pid && alive(left.owner)) {
@@ -256,7 +296,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   return spawnServer(dir, {
     persist: options.persist ?? true,
     command: options.command ?? 'redis-server',
-    readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
+    readyTimeoutMs: options.readyTimeoutMs,
   });
 }
 

@@ -24,8 +24,12 @@ function probeConnection(url: string, timeoutMs: number): Redis {
   return redis;
 }
 
-/** Asks once whether a Redis answers at `url`: PONG is ready, an error reply (LOADING, NOAUTH) is busy, no connection is down. */
-export async function probeRedis(url: string, timeoutMs = 1000): Promise<RedisAnswer> {
+/**
+ * Asks once whether a Redis answers at `url`: PONG is ready; a connection that does not get PONG
+ * (an error reply such as LOADING or NOAUTH, or no reply in time from a loaded server) is busy;
+ * no connection at all is down. Only "down" means nothing is there to use.
+ */
+export async function probeRedis(url: string, timeoutMs = 2000): Promise<RedisAnswer> {
   const redis = probeConnection(url, timeoutMs);
   try {
     await redis.connect();
@@ -35,9 +39,8 @@ export async function probeRedis(url: string, timeoutMs = 1000): Promise<RedisAn
   }
   try {
     return (await redis.ping()) === 'PONG' ? 'ready' : 'busy';
-  } catch (err) {
-    // A reply, even an error, means a Redis is there; a timeout or a dropped connection does not.
-    return err instanceof Error && err.name === 'ReplyError' ? 'busy' : 'down';
+  } catch {
+    return 'busy';
   } finally {
     redis.disconnect();
   }

@@ -38,7 +38,7 @@ async function clearLeftBehind(): Promise<void> {
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   const given = process.env.REDIS_URL;
   const url = given || DEFAULT_URL;
-  const answer = await probeRedis(url, 3000);
+  const answer = await probeRedis(url, 10_000);
   if (answer === 'ready') return undefined;
   if (given || answer === 'busy') {
     fail(`Redis is not reachable at ${url} (${answer === 'busy' ? 'it refuses commands' : 'nothing answers'}).\nStart Redis or set REDIS_URL, then run npm test again.`);
