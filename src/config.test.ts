@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('says whether REDIS_URL was given (unset or empty: the default, which npm start may replace with a Redis of its own)', () => {
+    expect(loadConfig({}).redisUrlSet).toBe(false);
+    expect(loadConfig({ REDIS_URL: '' }).redisUrlSet).toBe(false);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', redisUrlSet: true });
+  });
+
   it('caps the items read from one feed document at MAX_ITEMS_PER_FEED (default 1,000)', () => {
     expect(loadConfig({}).maxItemsPerFeed).toBe(1000);
     expect(loadConfig({ MAX_ITEMS_PER_FEED: '250' }).maxItemsPerFeed).toBe(250);

@@ -81,6 +81,8 @@ const schema = z.object({
 
 export type Config = Readonly<{
   redisUrl: string;
+  /** False when REDIS_URL was not given: `npm start` may then bring its own Redis if none answers at the default. */
+  redisUrlSet: boolean;
   redisPrefix: string;
   host: string;
   port: number;
@@ -141,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze({
     redisUrl: v.REDIS_URL,
+    redisUrlSet: input.REDIS_URL !== undefined,
     redisPrefix: v.REDIS_PREFIX,
     host: v.HOST,
     port: v.PORT,
