@@ -3,6 +3,8 @@ import type { Config } from '../src/config.ts';
 import { AlertStore } from '../src/storage/alert-store.ts';
 import { AnchorStore } from '../src/storage/anchor-store.ts';
 import { ApiKeyStore } from '../src/storage/api-key-store.ts';
+import { CollectionStatsStore } from '../src/storage/collection-stats-store.ts';
+import { FeedbackStore } from '../src/storage/feedback-store.ts';
 import { FeedStore } from '../src/storage/feed-store.ts';
 import { ItemStore } from '../src/storage/item-store.ts';
 import { createKeys, type Keys } from '../src/storage/keys.ts';
@@ -23,6 +25,8 @@ export interface Stores {
   anchors: AnchorStore;
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
+  feedback: FeedbackStore;
+  collectionStats: CollectionStatsStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     anchors: new AnchorStore(redis, keys),
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
+    feedback: new FeedbackStore(redis, keys),
+    collectionStats: new CollectionStatsStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
 }

@@ -6,6 +6,8 @@ import type { GuardedClient } from '../src/net/guarded-client.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
+import { StoryInputs } from '../src/pipeline/story-inputs.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
@@ -34,6 +36,8 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   /** Webhook retry steps, ms (tests shorten the day-long default). */
   webhookRetryDelaysMs?: readonly number[];
+  /** How often anchors recompile with fresh collection statistics and coverage, ms. */
+  storyRefreshMs?: number;
 }
 
 const TICK_MS = 1000;
@@ -64,12 +68,17 @@ export async function startWorkers(
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   const retentionMs = config.retentionDays * 24 * 3600_000;
+  const collection = new CollectionStatsRecorder(stores.collectionStats, log);
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
     alerts: stores.alerts,
     anchors: stores.anchors,
-    catalog: new AnchorCatalog(stores.anchors),
+    catalog: new AnchorCatalog(
+      stores.anchors,
+      new StoryInputs({ items: stores.items, feedback: stores.feedback, stats: stores.collectionStats, now: Date.now }),
+      options.storyRefreshMs ? { refreshMs: options.storyRefreshMs } : {},
+    ),
     alertCatalog: new AlertCatalog(stores.alerts, stores.anchors, log),
     channels,
     enqueueDeliveries: (ids) => enqueueDeliveries(queues.deliver, ids),
@@ -94,6 +103,7 @@ export async function startWorkers(
     feeds: stores.feeds,
     items: stores.items,
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
+    countNewItems: (items) => collection.record(items),
     now: Date.now,
     log,
     metrics,
@@ -163,6 +173,7 @@ export async function startWorkers(
         log.warn({ graceMs }, 'handing back jobs still running at shutdown');
         await Promise.all(workers.map((w) => w.close(true)));
       }
+      await collection.flush();
     },
   };
 }

@@ -1,48 +1,68 @@
+import { compileQuery, type CompiledQuery } from '../alerts/evaluate-query.ts';
+import { parseQuery } from '../alerts/parse-query.ts';
 import { compileAnchor, type CompiledAnchor } from '../tagging/compile-anchor.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
+import type { AnchorModelSummary } from '../model/anchor-model.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
+import type { AnchorInputs, StoryInputs } from './story-inputs.ts';
 
 /** A compiled anchor with the stored version its tags will carry. */
 export interface CatalogEntry {
   record: AnchorRecord;
   compiled: CompiledAnchor;
+  /** The anchor's scope query, compiled, or null when it has none. */
+  scope: CompiledQuery | null;
+  /** itemId → the analyst's verdict: such items are in or out of the digest whatever their score. */
+  verdicts: ReadonlyMap<string, boolean>;
 }
+
+/** How often anchors are recompiled with fresh collection statistics and coverage, by default. */
+export const STORY_REFRESH_MS = 10 * 60_000;
+
+const NO_INPUTS: AnchorInputs = { stats: undefined, judgments: [], verdicts: new Map(), coverage: [] };
 
 /**
  * The anchors compiled for tagging, cached per process. Compiling runs once per anchor
- * version; each use costs one GET of the generation counter to notice changes made by
- * another process (an entity edit through the API).
+ * version and refresh period (collection statistics and the story's coverage move slowly);
+ * each use costs one GET of the generation counter to notice changes made by another process
+ * (an entity edit, a judgement through the API).
  */
 export class AnchorCatalog {
   private generation = -1;
+  private epoch = -1;
   private entries: CatalogEntry[] = [];
   private readonly compiledByVersion = new Map<string, CatalogEntry>();
 
-  constructor(private readonly anchors: AnchorStore) {}
+  constructor(
+    private readonly anchors: Pick<AnchorStore, 'generation' | 'list' | 'saveModel'>,
+    private readonly inputs: Pick<StoryInputs, 'forAnchor'> | null = null,
+    private readonly options: { refreshMs?: number; now?: () => number } = {},
+  ) {}
 
   private loading: Promise<CatalogEntry[]> | null = null;
 
   /** Every anchor, compiled, in registration order. */
   async current(): Promise<CatalogEntry[]> {
     const generation = await this.anchors.generation();
-    if (generation === this.generation) return this.entries;
+    const epoch = Math.floor((this.options.now ?? Date.now)() / (this.options.refreshMs ?? STORY_REFRESH_MS));
+    if (generation === this.generation && epoch === this.epoch) return this.entries;
     // Concurrent tag jobs share one reload instead of compiling the same anchors twice.
-    this.loading ??= this.reload(generation).finally(() => {
+    this.loading ??= this.reload(generation, epoch).finally(() => {
       this.loading = null;
     });
     return this.loading;
   }
 
-  private async reload(generation: number): Promise<CatalogEntry[]> {
+  private async reload(generation: number, epoch: number): Promise<CatalogEntry[]> {
     const records = await this.anchors.list();
     const next: CatalogEntry[] = [];
     const live = new Set<string>();
     for (const record of records) {
-      const cacheKey = `${record.id}@${record.version}`;
+      const cacheKey = `${record.id}@${record.version}@${epoch}`;
       live.add(cacheKey);
       let entry = this.compiledByVersion.get(cacheKey);
       if (!entry) {
-        entry = { record, compiled: compileAnchor(record.source, record.entities) };
+        entry = await this.compile(record);
         this.compiledByVersion.set(cacheKey, entry);
       }
       next.push(entry);
@@ -50,11 +70,38 @@ export class AnchorCatalog {
     for (const key of this.compiledByVersion.keys()) if (!live.has(key)) this.compiledByVersion.delete(key);
     this.entries = next;
     this.generation = generation;
+    this.epoch = epoch;
     return next;
+  }
+
+  private async compile(record: AnchorRecord): Promise<CatalogEntry> {
+    const inputs = this.inputs ? await this.inputs.forAnchor(record) : NO_INPUTS;
+    const compiled = compileAnchor(record.source, record.entities, {
+      ...(inputs.stats ? { stats: inputs.stats } : {}),
+      judgments: inputs.judgments,
+      coverage: inputs.coverage,
+    });
+    const summary: AnchorModelSummary = {
+      version: record.version,
+      storyTerms: compiled.storyTerms,
+      compiledAt: Date.now(),
+    };
+    await this.anchors.saveModel(record.id, summary);
+    return { record, compiled, scope: compileScope(record), verdicts: inputs.verdicts };
   }
 
   /** One anchor, compiled, or null. */
   async get(anchorId: string): Promise<CatalogEntry | null> {
     return (await this.current()).find((e) => e.record.id === anchorId) ?? null;
+  }
+}
+
+/** The scope of an anchor, compiled against its entities; a scope that no longer compiles (an entity removed) is ignored. */
+function compileScope(record: AnchorRecord): CompiledQuery | null {
+  if (!record.scope) return null;
+  try {
+    return compileQuery(parseQuery(record.scope), { entityKeys: new Set(record.entities.map((e) => e.key)) });
+  } catch {
+    return null;
   }
 }

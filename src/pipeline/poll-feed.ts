@@ -17,6 +17,8 @@ export interface PollDeps {
   items: ItemStore;
   /** Queues tagging for stored items (idempotent: a repeated id changes nothing). */
   enqueueTagging(itemIds: string[]): Promise<void>;
+  /** Counts newly stored items into the collection statistics (batched; optional in tests and benchmarks). */
+  countNewItems?(items: ReadonlyArray<{ title: string; summary: string }>): void;
   now(): number;
   log: Logger;
   metrics: Metrics;
@@ -131,6 +133,7 @@ export async function pollFeed(
       if (result !== 'seen') toTag.push(item.id);
     });
     deps.metrics.itemsIngested.inc(newItems);
+    deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
     for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
 
     const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;

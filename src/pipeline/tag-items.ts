@@ -11,6 +11,7 @@ import type { ItemStore } from '../storage/item-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
+import { applyScopeAndVerdict } from './scope-and-verdict.ts';
 
 /** What tagItems needs. */
 export interface TagDeps {
@@ -75,8 +76,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       const tagged = tagItem(anchor.compiled, { title: item.title, summary: item.summary });
       const tags: ItemTags = {
         entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })),
-        score: tagged.score,
-        relevant: tagged.relevant,
+        ...applyScopeAndVerdict(anchor, item, tagged),
         version: anchor.record.version,
       };
       results.push({ itemId: item.id, anchor, tags });

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AnchorRecord } from '../model/anchor.ts';
+import type { AnchorModelSummary } from '../model/anchor-model.ts';
 import type { Keys } from './keys.ts';
 
 /** Redis storage of the anchors (source pieces). */
@@ -9,18 +10,39 @@ export class AnchorStore {
     private readonly keys: Keys,
   ) {}
 
-  /** Every anchor, in registration order (the first one is the default). */
+  /** Every anchor, in registration order (the first one is the default), each with what its last compile found. */
   async list(): Promise<AnchorRecord[]> {
     const ids = await this.redis.zrange(this.keys.anchors, 0, -1);
     if (ids.length === 0) return [];
-    const raws = await this.redis.mget(...ids.map((id) => this.keys.anchor(id)));
-    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as AnchorRecord] : []));
+    const raws = await this.redis.mget(...ids.flatMap((id) => [this.keys.anchor(id), this.keys.anchorModel(id)]));
+    const out: AnchorRecord[] = [];
+    for (let i = 0; i < raws.length; i += 2) if (raws[i]) out.push(withModel(raws[i]!, raws[i + 1] ?? null));
+    return out;
   }
 
-  /** One anchor, or null. */
+  /** One anchor, with what its last compile found, or null. */
   async get(id: string): Promise<AnchorRecord | null> {
-    const raw = await this.redis.get(this.keys.anchor(id));
-    return raw ? (JSON.parse(raw) as AnchorRecord) : null;
+    const [raw, model] = await this.redis.mget(this.keys.anchor(id), this.keys.anchorModel(id));
+    return raw ? withModel(raw, model ?? null) : null;
+  }
+
+  /**
+   * Keeps what a compile of the anchor found (language, warnings, story terms) for the API to
+   * show. Not an anchor change: the generation stays, so taggers do not reload for it.
+   */
+  async saveModel(id: string, model: AnchorModelSummary): Promise<void> {
+    await this.redis.set(this.keys.anchorModel(id), JSON.stringify(model));
+  }
+
+  /** Removes an anchor and its compile summary, and bumps the generation; true when it existed. */
+  async delete(id: string): Promise<boolean> {
+    const results = await this.redis
+      .multi()
+      .del(this.keys.anchor(id), this.keys.anchorModel(id))
+      .zrem(this.keys.anchors, id)
+      .incr(this.keys.anchorsGeneration)
+      .exec();
+    return Number(results?.[1]?.[1] ?? 0) === 1;
   }
 
   /** The id of the default (first) anchor, or null when there is none. */
@@ -35,7 +57,7 @@ export class AnchorStore {
     const position = await this.redis.zcard(this.keys.anchors);
     await this.redis
       .multi()
-      .set(this.keys.anchor(record.id), JSON.stringify(record))
+      .set(this.keys.anchor(record.id), JSON.stringify({ ...record, model: undefined }))
       .zadd(this.keys.anchors, 'NX', position, record.id)
       .incr(this.keys.anchorsGeneration)
       .exec();
@@ -45,4 +67,11 @@ export class AnchorStore {
   async generation(): Promise<number> {
     return Number((await this.redis.get(this.keys.anchorsGeneration)) ?? 0);
   }
+}
+
+/** A stored record with the summary of its last compile attached (kept under a key of its own). */
+function withModel(raw: string, model: string | null): AnchorRecord {
+  const record = JSON.parse(raw) as AnchorRecord;
+  if (model) record.model = JSON.parse(model) as AnchorModelSummary;
+  return record;
 }

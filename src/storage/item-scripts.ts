@@ -45,7 +45,8 @@ return 1
 // Tags from an older anchor version never overwrite newer ones.
 // The digest shows one entry per story: a relevant item enters it when it leads its story
 // (or its leader is not shown); a leader that enters folds in members shown before it.
-// An item entering the digest is appended to the anchor's capped stream, in the same step.
+// An item entering the digest is appended to the anchor's capped stream, in the same step;
+// one leaving it is appended as a `remove` entry.
 export const WRITE_TAGS = HOURLY + `
 local anchorId = ARGV[1]
 local version = tonumber(ARGV[2])
@@ -74,7 +75,9 @@ end
 if show then
   redis.call('ZADD', KEYS[2], score, id)
   if leader == id then
-    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do redis.call('ZREM', KEYS[2], m) end
+    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do
+      if redis.call('ZREM', KEYS[2], m) == 1 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', m) end
+    end
   end
 else
   redis.call('ZREM', KEYS[2], id)
@@ -83,6 +86,12 @@ redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6
 if show and not wasShown then
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'item', id)
   return 1
+end
+-- An item leaving the digest (a judgement, a new entity list or scope, a re-scored model) is
+-- announced on the same stream, so a live client drops it and a resuming one learns it too.
+if wasShown and not show then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', id)
+  return 3
 end
 return 2
 `;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { IngestResult, NormalizedItem, StoredItem } from '../model/item.ts';
+import type { Evidence } from '../model/story.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
@@ -107,7 +108,13 @@ export class ItemStore {
         ...pairs.flat(),
         anchorId,
         String(tags.version),
-        JSON.stringify({ e: tags.entities.map((e) => [e.key, e.count]), s: tags.score, r: tags.relevant }),
+        JSON.stringify({
+          e: tags.entities.map((e) => [e.key, e.count]),
+          s: tags.score,
+          r: tags.relevant,
+          ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
+          ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
+        }),
         tags.relevant ? '1' : '0',
         itemId,
         JSON.stringify(pairs),
@@ -338,6 +345,36 @@ export class ItemStore {
     await this.redis.xtrim(this.keys.digestStream(anchorId), 'MINID', '~', minId);
   }
 
+  /**
+   * Removes every index of one anchor (its digest, its stream, its entity indexes and their
+   * hourly counts) and its tag fields on the items; the items themselves stay. Idempotent:
+   * running it again finds nothing left to remove.
+   */
+  async dropAnchorIndexes(anchorId: string): Promise<void> {
+    const doomed: string[] = [this.keys.digest(anchorId), this.keys.digestStream(anchorId)];
+    for (const pattern of this.keys.entityIndexesOf(anchorId)) {
+      let cursor = '0';
+      do {
+        const [next, found] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        doomed.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    for (let i = 0; i < doomed.length; i += 500) await this.redis.unlink(...doomed.slice(i, i + 500));
+    // The tag fields go too: an anchor created later under the same id starts from version 1,
+    // and tags of a higher old version would otherwise refuse its writes.
+    const fields = ['t:', 'tk:', 'tv:', 'tr:'].map((f) => f + anchorId);
+    const page = 1000;
+    for (let offset = 0; ; offset += page) {
+      const ids = await this.redis.zrange(this.keys.items, offset, offset + page - 1);
+      if (ids.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hdel(this.keys.item(id), ...fields);
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      if (ids.length < page) break;
+    }
+  }
+
   /** Number of stored items. */
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.items);
@@ -349,12 +386,14 @@ function toStoredItem(raw: Record<string, string>, sources: Record<string, strin
   for (const [field, value] of Object.entries(raw)) {
     if (!field.startsWith('t:')) continue;
     const anchorId = field.slice(2);
-    const parsed = JSON.parse(value) as { e: Array<[string, number]>; s: number; r: boolean };
+    const parsed = JSON.parse(value) as { e: Array<[string, number]>; s: number; r: boolean; w?: [number, Array<[Evidence['kind'], string, number]>]; j?: boolean };
     tags[anchorId] = {
       entities: parsed.e.map(([key, count]) => ({ key, count })),
       score: parsed.s,
       relevant: parsed.r,
       version: Number(raw[`tv:${anchorId}`] ?? 0),
+      ...(parsed.w ? { why: { threshold: parsed.w[0], evidence: parsed.w[1].map(([kind, name, weight]) => ({ kind, name, weight })) } } : {}),
+      judged: typeof parsed.j === 'boolean' ? parsed.j : null,
     };
   }
   return {

@@ -60,6 +60,16 @@ export function createKeys(prefix: string) {
     entityHourly: (anchorId: string, entityKey: string) => `${p}:entity-hourly:${anchorId}:${entityKey}`,
     /** STREAM of digest events for an anchor. */
     digestStream: (anchorId: string) => `${p}:digest-stream:${anchorId}`,
+    /** HASH itemId → JSON { relevant, at }: an analyst's verdicts on items for one anchor. */
+    feedback: (anchorId: string) => `${p}:feedback:${anchorId}`,
+    /** STRING (JSON) of what the last compile of an anchor found: language, warnings, story terms. */
+    anchorModel: (anchorId: string) => `${p}:anchor-model:${anchorId}`,
+    /** Pattern of every entity index (and hourly count) key of one anchor, for deleting the anchor. */
+    entityIndexesOf: (anchorId: string) => [`${p}:entity:${anchorId}:*`, `${p}:entity-hourly:${anchorId}:*`] as const,
+    /** HASH term → number of ingested items containing it (collection document frequencies). */
+    collectionDf: `${p}:collection-df`,
+    /** STRING: number of ingested items counted into `collectionDf`. */
+    collectionDocs: `${p}:collection-docs`,
 
     /** STRING (JSON) of one alert. */
     alert: (alertId: string) => `${p}:alert:${alertId}`,

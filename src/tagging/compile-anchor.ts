@@ -8,6 +8,8 @@ import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { extractEntities } from './extract-entities.ts';
 import { buildRelevanceModel, combineRelevance, relevancePartsFromTokens, type RelevanceModel } from './relevance.ts';
 import { tokenize } from './text-normalize.ts';
+import type { CollectionStats } from '../model/collection-stats.ts';
+import type { Judgment, StoryTerm, Why } from '../model/story.ts';
 
 /** Everything needed to tag items against one version of one anchor. */
 export interface CompiledAnchor {
@@ -18,6 +20,9 @@ export interface CompiledAnchor {
   /** Hash of the entity list and the text: items tagged under another version may be re-tagged. */
   version: string;
   entityByKey: Map<string, Entity>;
+  language: string;
+  warnings: string[];
+  storyTerms: StoryTerm[];
 }
 
 /** The tagger's answer for one item: entity mentions with their names, score and digest decision. */
@@ -25,10 +30,15 @@ export interface TagResult {
   entities: Array<{ key: string; name: string; kind: EntityKind; count: number }>;
   score: number;
   relevant: boolean;
+  why: Why;
 }
 
 /** Compiles an anchor: extracts entities (unless given, e.g. after PUT /entities), builds matcher and relevance model. */
-export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[]): CompiledAnchor {
+export function compileAnchor(
+  source: AnchorSource,
+  entitiesOverride?: Entity[],
+  _learn: { stats?: CollectionStats; judgments?: Judgment[]; coverage?: Array<{ title: string; summary: string }> } = {},
+): CompiledAnchor {
   const entities = entitiesOverride ?? extractEntities(source);
   const version = createHash('sha256')
     .update(JSON.stringify(entities))
@@ -43,6 +53,9 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[])
     relevance: buildRelevanceModel(source, entities),
     version,
     entityByKey: new Map(entities.map((e) => [e.key, e])),
+    language: 'en',
+    warnings: [],
+    storyTerms: [],
   };
 }
 
@@ -58,5 +71,6 @@ export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: 
     if (e) entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });
   }
   const score = combineRelevance(relevancePartsFromTokens(anchor.relevance, matches, titleTokens, summaryTokens));
-  return { entities, score, relevant: score >= anchor.relevance.threshold };
+  const threshold = anchor.relevance.threshold;
+  return { entities, score, relevant: score >= threshold, why: { score, threshold, evidence: entities.map((e) => ({ kind: 'entity', name: e.name, weight: anchor.entityByKey.get(e.key)!.weight })) } };
 }

@@ -112,6 +112,8 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
           let event = rendered.get(cacheKey);
           if (!event) {
             event = (async (): Promise<RenderedEvent> => {
+              // A departure carries the id only: the client drops what it shows under it.
+              if (entry.fields.remove) return { event: 'remove', data: JSON.stringify({ id: entry.fields.remove }) };
               const itemId = entry.fields.item;
               const item = itemId ? await reader.entry(itemId, anchor) : null;
               return item ? { event: 'item', data: JSON.stringify(item) } : null;

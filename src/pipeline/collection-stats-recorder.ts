@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import { collectionTermsOf } from '../tagging/collection-terms.ts';
+import type { CollectionStatsStore } from '../storage/collection-stats-store.ts';
+
+/** Items counted in memory before a flush is forced. */
+const FLUSH_ITEMS = 500;
+/** A partial batch is flushed this long after its first item at most. */
+const FLUSH_MS = 5_000;
+
+/**
+ * Counts the document frequencies of newly ingested items in memory and writes them in
+ * batches: one pipeline of HINCRBYs per flush, one per distinct term of the batch, so a
+ * feed of a hundred new items costs a few hundred commands, not one per term per item.
+ * Items are counted once, when the store says they are new; counts that a crash loses
+ * before a flush are statistics, and the next items make up for them.
+ */
+export class CollectionStatsRecorder {
+  private documents = 0;
+  private pending = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Pick<CollectionStatsStore, 'add'>,
+    private readonly log: Pick<Logger, 'warn'>,
+    private readonly options: { flushItems?: number; flushMs?: number } = {},
+  ) {}
+
+  /** Counts the terms of newly stored items; flushes when the batch is full. */
+  record(items: ReadonlyArray<{ title: string; summary: string }>): void {
+    for (const item of items) {
+      for (const term of collectionTermsOf(item)) this.pending.set(term, (this.pending.get(term) ?? 0) + 1);
+      this.documents++;
+    }
+    if (this.documents >= (this.options.flushItems ?? FLUSH_ITEMS)) void this.flush();
+    else if (this.documents > 0 && !this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.flushMs ?? FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is counted so far (one pipeline); resolves when it is written. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.documents === 0) return this.flushing;
+    const documents = this.documents;
+    const batch = this.pending;
+    this.documents = 0;
+    this.pending = new Map();
+    this.flushing = this.flushing
+      .then(() => this.store.add(documents, batch))
+      .catch((err: unknown) => this.log.warn({ err, documents }, 'collection statistics not written'));
+    return this.flushing;
+  }
+}
