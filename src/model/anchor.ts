@@ -2,6 +2,9 @@
 
 export type EntityKind = 'person' | 'place' | 'organization' | 'topic';
 
+/** `core`: one of the story's own actors, places and subjects; `context`: around it (a leader reacting, a place named in passing). */
+export type EntityRole = 'core' | 'context';
+
 /** An entity of the source piece, as the contract's Entity. */
 export interface Entity {
   /** Stable slug: "araghchi", "muscat", "carrier-group", "isw". */
@@ -13,12 +16,14 @@ export interface Entity {
   aliases: string[];
   /** How specific a mention is, 0..1: a rare surname or "Muscat" weighs more than "US". */
   weight: number;
+  /** Derived from the piece's structure (headline, lede, who acts), editable through the API. */
+  role: EntityRole;
 }
 
 /** Overrides an anchor file (front matter) or the API may give on top of extraction. */
 export interface EntityOverrides {
   /** Entities to add (or replace, by key or name). */
-  entities: Array<{ name: string; kind: EntityKind; aliases?: string[]; key?: string; weight?: number }>;
+  entities: Array<{ name: string; kind: EntityKind; aliases?: string[]; key?: string; weight?: number; role?: EntityRole }>;
   /** Extra aliases for extracted entities, by key. */
   aliases: Record<string, string[]>;
   /** Keys or names of extracted entities to drop. */
@@ -46,4 +51,8 @@ export interface AnchorRecord {
   /** Hash of the source it was extracted from: an unchanged file does not reset API edits. */
   sourceHash: string;
   updatedAt: number;
+  /** The piece's detected language, ISO 639-1 ("en"), or "und" when it cannot be told. */
+  language: string;
+  /** What a person should know about how the piece was read (e.g. a language extraction does not handle). */
+  warnings: string[];
 }
