@@ -1,13 +1,23 @@
 /**
- * `npm run eval -- FILE.jsonl [--calibrate]`: tagging and digest precision/recall of the default
- * anchor on a labelled file, then every error. With --calibrate, also the F1-optimal threshold
- * on the file and a leave-half-out check (see docs/tagging.md).
+ * `npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--verbose]`:
+ * tagging and digest precision/recall of an anchor (default: config/anchors/muscat-talks.md)
+ * on labelled items (../shared/eval/LABELS.md), then every error.
+ *
+ * The collection statistics are those of the items themselves, as the pipeline would count
+ * them after ingesting them (labels are never read for that); --cold uses none (the prior).
+ * --feedback N replays an analyst who corrects the first N digest errors in publication
+ * order (oldest first): the anchor is recompiled with the verdicts so far after each one,
+ * and precision/recall are reported on the items after the last correction.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
-import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
-import { calibrateThreshold, evaluate, type LabelledItem } from '../src/tagging/evaluate.ts';
+import type { AnchorSource } from '../src/model/anchor.ts';
+import type { Judgment } from '../src/model/story.ts';
+import { loadAnchorSources, parseAnchorFile } from '../src/tagging/anchor-file.ts';
+import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
+import { evaluate, type LabelledItem } from '../src/tagging/evaluate.ts';
+import { statsOfItems } from '../src/tagging/term-statistics.ts';
 
 function fail(message: string): never {
   process.stderr.write(`eval: ${message}\n`);
@@ -36,31 +46,73 @@ function parseItems(text: string, file: string): LabelledItem[] {
 
 const pct = (x: number) => x.toFixed(3);
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const files = args.filter((a) => !a.startsWith('--'));
-  const calibrate = args.includes('--calibrate');
-  if (files.length === 0) fail('usage: npm run eval -- FILE.jsonl [MORE.jsonl] [--calibrate]');
-  const items: LabelledItem[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      fail(`cannot read ${file}`);
-    }
-    items.push(...parseItems(text, file));
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
+  return v;
+}
+
+async function loadSource(anchorFile: string | undefined): Promise<AnchorSource> {
+  if (anchorFile) {
+    const text = await readFile(anchorFile, 'utf8').catch(() => fail(`cannot read ${anchorFile}`));
+    return parseAnchorFile(path.basename(anchorFile).replace(/\.md$/, ''), text);
   }
   const config = loadConfig();
   const sources = await loadAnchorSources(config.anchorsDir).catch((err: Error) => fail(`anchors: ${err.message}`));
   const source = sources.find((s) => s.id === 'muscat-talks') ?? sources[0];
   if (!source) fail(`no anchor in ${config.anchorsDir}`);
-  const anchor = compileAnchor(source);
+  return source;
+}
+
+/** Publication order, oldest first (larger hoursAgo = older); file order breaks ties. */
+function publicationOrder(items: LabelledItem[]): LabelledItem[] {
+  return items.map((item, i) => ({ item, i })).sort((a, b) => (b.item.hoursAgo ?? 0) - (a.item.hoursAgo ?? 0) || a.i - b.i).map((x) => x.item);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const anchorFile = option(args, '--anchor');
+  const feedback = Number(option(args, '--feedback') ?? '0');
+  if (!Number.isInteger(feedback) || feedback < 0) fail('--feedback needs a whole number');
+  const valued = new Set([anchorFile, option(args, '--feedback')]);
+  const files = args.filter((a, i) => !a.startsWith('--') && !(valued.has(a) && args[i - 1]?.startsWith('--')));
+  if (files.length === 0) fail('usage: npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--verbose]');
+  let items: LabelledItem[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => fail(`cannot read ${file}`));
+    items.push(...parseItems(text, file));
+  }
+  const source = await loadSource(anchorFile);
+  const stats = args.includes('--cold') ? undefined : statsOfItems(items);
+  let anchor: CompiledAnchor = compileAnchor(source, undefined, { stats });
+  const entities = anchor.entities;
+
+  const lines: string[] = [];
+  if (feedback > 0) {
+    // The analyst reads the digest oldest first and corrects each error until N are made.
+    const ordered = publicationOrder(items);
+    const judgments: Judgment[] = [];
+    let cut = 0;
+    for (; cut < ordered.length && judgments.length < feedback; cut++) {
+      const it = ordered[cut]!;
+      if (tagItem(anchor, it).relevant === it.relevant) continue;
+      judgments.push({ title: it.title, summary: it.summary, relevant: it.relevant });
+      anchor = compileAnchor(source, entities, { stats, judgments });
+    }
+    lines.push(`feedback: ${judgments.length} corrections within the first ${cut} items (publication order); scored on the remaining ${ordered.length - cut}`);
+    items = ordered.slice(cut);
+  }
   const results = items.map((item) => tagItem(anchor, item));
   const report = evaluate(items, results);
 
-  const lines: string[] = [];
-  lines.push(`anchor ${source.id} (version ${anchor.version}), ${items.length} items, threshold ${anchor.relevance.threshold}`);
+  lines.push(`anchor ${source.id} (version ${anchor.version}, language ${anchor.language}), ${items.length} items, threshold ${results[0]?.why.threshold.toFixed(3) ?? '-'}`);
+  for (const w of anchor.warnings) lines.push(`warning: ${w}`);
+  if (args.includes('--verbose')) {
+    lines.push(`entities: ${anchor.entities.map((e) => `${e.name} [${e.kind}, ${e.role}, ${e.weight}]`).join('; ')}`);
+    lines.push(`story terms: ${anchor.storyTerms.slice(0, 40).map((t) => `${t.term}:${t.weight}(${t.source})`).join(' ')}`);
+  }
   lines.push('');
   lines.push(`${'key'.padEnd(15)} ${'tp'.padStart(4)} ${'fp'.padStart(4)} ${'fn'.padStart(4)} ${'precision'.padStart(10)} ${'recall'.padStart(8)}`);
   for (const k of [...report.perKey, { ...report.micro, key: 'MICRO' }]) {
@@ -74,21 +126,9 @@ async function main(): Promise<void> {
   for (const e of report.errors) {
     const score = e.score === undefined ? '' : ` score=${e.score.toFixed(3)}`;
     lines.push(`  ${e.item}\t${e.kind}\t${e.what}\t${e.error}${score}\t${e.title}`);
-  }
-  if (calibrate) {
-    const scored = items.map((it, i) => ({ id: it.id, score: results[i]!.score, relevant: it.relevant }));
-    const all = calibrateThreshold(scored);
-    lines.push('');
-    lines.push(`calibration: F1-optimal threshold ${all.threshold.toFixed(4)} (F1 ${pct(all.f1)})`);
-    // Leave-half-out: calibrate on even-numbered items, measure on odd ones, and the reverse.
-    for (const [fitParity, name] of [[0, 'even→odd'], [1, 'odd→even']] as const) {
-      const fit = scored.filter((_, i) => i % 2 === fitParity);
-      const test = scored.filter((_, i) => i % 2 !== fitParity);
-      const t = calibrateThreshold(fit).threshold;
-      const tp = test.filter((s) => s.relevant && s.score >= t).length;
-      const fp = test.filter((s) => !s.relevant && s.score >= t).length;
-      const fn = test.filter((s) => s.relevant && s.score < t).length;
-      lines.push(`  ${name}: threshold ${t.toFixed(4)} → held-out precision ${pct(tp / Math.max(1, tp + fp))} recall ${pct(tp / Math.max(1, tp + fn))}`);
+    if (args.includes('--verbose') && e.kind === 'digest') {
+      const r = results[items.findIndex((it) => it.id === e.item)]!;
+      lines.push(`      ${r.why.evidence.map((x) => `${x.kind}:${x.name}=${x.weight}`).join(' ')}`);
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);

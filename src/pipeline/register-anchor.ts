@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
+import { detectPieceLanguage } from '../tagging/piece-language.ts';
 
 /** What anchor registration needs. */
 export interface AnchorDeps {
@@ -49,6 +50,7 @@ async function saveVersion(
     version: (existing?.version ?? 0) + 1,
     sourceHash: hash,
     updatedAt: deps.now(),
+    ...detectPieceLanguage(`${source.title}\n${source.text}`),
   };
   await deps.anchors.save(record);
   // A new anchor (or new entities) applies to items already stored, too.

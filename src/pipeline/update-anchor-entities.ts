@@ -1,5 +1,5 @@
 import { AppError, ErrorCodes } from '../errors.ts';
-import type { AnchorRecord, Entity, EntityKind } from '../model/anchor.ts';
+import type { AnchorRecord, Entity, EntityKind, EntityRole } from '../model/anchor.ts';
 import { generateAliases } from '../tagging/entity-aliases.ts';
 import { entityKey, entityWeight } from '../tagging/extract-entities.ts';
 import { replaceAnchorEntities, type AnchorDeps } from './register-anchor.ts';
@@ -9,6 +9,8 @@ export interface EntityInput {
   name: string;
   kind: EntityKind;
   aliases?: string[];
+  /** Core or context; an entity that was there keeps its role, a new one is core (a person added it to the story). */
+  role?: EntityRole;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function updateAnchorEntities(anchor: AnchorRecord, inputs: EntityI
     const aliases = [...new Set([...(input.aliases ?? []), ...generateAliases(input.name, input.kind)])].filter(
       (a) => a.toLowerCase() !== input.name.toLowerCase(),
     );
-    entities.push({ key, name: input.name, kind: input.kind, aliases, weight: before?.weight ?? entityWeight(input.name, input.kind) });
+    entities.push({ key, name: input.name, kind: input.kind, aliases, weight: before?.weight ?? entityWeight(input.name, input.kind), role: input.role ?? before?.role ?? 'core' });
   }
   return replaceAnchorEntities(anchor, entities, deps);
 }

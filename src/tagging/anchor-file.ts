@@ -33,6 +33,9 @@ function parseOverrides(meta: Record<string, unknown>, errors: FieldError[]): En
         if (e.weight !== undefined && (typeof e.weight !== 'number' || e.weight < 0 || e.weight > 1)) {
           errors.push({ field: `${field}.weight`, message: 'must be a number from 0 to 1' });
         }
+        if (e.role !== undefined && e.role !== 'core' && e.role !== 'context') {
+          errors.push({ field: `${field}.role`, message: 'must be core or context' });
+        }
         if (typeof e.name === 'string' && KINDS.includes(e.kind as EntityKind)) {
           overrides.entities.push({
             name: e.name.trim(),
@@ -40,6 +43,7 @@ function parseOverrides(meta: Record<string, unknown>, errors: FieldError[]): En
             ...(isStringArray(e.aliases) ? { aliases: e.aliases } : {}),
             ...(typeof e.key === 'string' ? { key: e.key } : {}),
             ...(typeof e.weight === 'number' ? { weight: e.weight } : {}),
+            ...(e.role === 'core' || e.role === 'context' ? { role: e.role } : {}),
           });
         }
       });

@@ -1,7 +1,66 @@
-/** Placeholder of the seam (h13m's module replaces it): the distinct terms counted per ingested item. */
-import { tokenize } from './text-normalize.ts';
+/**
+ * The terms the collection counts: Porter stems of an item's content words, plus adjacent
+ * content-word pairs ("peace_talk"), so document frequencies say what "talks", "peace",
+ * "president" weigh against the story's distinctive words. The pipeline counts these per
+ * ingested item; the relevance model reads the same function, so both sides agree.
+ */
+import { stemmer } from 'stemmer';
+import { tokenize, type Token } from './text-normalize.ts';
 
-/** The distinct terms the pipeline counts for one ingested item. */
+/** At most this many distinct terms are counted per item (unigrams first). */
+export const MAX_COLLECTION_TERMS = 60;
+
+// Function words: never terms.
+const STOPWORDS = new Set(
+  `a about above after again against all also am an and any are as at be because been before being below between both
+  but by can could did do does doing down during each few for from further had has have having he her here hers herself
+  him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or
+  other our ours ourselves out over own same she should so some such than that the their theirs them themselves then
+  there these they this those through to too under until up very was we were what when where which while who whom why
+  will with would you your yours yourself yourselves yet may might must shall upon via per whether though although
+  since within without among amid onto toward towards behind beyond across around along ever every many much one two
+  three four five six seven eight nine ten`.split(/\s+/),
+);
+
+const stemCache = new Map<string, string>();
+const STEM_CACHE_LIMIT = 50_000;
+
+/** The term of one folded word ('' for a function word, a number or a one- or two-letter word). */
+export function termOfWord(folded: string): string {
+  let term = stemCache.get(folded);
+  if (term !== undefined) return term;
+  const c = folded.charCodeAt(0);
+  term = folded.length < 3 || STOPWORDS.has(folded) || (c >= 48 && c <= 57) ? '' : stemmer(folded);
+  if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+  stemCache.set(folded, term);
+  return term;
+}
+
+/** The term of a phrase: its words' terms joined by "_" ('' when a word is a function word). */
+export function termOfPhrase(phrase: string): string {
+  const terms = tokenize(phrase).map((t) => termOfWord(t.folded));
+  return terms.length === 0 || terms.includes('') ? '' : terms.join('_');
+}
+
+/** Unigram and adjacent-pair terms of tokenised fields, in order of first appearance, deduplicated. */
+export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: string[] } {
+  const unigrams = new Set<string>();
+  const pairs = new Set<string>();
+  for (const field of fields) {
+    let prev = '';
+    for (const t of field) {
+      // "US", "UK", "EU": two-letter acronyms are entities, not function words.
+      const term = t.shape === 'upper' && t.folded.length === 2 ? t.folded : termOfWord(t.folded);
+      if (term !== '') unigrams.add(term);
+      if (term !== '' && prev !== '' && !t.gapBefore) pairs.add(`${prev}_${term}`);
+      prev = term;
+    }
+  }
+  return { unigrams: [...unigrams], pairs: [...pairs] };
+}
+
+/** The distinct terms the pipeline counts for one ingested item (≤ MAX_COLLECTION_TERMS). */
 export function collectionTermsOf(item: { title: string; summary: string }): string[] {
-  return [...new Set([...tokenize(item.title), ...tokenize(item.summary)].map((t) => t.folded).filter((w) => w.length > 2))].slice(0, 60);
+  const { unigrams, pairs } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
+  return [...unigrams, ...pairs].slice(0, MAX_COLLECTION_TERMS);
 }

@@ -8,6 +8,8 @@
 import nlp from 'compromise';
 import type { AnchorSource, Entity, EntityKind } from '../model/anchor.ts';
 import { canonicalPlace, generateAliases, organizationAcronym, placeOfDemonym, surnameOf } from './entity-aliases.ts';
+import { deriveRoles } from './entity-roles.ts';
+import { detectPieceLanguage, extractionReads } from './piece-language.ts';
 import { foldPhrase, foldWord, tokenize, type Token } from './text-normalize.ts';
 
 /** compromise is superlinear on huge texts; a source piece longer than this is cut. */
@@ -297,19 +299,22 @@ function topicName(phrase: string): string {
   return words.slice(-2).join(' ');
 }
 
-function applyOverrides(entities: Entity[], source: AnchorSource): Entity[] {
+type RolelessEntity = Omit<Entity, 'role'> & { role?: Entity['role'] };
+
+function applyOverrides(entities: RolelessEntity[], source: AnchorSource): RolelessEntity[] {
   const { overrides } = source;
   const excluded = new Set(overrides.exclude.map((e) => foldPhrase(e)));
   let out = entities.filter((e) => !excluded.has(e.key) && !excluded.has(foldPhrase(e.name)));
   for (const add of overrides.entities) {
     const key = add.key ?? entityKey(add.name, add.kind);
     const generated = generateAliases(add.name, add.kind);
-    const entity: Entity = {
+    const entity: RolelessEntity = {
       key,
       name: add.name,
       kind: add.kind,
       aliases: [...new Set([...generated, ...(add.aliases ?? [])])].filter((a) => a !== add.name),
       weight: add.weight ?? entityWeight(add.name, add.kind),
+      ...(add.role ? { role: add.role } : {}),
     };
     out = out.filter((e) => e.key !== key && foldPhrase(e.name) !== foldPhrase(add.name));
     out.push(entity);
@@ -327,6 +332,10 @@ function applyOverrides(entities: Entity[], source: AnchorSource): Entity[] {
  * piece's overrides. Deterministic: the same source always gives the same list in the same order.
  */
 export function extractEntities(source: AnchorSource): Entity[] {
+  // A piece in a language extraction does not read yields only the entities given by hand.
+  if (!extractionReads(detectPieceLanguage(`${source.title}\n${source.text}`).language)) {
+    return deriveRoles(source, applyOverrides([], source));
+  }
   const capped = `${source.title}.\n${source.text}`.slice(0, EXTRACTION_CHAR_CAP);
   const { text } = repairGluedWords(capped);
   const tokens = tokenize(text);
@@ -364,8 +373,8 @@ export function extractEntities(source: AnchorSource): Entity[] {
     }
   }
 
-  const entities: Entity[] = [];
-  const byKey = new Map<string, Entity>();
+  const entities: RolelessEntity[] = [];
+  const byKey = new Map<string, RolelessEntity>();
   for (const c of candidates.values()) {
     const name = c.kind === 'topic' ? topicName(c.name) : c.name;
     const key = entityKey(name, c.kind);
@@ -378,7 +387,7 @@ export function extractEntities(source: AnchorSource): Entity[] {
       if (words.length > 2 && canonicalPlace(words[0]!) !== null) aliases.add(words.slice(1).join(' '));
     }
     aliases.delete(name);
-    const entity: Entity = {
+    const entity: RolelessEntity = {
       key,
       name,
       kind: c.kind,
@@ -389,7 +398,8 @@ export function extractEntities(source: AnchorSource): Entity[] {
     entities.push(entity);
   }
   const kindOrder: Record<EntityKind, number> = { person: 0, place: 1, organization: 2, topic: 3 };
-  return applyOverrides(entities, source).sort(
+  const sorted = applyOverrides(entities, source).sort(
     (a, b) => kindOrder[a.kind] - kindOrder[b.kind] || b.weight - a.weight || a.key.localeCompare(b.key),
   );
+  return deriveRoles(source, sorted);
 }
