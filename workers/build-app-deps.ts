@@ -64,7 +64,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         publicUrl: parts.publicUrl,
         now,
       },
-      anchors: anchorDeps,
+      anchors: { ...anchorDeps, deletion: { anchors: stores.anchors, items: stores.items, feedback: stores.feedback } },
       alerts: {
         alerts: stores.alerts,
         items: stores.items,
@@ -72,7 +72,13 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         ...streaming,
       },
       items: { anchors: stores.anchors, reader },
-      digests: { anchors: stores.anchors, reader, ...streaming, publicUrl: parts.publicUrl },
+      digests: {
+        anchors: stores.anchors,
+        reader,
+        ...streaming,
+        publicUrl: parts.publicUrl,
+        feedback: { ...anchorDeps, feedback: stores.feedback, items: stores.items },
+      },
       volume: {
         anchors: stores.anchors,
         items: stores.items,

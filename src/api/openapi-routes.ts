@@ -9,9 +9,9 @@ import {
   DeliveryList,
   listQuery,
 } from './schemas/alerts.ts';
-import { Anchor, AnchorList, createAnchorBody, entitiesBody } from './schemas/anchors.ts';
+import { Anchor, AnchorList, createAnchorBody, entitiesBody, scopeBody } from './schemas/anchors.ts';
 import { noQuery, Problem, streamQuery } from './schemas/common.ts';
-import { digestQuery, DigestPage, feedQuery, JsonFeed } from './schemas/digests.ts';
+import { digestQuery, DigestPage, feedbackBody, FeedbackList, FeedbackResult, feedQuery, JsonFeed } from './schemas/digests.ts';
 import { createFeedBody, Feed, FeedList, OpmlImportResult, PollQueued } from './schemas/feeds.ts';
 import { ItemsPage, itemsQuery } from './schemas/items.ts';
 import { ApiKey, createKeyBody } from './schemas/keys.ts';
@@ -160,6 +160,22 @@ export const routes: RouteDoc[] = [
       responses: { 200: json('The anchor.', Anchor) },
       problems: [404],
     }),
+    op('put', '/api/anchors/{id}/scope', 'setAnchorScope', 'Set or remove the scope query of an anchor', {
+      admin: true,
+      description: 'A query in the alert language that every digest item must also match (`NOT "Oman Air"`); null removes it. A syntax error answers 400 with its `position`. Recent items are re-tagged: those that leave the digest are sent on its stream as `event: remove`.',
+      params: anchorIdAsId,
+      body: scopeBody,
+      responses: { 200: json('The anchor.', Anchor) },
+      problems: [404],
+    }),
+    op('delete', '/api/anchors/{id}', 'deleteAnchor', 'Delete an anchor', {
+      admin: true,
+      description: 'The anchor, its digest, stream, feedback and volume indexes go; the items stay.',
+      params: anchorIdAsId,
+      query: noQuery,
+      responses: { 204: deleted },
+      problems: [404],
+    }),
   ]),
   ...tagged('Digest', [
     op('get', '/api/items', 'listItems', 'Every stored item, newest first, with its tags for one anchor', {
@@ -175,12 +191,36 @@ export const routes: RouteDoc[] = [
     }),
     op('get', '/api/digests/{anchorId}/stream', 'streamDigest', 'The live digest as server-sent events', {
       description:
-        '`event: item`, an `id:` per event, `data:` a DigestItem (JSON). Reconnecting with Last-Event-ID (header or ?lastEventId=) replays every missed item once, in order, then the live ones. A comment line at least every 15 s keeps the connection open.',
+        '`event: item`, an `id:` per event, `data:` a DigestItem (JSON); `event: remove` with `data: {"id"}` when an item leaves the digest (a judgement, a new entity list or scope, a re-scored model), with an id too. Reconnecting with Last-Event-ID (header or ?lastEventId=) replays every missed item once, in order, then the live ones. A comment line at least every 15 s keeps the connection open.',
       params: anchorId,
       query: streamQuery,
       tokenInQuery: true,
       headers: lastEventIdHeader,
       responses: { 200: media('Server-sent events; each `data:` is a DigestItem.', 'text/event-stream') },
+      problems: [404],
+    }),
+    op('post', '/api/digests/{anchorId}/feedback', 'postDigestFeedback', 'Judge one item: it belongs in this digest, or it is not about this story', {
+      admin: true,
+      description:
+        'The item is in or out of the digest at once, whatever its score (leaving, it is sent on the stream as `event: remove`), and the anchor’s relevance model learns from the verdict: recent items are re-scored, so similar items move too.',
+      params: anchorId,
+      query: noQuery,
+      body: feedbackBody,
+      responses: { 200: json('The verdict and the item’s score.', FeedbackResult) },
+      problems: [404],
+    }),
+    op('get', '/api/digests/{anchorId}/feedback', 'listDigestFeedback', 'The analyst’s verdicts on this digest’s items', {
+      params: anchorId,
+      query: noQuery,
+      responses: { 200: json('The verdicts, oldest first.', FeedbackList) },
+      problems: [404],
+    }),
+    op('delete', '/api/digests/{anchorId}/feedback/{itemId}', 'deleteDigestFeedback', 'Withdraw a verdict', {
+      admin: true,
+      description: 'The item goes back to what the model says of it, and the model relearns without the verdict.',
+      params: { ...anchorId, itemId: 'The judged item.' },
+      query: noQuery,
+      responses: { 204: deleted },
       problems: [404],
     }),
     op('get', '/api/digests/{anchorId}/feed.atom', 'getDigestAtom', 'The digest as an Atom feed', {

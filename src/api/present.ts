@@ -32,6 +32,11 @@ export function presentAnchor(anchor: AnchorRecord) {
     title: anchor.source.title,
     url: anchor.source.url,
     publishedAt: anchor.source.publishedAt,
-    entities: anchor.entities.map((e) => ({ key: e.key, name: e.name, kind: e.kind, aliases: e.aliases, weight: e.weight })),
+    // Records stored before language detection and roles read as unknown and core.
+    language: anchor.language ?? 'und',
+    warnings: anchor.warnings ?? [],
+    entities: anchor.entities.map((e) => ({ key: e.key, name: e.name, kind: e.kind, aliases: e.aliases, weight: e.weight, role: e.role ?? 'core' })),
+    scope: anchor.scope ?? null,
+    story: { terms: anchor.model?.storyTerms ?? [] },
   };
 }

@@ -12,6 +12,7 @@ const item = (id: string, publishedAt: string | null, firstSeenAt: string | null
   score: 1,
   entities: [],
   snippet: 'Text.',
+  why: null,
   alsoReportedBy: [],
 });
 

@@ -33,6 +33,9 @@ export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null,
       return { key: t.key, name: entity?.name ?? t.key, kind: entity?.kind ?? 'topic', count: t.count };
     }),
     snippet: snippetOf(item.summary),
+    why: tags
+      ? { score: tags.score, threshold: tags.why?.threshold ?? 0, evidence: tags.why?.evidence ?? [], judged: tags.judged ?? null }
+      : null,
     alsoReportedBy: Object.entries(item.sources)
       .filter(([feedId]) => feedId !== item.feedId)
       .map(([feedId, link]) => ({ feedId, title: feedTitles.get(feedId) ?? null, link: link || item.link })),

@@ -97,7 +97,7 @@ export class AnchorCatalog {
 }
 
 /** The scope of an anchor, compiled against its entities; a scope that no longer compiles (an entity removed) is ignored. */
-function compileScope(record: AnchorRecord): CompiledQuery | null {
+export function compileScope(record: AnchorRecord): CompiledQuery | null {
   if (!record.scope) return null;
   try {
     return compileQuery(parseQuery(record.scope), { entityKeys: new Set(record.entities.map((e) => e.key)) });

@@ -50,6 +50,8 @@ async function saveVersion(
     version: (existing?.version ?? 0) + 1,
     sourceHash: hash,
     updatedAt: deps.now(),
+    // The scope is the analyst's, not the piece's: a new entity list or text keeps it.
+    scope: existing?.scope ?? null,
     ...detectPieceLanguage(`${source.title}\n${source.text}`),
   };
   await deps.anchors.save(record);

@@ -11,6 +11,11 @@ export function verdictEvidence(relevant: boolean): Evidence {
   return { kind: 'feedback', name: relevant ? VERDICT_EVIDENCE.relevant : VERDICT_EVIDENCE.notRelevant, weight: relevant ? 1 : -1 };
 }
 
+/** True for the entry of an analyst's own verdict (not the learned pull of other judgements). */
+export function isVerdictEvidence(e: Evidence): boolean {
+  return e.kind === 'feedback' && (e.name === VERDICT_EVIDENCE.relevant || e.name === VERDICT_EVIDENCE.notRelevant);
+}
+
 /**
  * The digest decision for one item after the model's: an item outside the anchor's scope
  * query is out, and an item the analyst judged is in or out as judged, whatever its score.

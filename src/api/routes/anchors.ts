@@ -6,11 +6,13 @@ import { requireAdmin } from '../auth.ts';
 import { anchorOr404 } from '../find-or-404.ts';
 import { presentAnchor } from '../present.ts';
 import { validate } from '../validate.ts';
-import { createAnchorBody, entitiesBody } from '../schemas/anchors.ts';
+import { createAnchorBody, entitiesBody, scopeBody } from '../schemas/anchors.ts';
+import { deleteAnchor, type DeleteAnchorDeps } from '../../pipeline/delete-anchor.ts';
+import { setAnchorScope } from '../../pipeline/set-anchor-scope.ts';
 import { noQuery } from '../schemas/common.ts';
 
-/** What /api/anchors uses: anchor registration (extraction off the event loop, re-tag requests). */
-export type AnchorsRouterDeps = AnchorDeps;
+/** What /api/anchors uses: anchor registration (extraction off the event loop, re-tag requests) and deletion. */
+export type AnchorsRouterDeps = AnchorDeps & { deletion: DeleteAnchorDeps };
 
 /** /api/anchors: the source pieces and their entity lists. */
 export function anchorsRouter(deps: AnchorsRouterDeps): Router {
@@ -37,6 +39,18 @@ export function anchorsRouter(deps: AnchorsRouterDeps): Router {
     const body = validate(entitiesBody, req.body, 'body');
     const anchor = await anchorOr404(anchors, String(req.params.id));
     res.json(presentAnchor(await updateAnchorEntities(anchor, body.entities, deps)));
+  });
+
+  router.put('/:id/scope', requireAdmin, async (req, res) => {
+    const body = validate(scopeBody, req.body, 'body');
+    const anchor = await anchorOr404(anchors, String(req.params.id));
+    res.json(presentAnchor(await setAnchorScope(anchor, body.scope, deps)));
+  });
+
+  router.delete('/:id', requireAdmin, async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    await deleteAnchor(String(req.params.id), deps.deletion);
+    res.status(204).end();
   });
 
   return router;

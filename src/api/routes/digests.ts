@@ -13,8 +13,10 @@ import { presentAnchor } from '../present.ts';
 import { lastEventIdOf, serveResumableStream, type RenderedEvent } from '../resumable-stream.ts';
 import { SseSession, type SseOptions } from '../sse-session.ts';
 import { validate } from '../validate.ts';
-import { streamQuery } from '../schemas/common.ts';
-import { digestQuery, feedQuery } from '../schemas/digests.ts';
+import { noQuery, streamQuery } from '../schemas/common.ts';
+import { digestQuery, feedbackBody, feedQuery } from '../schemas/digests.ts';
+import { recordFeedback, withdrawFeedback, type FeedbackDeps } from '../../pipeline/record-feedback.ts';
+import { requireAdmin } from '../auth.ts';
 
 /** Rendered events per stream entry, shared by every client of this process (bounded). */
 const RENDER_CACHE_SIZE = 2000;
@@ -30,6 +32,8 @@ export interface DigestsRouterDeps {
   sseClients: { inc(): void; dec(): void };
   /** Where others reach this API (PUBLIC_URL, else where it listens): the base of every self link. */
   publicUrl(): string;
+  /** The analyst's judgements: stored, applied at once, learned from by a re-tag. */
+  feedback: FeedbackDeps;
 }
 
 /** /api/digests/:anchorId: the digest as JSON pages, a resumable event stream, Atom and JSON Feed. */
@@ -133,6 +137,27 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
       lastEventId,
       render,
     });
+  });
+
+  router.post('/:anchorId/feedback', requireAdmin, async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    const body = validate(feedbackBody, req.body, 'body');
+    const anchor = await anchorOr404(deps.feedback.anchors, String(req.params.anchorId));
+    res.json(await recordFeedback(anchor, body, deps.feedback));
+  });
+
+  router.get('/:anchorId/feedback', async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    const anchor = await anchorOf(req);
+    const verdicts = await deps.feedback.feedback.list(anchor.id);
+    res.json({ feedback: verdicts.map((v) => ({ itemId: v.itemId, relevant: v.relevant, at: new Date(v.at).toISOString() })) });
+  });
+
+  router.delete('/:anchorId/feedback/:itemId', requireAdmin, async (req, res) => {
+    validate(noQuery, req.query, 'query');
+    const anchor = await anchorOr404(deps.feedback.anchors, String(req.params.anchorId));
+    await withdrawFeedback(anchor, String(req.params.itemId), deps.feedback);
+    res.status(204).end();
   });
 
   router.get('/:anchorId/feed.atom', async (req, res) => {
