@@ -433,9 +433,11 @@ describe('buildOpenApiDocument', () => {
       score: 0.8,
       entities: [{ key: 'place:muscat', name: 'Muscat', kind: 'place', count: 2 }],
       snippet: 'Talks…',
+      why: { score: 0.8, threshold: 0.5, evidence: [{ kind: 'entity', name: 'Muscat', weight: 0.6 }], judged: null },
       alsoReportedBy: [{ feedId: 'f2', title: null, link: 'https://other.example/a' }],
     };
     expect(item.safeParse(sample).success).toBe(true);
+    expect(item.safeParse({ ...sample, why: { ...sample.why, evidence: [{ kind: 'rumour', name: 'x', weight: 1 }] } }).success).toBe(false);
     expect(item.safeParse({ ...sample, alsoReportedBy: undefined }).success).toBe(false);
     expect(validatorOf({ $ref: '#/components/schemas/ItemWithRelevance' }).safeParse({ ...sample, relevant: true }).success).toBe(true);
     expect(validatorOf({ $ref: '#/components/schemas/ItemWithRelevance' }).safeParse(sample).success).toBe(false);

@@ -26,6 +26,11 @@ export async function retagAnchor(
   const ids = await deps.items.idsSince(deps.now() - RETAG_WINDOW_MS, 1_000_000);
   let tagged = 0;
   for (let i = 0; i < ids.length; i += RETAG_BATCH) {
+    // A judgement or an edit made meanwhile queued a newer version, or the anchor was deleted: stop here.
+    if (i > 0) {
+      const current = await deps.anchors.get(job.anchorId);
+      if (!current || current.version !== job.version) return { superseded: true };
+    }
     const outcome = await tagItems(ids.slice(i, i + RETAG_BATCH), deps, job.anchorId);
     tagged += outcome.tagged;
     await onProgress(Math.round(((i + RETAG_BATCH) / ids.length) * 100));

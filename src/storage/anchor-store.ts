@@ -32,6 +32,8 @@ export class AnchorStore {
    */
   async saveModel(id: string, model: AnchorModelSummary): Promise<void> {
     await this.redis.set(this.keys.anchorModel(id), JSON.stringify(model));
+    // A compile that finished after the anchor was deleted leaves nothing behind.
+    if ((await this.redis.exists(this.keys.anchor(id))) === 0) await this.redis.del(this.keys.anchorModel(id));
   }
 
   /** Removes an anchor and its compile summary, and bumps the generation; true when it existed. */

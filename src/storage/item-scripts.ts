@@ -53,6 +53,8 @@ local version = tonumber(ARGV[2])
 local id = ARGV[5]
 local current = tonumber(redis.call('HGET', KEYS[1], 'tv:' .. anchorId) or '-1')
 if current > version then return 0 end
+-- A job still running for a deleted anchor must not bring its indexes back.
+if redis.call('EXISTS', ARGV[9]) == 0 then return 0 end
 local score = redis.call('HGET', KEYS[1], 'publishedAt')
 if not score then return -1 end
 local newKeys = {}

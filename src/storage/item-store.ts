@@ -120,6 +120,7 @@ export class ItemStore {
         JSON.stringify(pairs),
         String(STREAM_MAX_LEN),
         this.keys.storyMembers(''),
+        this.keys.anchor(anchorId),
       );
     }
     const results = (await pipeline.exec()) ?? [];
