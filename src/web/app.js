@@ -2,6 +2,8 @@
 
 import { adoptToken, api, ApiError, clearToken, onUnauthorized, setToken } from './api.js';
 import { createAlerts } from './alerts.js';
+import { anchorNotes, createAnchorForm } from './anchor-form.js';
+import { renderAnchorSettings } from './anchor-settings.js';
 import { createDigest } from './digest.js';
 import { h, replaceChildren } from './dom.js';
 import { createFeeds } from './feeds.js';
@@ -96,7 +98,7 @@ async function main() {
   document.getElementById('dashboard').hidden = false;
   document.getElementById('sign-out').hidden = false;
 
-  if (anchors.length === 0) {
+  if (anchors.length === 0 && !ctx.isAdmin) {
     showFatal(new Error('No source piece is registered yet.'));
     return;
   }
@@ -109,7 +111,9 @@ async function main() {
   const picker = document.getElementById('anchor-select');
   const saved = sessionStorage.getItem(ANCHOR_KEY);
   let anchor = anchors.find((a) => a.id === saved) ?? anchors[0];
-  if (anchors.length > 1) {
+
+  /** The picker lists the anchors; it shows when there is more than one. */
+  function fillPicker() {
     replaceChildren(
       picker,
       anchors.map((a) => {
@@ -118,30 +122,52 @@ async function main() {
         return o;
       }),
     );
-    picker.value = anchor.id;
-    picker.closest('label').hidden = false;
-    picker.addEventListener('change', () => {
-      const next = anchors.find((a) => a.id === picker.value);
-      if (next) showAnchor(next);
-    });
+    if (anchor) picker.value = anchor.id;
+    picker.closest('label').hidden = anchors.length < 2;
   }
+  fillPicker();
+  picker.addEventListener('change', () => {
+    const next = anchors.find((a) => a.id === picker.value);
+    if (next) showAnchor(next);
+  });
 
-  const onEntitiesSaved = (updated) => {
+  const onAnchorChanged = (updated) => {
     const i = anchors.findIndex((a) => a.id === updated.id);
     if (i >= 0) anchors[i] = updated;
     showAnchor(updated);
   };
 
+  createAnchorForm(ctx, {
+    onCreated: (created) => {
+      anchors.push(created);
+      anchor = created;
+      fillPicker();
+      showAnchor(created);
+    },
+  });
+
+  const onDeleted = (id) => {
+    anchors = anchors.filter((a) => a.id !== id);
+    sessionStorage.removeItem(ANCHOR_KEY);
+    anchor = anchors[0];
+    fillPicker();
+    if (anchor) showAnchor(anchor);
+    else window.location.reload();
+  };
+
   async function showAnchor(next) {
     anchor = next;
     ctx.anchor = next;
+    picker.value = next.id;
     sessionStorage.setItem(ANCHOR_KEY, next.id);
     document.title = `${next.title} · Anchorwatch`;
-    renderSource(ctx, next, onEntitiesSaved);
+    renderSource(ctx, next, onAnchorChanged);
+    replaceChildren(document.getElementById('source-notes'), anchorNotes(next));
+    renderAnchorSettings(ctx, next, { onScopeSaved: onAnchorChanged, onDeleted });
     await Promise.all([digest.show(next), volume.show(next)]);
   }
 
-  const results = await Promise.allSettled([showAnchor(anchor), alerts.start(), feeds.load()]);
+  const results = await Promise.allSettled([anchor ? showAnchor(anchor) : Promise.resolve(), alerts.start(), feeds.load()]);
   for (const r of results) if (r.status === 'rejected' && r.reason?.status !== 401) console.warn('Anchorwatch: a panel failed to load', r.reason);
   test.ready = true;
   document.body.dataset.ready = 'true';

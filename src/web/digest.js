@@ -2,6 +2,7 @@
 
 import { api, openStream } from './api.js';
 import { h, highlighted, mentionMatcher, refreshTimes, replaceChildren, safeHttpUrl, timeEl } from './dom.js';
+import { judgementControls, whyView } from './judgement.js';
 
 const PAGE = 50;
 const NEW_MARK_MS = 8000;
@@ -96,10 +97,55 @@ export function createDigest(ctx, { onNewItem }) {
               also.flatMap((r, i) => [i > 0 ? ', ' : null, linkOrText(r.link, r.title || r.link)]),
             )
           : null,
+        whyView(item),
+        ctx.isAdmin ? judgementControls(ctx, anchor.id, item, { onJudged, onUndone }) : null,
       ),
     );
+    if (item.why?.judged === false) li.classList.add('is-judged-out');
+    li.dataset.judged = String(item.why?.judged ?? '');
     if (isNew) setTimeout(() => li.classList.remove('is-new'), NEW_MARK_MS);
     return li;
+  }
+
+  /** Shows the item again with its new verdict; one judged out stays, dimmed, until undone or reloaded. */
+  function rerender(item) {
+    const existing = shown.get(item.id);
+    if (!existing) return;
+    const li = render(item, false);
+    existing.replaceWith(li);
+    shown.set(item.id, li);
+  }
+
+  function onJudged(item, relevant) {
+    rerender({ ...item, why: { ...(item.why ?? { score: item.score ?? 0, threshold: 0, evidence: [] }), judged: relevant } });
+    announce.textContent = relevant ? `Marked as belonging here: ${item.title ?? ''}` : `Marked as not about this story: ${item.title ?? ''}`;
+  }
+
+  function onUndone(item) {
+    const current = shown.get(item.id);
+    if (current?.dataset.judged === 'false') {
+      // Out of the digest while judged: if the model puts it back, an `item` event brings it.
+      current.remove();
+      shown.delete(item.id);
+      updateCounts();
+    } else if (current) {
+      rerender({ ...item, why: item.why ? { ...item.why, judged: null } : null });
+    }
+    announce.textContent = `Judgement withdrawn: ${item.title ?? ''}`;
+  }
+
+  /** An item left the digest: drop it, unless the analyst just judged it out (then it stays, dimmed, for the undo). */
+  function removeItem(data) {
+    if (!data || typeof data.id !== 'string') return;
+    if (buffer) {
+      buffer.push({ removed: data.id });
+      return;
+    }
+    const li = shown.get(data.id);
+    if (!li || li.dataset.judged === 'false') return;
+    li.remove();
+    shown.delete(data.id);
+    updateCounts();
   }
 
   function linkOrText(href, text) {
@@ -165,6 +211,7 @@ export function createDigest(ctx, { onNewItem }) {
   }
 
   function receive(item) {
+    if (item && typeof item.removed === 'string') return removeItem({ id: item.removed });
     if (!item || typeof item.id !== 'string') return;
     if (buffer) {
       buffer.push(item);
@@ -217,6 +264,7 @@ export function createDigest(ctx, { onNewItem }) {
         onState: setState,
         events: {
           item: receive,
+          remove: removeItem,
           reload: () => {
             // Our position was trimmed away: the page is the truth again, then live from here.
             sessionStorage.removeItem(`aw.digest.lastEventId.${anchor.id}`);

@@ -1,4 +1,4 @@
-// The source piece: title, link, and its entities by kind; the admin edits aliases inline.
+// The source piece: title, link, and its entities by kind with their roles; the admin edits aliases and roles inline.
 
 import { api } from './api.js';
 import { h, KIND_LABELS, replaceChildren, safeLink } from './dom.js';
@@ -42,10 +42,12 @@ function safeHttpHost(url) {
 
 function entityItem(ctx, anchor, entity, onChange) {
   const aliases = entity.aliases.length > 0 ? entity.aliases.join(', ') : '';
+  const role = entity.role ?? 'core';
   const li = h(
     'li',
-    { class: 'entity', dataset: { key: entity.key, kind: entity.kind } },
+    { class: `entity role-${role}`, dataset: { key: entity.key, kind: entity.kind, role } },
     h('span', { class: 'entity-name', text: entity.name }),
+    h('span', { class: `entity-role role-${role}`, text: role === 'core' ? 'core' : 'context', attrs: { title: role === 'core' ? 'One of the story’s own actors, places and subjects' : 'Around the story: counts only beside core evidence' } }),
     aliases ? h('span', { class: 'entity-aliases', text: aliases, attrs: { title: `Also matched: ${aliases}` } }) : null,
   );
   if (ctx.isAdmin) {
@@ -66,7 +68,20 @@ function openEditor(ctx, anchor, entity, li, button, onChange) {
   const inputId = `aliases-${entity.key}`;
   const input = h('input', { attrs: { id: inputId, name: 'aliases', autocomplete: 'off' } });
   input.value = entity.aliases.join(', ');
+  const roleId = `role-${entity.key}`;
+  const roleSelect = h('select', { attrs: { id: roleId, name: 'role' } }, h('option', { text: 'Core: one of the story’s own', attrs: { value: 'core' } }), h('option', { text: 'Context: around the story', attrs: { value: 'context' } }));
+  roleSelect.value = entity.role ?? 'core';
   const message = h('p', { class: 'error-text small', attrs: { role: 'alert' } });
+  const save = async (entities) => {
+    try {
+      const updated = await api(`/api/anchors/${encodeURIComponent(anchor.id)}/entities`, { method: 'PUT', json: { entities } });
+      onChange(updated);
+    } catch (err) {
+      if (err.status === 403) ctx.demoteToUser();
+      message.textContent = err.message;
+    }
+  };
+  const asInput = (e) => ({ name: e.name, kind: e.kind, aliases: e.aliases, role: e.role ?? 'core' });
   const close = () => {
     form.remove();
     li.classList.remove('editing');
@@ -78,25 +93,26 @@ function openEditor(ctx, anchor, entity, li, button, onChange) {
     { class: 'alias-editor' },
     h('label', { attrs: { for: inputId }, text: `Aliases of ${entity.name} (comma-separated)` }),
     input,
+    h('label', { attrs: { for: roleId }, text: `Role of ${entity.name}` }),
+    roleSelect,
     h(
       'div',
       { class: 'form-actions' },
       h('button', { class: 'btn btn-primary btn-small', text: 'Save', attrs: { type: 'submit' } }),
       h('button', { class: 'btn btn-ghost btn-small', text: 'Cancel', attrs: { type: 'button' }, on: { click: close } }),
+      h('button', {
+        class: 'btn btn-ghost btn-small entity-remove',
+        text: 'Remove entity',
+        attrs: { type: 'button', 'aria-label': `Remove ${entity.name} from the source piece` },
+        on: { click: () => save(anchor.entities.filter((e) => e.key !== entity.key).map(asInput)) },
+      }),
     ),
     message,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const aliases = [...new Set(input.value.split(',').map((a) => a.trim()).filter(Boolean))];
-    const entities = anchor.entities.map((e) => ({ name: e.name, kind: e.kind, aliases: e.key === entity.key ? aliases : e.aliases }));
-    try {
-      const updated = await api(`/api/anchors/${encodeURIComponent(anchor.id)}/entities`, { method: 'PUT', json: { entities } });
-      onChange(updated);
-    } catch (err) {
-      if (err.status === 403) ctx.demoteToUser();
-      message.textContent = err.message;
-    }
+    await save(anchor.entities.map((e) => (e.key === entity.key ? { ...asInput(e), aliases, role: roleSelect.value } : asInput(e))));
   });
   li.classList.add('editing');
   li.append(form);

@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './helpers/axe.ts';
+import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
+import { asFeedItem, labelledItems } from './helpers/labelled-items.ts';
+import { uniquePrefix } from './helpers/redis-prefix.ts';
+import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
+
+// The analyst's controls of the dashboard end to end, in Debian's headless Chromium: judging
+// digest items and undoing it, "why is this here?", live removals, and creating, editing
+// (entity roles) and deleting a source piece.
+const CHROMIUM = '/usr/bin/chromium';
+declare const window: any;
+type El = any;
+const hasChromium = existsSync(CHROMIUM);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ANCHOR = 'muscat-talks';
+
+let app: TestApp;
+let server: FeedServer;
+let browser: Browser;
+
+type DigestItem = { id: string; title: string; why: { judged: boolean | null; evidence: Array<{ kind: string; name: string }> } };
+
+async function digest(anchorId = ANCHOR): Promise<DigestItem[]> {
+  return (await app.json<{ items: DigestItem[] }>(`/api/digests/${anchorId}?limit=200`)).body.items;
+}
+
+async function openPage(): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (msg: ConsoleMessage) => {
+    if (msg.type() === 'error') errors.push(`${msg.text()} @ ${msg.location().url}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('dialog', async (dialog) => {
+    errors.push(`dialog: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  await page.goto(`${app.base}/?access_token=${encodeURIComponent(app.token)}`);
+  await page.waitForFunction(() => (window as any).__aw?.ready === true, null, { timeout: 15_000 });
+  return { page, context, errors };
+}
+
+const shownIds = (page: Page) => page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as El).dataset.id as string));
+
+describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is not installed)`}`, () => {
+  beforeAll(async () => {
+    server = await startFeedServer();
+    app = await startTestApp(uniquePrefix('dash-story'));
+    const items = labelledItems();
+    server.route('/wire.xml', (_q, r) => r.end(rssOf('Story Wire', items.map((i) => asFeedItem(i)))));
+    expect((await app.json('/api/feeds', { method: 'POST', body: JSON.stringify({ url: server.url('/wire.xml'), title: 'Story Wire' }) })).status).toBe(201);
+    let last = '';
+    await waitFor(async () => {
+      const now = JSON.stringify((await digest()).map((i) => i.id));
+      const stable = now === last && now !== '[]';
+      last = now;
+      return stable;
+    }, 30_000, 700);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await server?.close();
+  });
+
+  it('judges an item out and back with undo, confirms another, and explains why an item is there', async () => {
+    const { page, context, errors } = await openPage();
+    const items = await digest();
+    expect(await shownIds(page)).toEqual(items.map((i) => i.id));
+    const [first, second] = items;
+    const row = (id: string) => page.locator(`#digest-list .digest-item[data-id="${id}"]`);
+
+    // "Why is this here?": the score, the threshold and what counted.
+    await row(first!.id).locator('details.why summary').click();
+    expect(await row(first!.id).locator('.why-score').textContent()).toMatch(/Score \d\.\d\d against a threshold of \d\.\d\d/);
+    const entries = row(first!.id).locator('.why-entry');
+    expect(await entries.count()).toBe(first!.why.evidence.length);
+    expect(await entries.first().getAttribute('data-kind')).toMatch(/^(entity|term|feedback|scope)$/);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // Not about this story: out of the digest at once, shown as judged, with an undo.
+    await row(first!.id).getByRole('button', { name: `Not about this story: ${first!.title}` }).click();
+    await expect.poll(() => row(first!.id).getAttribute('data-judged')).toBe('false');
+    expect(await row(first!.id).locator('.judge-state').textContent()).toContain('not about this story');
+    expect((await digest()).map((i) => i.id)).not.toContain(first!.id);
+    expect((await app.json<{ feedback: Array<{ itemId: string; relevant: boolean }> }>(`/api/digests/${ANCHOR}/feedback`)).body.feedback).toEqual([
+      expect.objectContaining({ itemId: first!.id, relevant: false }),
+    ]);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // Undo: the verdict is withdrawn and the item, relevant to the model, comes back live.
+    await row(first!.id).getByRole('button', { name: `Undo your judgement of ${first!.title}` }).click();
+    await expect.poll(async () => (await app.json<{ feedback: unknown[] }>(`/api/digests/${ANCHOR}/feedback`)).body.feedback.length).toBe(0);
+    await expect.poll(() => row(first!.id).getAttribute('data-judged'), { timeout: 15_000 }).toBe('');
+    await expect.poll(async () => (await digest()).map((i) => i.id)).toContain(first!.id);
+
+    // Belongs here: the item stays, marked as confirmed.
+    await row(second!.id).getByRole('button', { name: `Belongs here: ${second!.title}` }).click();
+    await expect.poll(() => row(second!.id).getAttribute('data-judged')).toBe('true');
+    expect(await row(second!.id).locator('.judge-state').textContent()).toContain('belonging here');
+    expect((await digest()).find((i) => i.id === second!.id)!.why.judged).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('drops an item live when it leaves the digest elsewhere (event: remove)', async () => {
+    const { page, context, errors } = await openPage();
+    const target = (await digest()).find((i) => i.why.judged === null)!;
+    expect(await shownIds(page)).toContain(target.id);
+    expect((await app.json(`/api/digests/${ANCHOR}/feedback`, { method: 'POST', body: JSON.stringify({ itemId: target.id, relevant: false }) })).status).toBe(200);
+    await expect.poll(() => shownIds(page), { timeout: 15_000 }).not.toContain(target.id);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('creates a source piece from pasted text, edits an entity role, and deletes the piece', async () => {
+    const { page, context, errors } = await openPage();
+    await page.getByRole('button', { name: 'New source piece' }).click();
+    await page.getByLabel('Title').fill('Oman hosts a second round');
+    await page.getByLabel('Text').fill(
+      'Iranian Foreign Minister Abbas Araghchi and US envoy Steve Witkoff met again in Muscat, Oman, for indirect nuclear talks. Omani mediators carried proposals between the delegations.',
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Add source piece' }).click();
+    await expect.poll(() => page.locator('#source-title').textContent(), { timeout: 30_000 }).toBe('Oman hosts a second round');
+    const { body: list } = await app.json<{ anchors: Array<{ id: string; title: string }> }>('/api/anchors');
+    const created = list.anchors.find((a) => a.title === 'Oman hosts a second round')!;
+    expect(created).toBeDefined();
+    expect(await page.locator('#anchor-select').inputValue()).toBe(created.id);
+    expect(await page.locator('#anchor-select option').count()).toBe(2);
+
+    // Roles are shown on every entity and editable.
+    const { body: anchor } = await app.json<{ entities: Array<{ key: string; name: string; role: string }> }>(`/api/anchors/${created.id}`);
+    const entity = anchor.entities.find((e) => e.role === 'core') ?? anchor.entities[0]!;
+    const li = page.locator(`#entities .entity[data-key="${entity.key}"]`);
+    expect(await li.getAttribute('data-role')).toBe(entity.role);
+    const next = entity.role === 'core' ? 'context' : 'core';
+    await page.click(`button[aria-label="Edit aliases of ${entity.name}"]`);
+    await page.getByLabel(`Role of ${entity.name}`).selectOption(next);
+    await li.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator(`#entities .entity[data-key="${entity.key}"]`).getAttribute('data-role')).toBe(next);
+    expect((await app.json<{ entities: Array<{ key: string; role: string }> }>(`/api/anchors/${created.id}`)).body.entities.find((e) => e.key === entity.key)!.role).toBe(next);
+
+    // Delete, with an inline confirmation: the piece is gone and the page shows the other one.
+    await page.getByRole('button', { name: 'Delete this source piece' }).click();
+    await page.locator('.anchor-delete-confirm').click();
+    await expect.poll(async () => (await app.api(`/api/anchors/${created.id}`)).status).toBe(404);
+    await expect.poll(() => page.locator('#anchor-select').inputValue()).toBe(ANCHOR);
+    expect(await page.locator('#anchor-select option').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
