@@ -44,6 +44,8 @@ async function openPage(): Promise<{ page: Page; context: BrowserContext; errors
   return { page, context, errors };
 }
 
+/** The judged state a row shows ('true', 'false', '' for none), or null when the row is not there. */
+const judgedOf = (page: Page, id: string) => page.evaluate((itemId) => (window as any).document.querySelector(`#digest-list .digest-item[data-id="${itemId}"]`)?.dataset.judged ?? null, id);
 const shownIds = (page: Page) => page.locator('#digest-list .digest-item').evaluateAll((els) => els.map((e) => (e as El).dataset.id as string));
 
 describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is not installed)`}`, () => {
@@ -72,7 +74,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
   it('judges an item out and back with undo, confirms another, and explains why an item is there', async () => {
     const { page, context, errors } = await openPage();
     const items = await digest();
-    expect(await shownIds(page)).toEqual(items.map((i) => i.id));
+    expect(await shownIds(page)).toEqual(items.slice(0, 50).map((i) => i.id));
     const [first, second] = items;
     const row = (id: string) => page.locator(`#digest-list .digest-item[data-id="${id}"]`);
 
@@ -86,7 +88,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
 
     // Not about this story: out of the digest at once, shown as judged, with an undo.
     await row(first!.id).getByRole('button', { name: `Not about this story: ${first!.title}` }).click();
-    await expect.poll(() => row(first!.id).getAttribute('data-judged')).toBe('false');
+    await expect.poll(() => judgedOf(page, first!.id)).toBe('false');
     expect(await row(first!.id).locator('.judge-state').textContent()).toContain('not about this story');
     expect((await digest()).map((i) => i.id)).not.toContain(first!.id);
     expect((await app.json<{ feedback: Array<{ itemId: string; relevant: boolean }> }>(`/api/digests/${ANCHOR}/feedback`)).body.feedback).toEqual([
@@ -97,12 +99,12 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
     // Undo: the verdict is withdrawn and the item, relevant to the model, comes back live.
     await row(first!.id).getByRole('button', { name: `Undo your judgement of ${first!.title}` }).click();
     await expect.poll(async () => (await app.json<{ feedback: unknown[] }>(`/api/digests/${ANCHOR}/feedback`)).body.feedback.length).toBe(0);
-    await expect.poll(() => row(first!.id).getAttribute('data-judged'), { timeout: 15_000 }).toBe('');
+    await expect.poll(() => judgedOf(page, first!.id), { timeout: 15_000 }).toBe('');
     await expect.poll(async () => (await digest()).map((i) => i.id)).toContain(first!.id);
 
     // Belongs here: the item stays, marked as confirmed.
     await row(second!.id).getByRole('button', { name: `Belongs here: ${second!.title}` }).click();
-    await expect.poll(() => row(second!.id).getAttribute('data-judged')).toBe('true');
+    await expect.poll(() => judgedOf(page, second!.id)).toBe('true');
     expect(await row(second!.id).locator('.judge-state').textContent()).toContain('belonging here');
     expect((await digest()).find((i) => i.id === second!.id)!.why.judged).toBe(true);
     expect(errors).toEqual([]);
@@ -122,8 +124,8 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
   it('creates a source piece from pasted text, edits an entity role, and deletes the piece', async () => {
     const { page, context, errors } = await openPage();
     await page.getByRole('button', { name: 'New source piece' }).click();
-    await page.getByLabel('Title').fill('Oman hosts a second round');
-    await page.getByLabel('Text').fill(
+    await page.locator('#anchor-form-title').fill('Oman hosts a second round');
+    await page.locator('#anchor-form-text').fill(
       'Iranian Foreign Minister Abbas Araghchi and US envoy Steve Witkoff met again in Muscat, Oman, for indirect nuclear talks. Omani mediators carried proposals between the delegations.',
     );
     expect(await axeViolations(page)).toEqual([]);

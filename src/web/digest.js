@@ -98,7 +98,7 @@ export function createDigest(ctx, { onNewItem }) {
             )
           : null,
         whyView(item),
-        ctx.isAdmin ? judgementControls(ctx, anchor.id, item, { onJudged, onUndone }) : null,
+        ctx.isAdmin ? judgementControls(ctx, anchor.id, item, { onJudging, onJudged, onUndone }) : null,
       ),
     );
     if (item.why?.judged === false) li.classList.add('is-judged-out');
@@ -114,6 +114,11 @@ export function createDigest(ctx, { onNewItem }) {
     const li = render(item, false);
     existing.replaceWith(li);
     shown.set(item.id, li);
+  }
+
+  function onJudging(item, relevant) {
+    const li = shown.get(item.id);
+    if (li) li.dataset.judged = relevant === null ? String(item.why?.judged ?? '') : String(relevant);
   }
 
   function onJudged(item, relevant) {

@@ -48,10 +48,11 @@ export function whyView(item) {
 }
 
 /**
- * The judgement controls of an item (admin only). `onJudged(item, relevant)` runs after a
- * verdict was stored, `onUndone(item)` after it was withdrawn; `onError(message)` on failure.
+ * The judgement controls of an item (admin only). `onJudging(item, relevant)` runs before the
+ * request (and `onJudging(item, null)` when it failed), `onJudged(item, relevant)` after a
+ * verdict was stored, `onUndone(item)` after it was withdrawn.
  */
-export function judgementControls(ctx, anchorId, item, { onJudged, onUndone }) {
+export function judgementControls(ctx, anchorId, item, { onJudging, onJudged, onUndone }) {
   const judged = item.why?.judged ?? null;
   const message = h('span', { class: 'judge-message error-text small', attrs: { role: 'alert' } });
   const send = async (button, request) => {
@@ -67,7 +68,14 @@ export function judgementControls(ctx, anchorId, item, { onJudged, onUndone }) {
   };
   const judge = (relevant) => (event) =>
     send(event.currentTarget, async () => {
-      await api(`/api/digests/${encodeURIComponent(anchorId)}/feedback`, { method: 'POST', json: { itemId: item.id, relevant } });
+      // The stream may announce the move before the answer comes: say what is coming first.
+      onJudging(item, relevant);
+      try {
+        await api(`/api/digests/${encodeURIComponent(anchorId)}/feedback`, { method: 'POST', json: { itemId: item.id, relevant } });
+      } catch (err) {
+        onJudging(item, null);
+        throw err;
+      }
       onJudged(item, relevant);
     });
   const undo = (event) =>
