@@ -103,7 +103,7 @@ function openEditor(ctx, anchor, entity, li, button, onChange) {
       h('button', {
         class: 'btn btn-ghost btn-small entity-remove',
         text: 'Remove entity',
-        attrs: { type: 'button', 'aria-label': `Remove ${entity.name} from the source piece` },
+        attrs: { type: 'button', 'aria-label': `Remove entity ${entity.name}` },
         on: { click: () => save(anchor.entities.filter((e) => e.key !== entity.key).map(asInput)) },
       }),
     ),
