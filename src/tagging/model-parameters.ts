@@ -22,9 +22,12 @@ export interface ModelParameters {
   contextEntityFactor: number;
   /** Share of a missing side a core person of no known side stands for. */
   wildcardShare: number;
+  /** Share of a missing side the story's venue stands for. */
+  venueShare: number;
   /** Sides share when the headline names no party and no core entity is present. */
   noPartySides: number;
-  /** The score is sides^exponent × (1 − exp(−evidence / scale)). */
+  /** The score is 1 − exp(−gate × evidence / scale), gate = floor + (1 − floor) × sides^exponent. */
+  sidesFloor: number;
   sidesExponent: number;
   scale: number;
   /** Digest threshold on the 0..1 score. */
@@ -41,19 +44,21 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.4,
-  bodySalience: 0.2,
-  bodyCap: 0.5,
-  headlineIdfFloor: 2,
+  ledeSalience: 0.27,
+  bodySalience: 0.24,
+  bodyCap: 0.66,
+  headlineIdfFloor: 3.38,
   minTermWeight: 0.3,
-  titleBoost: 1.3,
-  coreEntityFactor: 1,
-  contextEntityFactor: 0.3,
-  wildcardShare: 0.5,
+  titleBoost: 1.05,
+  coreEntityFactor: 0.65,
+  contextEntityFactor: 0.38,
+  wildcardShare: 0.65,
+  venueShare: 0.03,
   noPartySides: 0.5,
-  sidesExponent: 2,
-  scale: 3,
-  threshold: 0.5,
+  sidesFloor: 0.16,
+  sidesExponent: 1.57,
+  scale: 5.36,
+  threshold: 0.59,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,

@@ -32,6 +32,8 @@ export interface StoryModel {
   sideOf: Map<string, number>;
   /** Core people of no known side: each may stand for one missing side, at a discount. */
   wildcards: Set<string>;
+  /** The venue's entity key: the place the story happens stands in for a missing side, at a discount. */
+  venueKey: string | null;
   entities: Map<string, Entity>;
   terms: Map<string, Term>;
   params: ModelParameters;
@@ -152,6 +154,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     partyMatcher: compileMatcher(partyEntities),
     sideOf,
     wildcards,
+    venueKey: structure.venue?.key ?? null,
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
     params,
@@ -180,12 +183,14 @@ export function scoreStory(
   let core = 0;
   let context = 0;
   let wildcard = false;
+  let venue = false;
   for (const m of matches) {
     const e = model.entities.get(m.key);
     if (!e) continue;
     const side = model.sideOf.get(m.key);
     if (side !== undefined) present.add(side);
     if (model.wildcards.has(m.key)) wildcard = true;
+    if (m.key === model.venueKey) venue = true;
     const w = e.weight * (1 + 0.3 * Math.log(m.count));
     if (e.role === 'core') core += w;
     else context += w;
@@ -201,6 +206,8 @@ export function scoreStory(
   }
   // A core person of no known side (a president named without a country) may stand for one missing side.
   if (wildcard && missing > 0) have += p.wildcardShare * missing;
+  if (venue && missing > 0) have += p.venueShare * missing;
+  have = Math.min(have, total);
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
   const titleTerms = termsOfTokens([titleTokens]);
@@ -215,8 +222,10 @@ export function scoreStory(
     evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
   }
   // Context weighs only beside core evidence (a side or a core entity present).
-  const raw = Math.max(0, subject + p.coreEntityFactor * core + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
-  const score = Math.pow(sides, p.sidesExponent) * (1 - Math.exp(-raw / p.scale));
+  // The sides gate: evidence counts in full when every side is there, down to a floor with none.
+  const gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
+  const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
   return { score, evidence };
 }
