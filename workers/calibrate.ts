@@ -25,6 +25,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   bodySalience: [0.05, 0.4],
   bodyCap: [0.2, 0.8],
   headlineIdfFloor: [1, 4],
+  commonWordFactor: [0, 1],
   titleBoost: [1, 2],
   coreEntityFactor: [0.3, 2],
   contextEntityFactor: [0, 0.6],

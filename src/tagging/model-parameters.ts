@@ -13,6 +13,8 @@ export interface ModelParameters {
   bodyCap: number;
   /** Lowest distinctiveness (IDF) a headline word keeps: "talks" is common in English and still the subject. */
   headlineIdfFloor: number;
+  /** Weight kept by a word of the lede or body that is among English's thousand commonest ("said", "war", "deal"). */
+  commonWordFactor: number;
   /** Terms lighter than this are left out of the vocabulary. */
   minTermWeight: number;
   /** A term of the title counts this much more than one of the summary. */
@@ -44,21 +46,22 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.27,
-  bodySalience: 0.24,
-  bodyCap: 0.66,
-  headlineIdfFloor: 3.38,
+  ledeSalience: 0.15,
+  bodySalience: 0.22,
+  bodyCap: 0.67,
+  headlineIdfFloor: 2.65,
+  commonWordFactor: 0.3,
   minTermWeight: 0.3,
-  titleBoost: 1.05,
-  coreEntityFactor: 0.65,
-  contextEntityFactor: 0.38,
-  wildcardShare: 0.65,
-  venueShare: 0.03,
+  titleBoost: 1,
+  coreEntityFactor: 0.6,
+  contextEntityFactor: 0.39,
+  wildcardShare: 0.43,
+  venueShare: 0.16,
   noPartySides: 0.5,
-  sidesFloor: 0.16,
-  sidesExponent: 1.57,
-  scale: 5.36,
-  threshold: 0.59,
+  sidesFloor: 0.2,
+  sidesExponent: 1.72,
+  scale: 4.75,
+  threshold: 0.57,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,

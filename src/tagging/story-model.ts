@@ -9,11 +9,11 @@
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
 import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
-import { termsOfTokens } from './collection-terms.ts';
+import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
-import { smoothedIdf } from './term-statistics.ts';
+import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
 import { MODEL_PARAMETERS, type ModelParameters } from './model-parameters.ts';
 
@@ -53,6 +53,28 @@ function fieldTerms(text: string): string[] {
   return [...unigrams, ...pairs];
 }
 
+/** Terms all of whose written forms in a text are among the most frequent words of English. */
+function commonTermsOf(text: string, into: Map<string, boolean>): void {
+  let prev: { term: string; common: boolean } | null = null;
+  for (const t of tokenize(text)) {
+    const term = termOfWord(t.folded);
+    if (term === '') {
+      prev = null;
+      continue;
+    }
+    const common = wordRank(t.folded) <= VERY_COMMON_RANK;
+    into.set(term, (into.get(term) ?? true) && common);
+    if (prev && !t.gapBefore) {
+      const pair = `${prev.term}_${term}`;
+      into.set(pair, (into.get(pair) ?? true) && prev.common && common);
+    }
+    prev = { term, common };
+  }
+}
+
+/** The thousand most frequent words of English: they carry a story only where its headline puts them. */
+export const VERY_COMMON_RANK = 1000;
+
 /** Words that are names (entities, the parties' surfaces): the entity part of the score counts them, not the vocabulary. */
 function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<string> {
   const out = new Set<string>();
@@ -88,12 +110,19 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     }
   }
   const headlineTerms = new Set(fieldTerms(headline));
+  const common = new Map<string, boolean>();
+  commonTermsOf(headline, common);
+  const headlineCommon = new Map(common);
+  commonTermsOf(`${lede}\n${body}`, common);
   const terms = new Map<string, Term>();
   for (const [t, s] of salience) {
     if (names.has(t) || t.split('_').some((p) => names.has(p))) continue;
-    // The headline states the subject: its words keep a floor of distinctiveness however common they are.
-    const d = headlineTerms.has(t) ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
-    const w = s * d;
+    // The headline states the subject: its words keep a floor of distinctiveness however common
+    // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
+    const inHeadline = headlineTerms.has(t);
+    const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
+    const damp = !inHeadline && common.get(t) === true ? params.commonWordFactor : 1;
+    const w = s * d * damp;
     if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece' });
   }
 
