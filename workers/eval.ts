@@ -9,39 +9,18 @@
  * order (oldest first): the anchor is recompiled with the verdicts so far after each one,
  * and precision/recall are reported on the items after the last correction.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import type { AnchorSource } from '../src/model/anchor.ts';
 import type { Judgment } from '../src/model/story.ts';
-import { loadAnchorSources, parseAnchorFile } from '../src/tagging/anchor-file.ts';
+import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
 import { evaluate, type LabelledItem } from '../src/tagging/evaluate.ts';
 import { statsOfItems } from '../src/tagging/term-statistics.ts';
+import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
 
 function fail(message: string): never {
   process.stderr.write(`eval: ${message}\n`);
   process.exit(1);
-}
-
-function parseItems(text: string, file: string): LabelledItem[] {
-  const items: LabelledItem[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      fail(`${file}:${i + 1}: not valid JSON`);
-    }
-    if (typeof v.id !== 'string' || typeof v.title !== 'string' || typeof v.summary !== 'string' ||
-      !Array.isArray(v.entities) || typeof v.relevant !== 'boolean') {
-      fail(`${file}:${i + 1}: needs id, title, summary, entities[] and relevant (see LABELS.md)`);
-    }
-    items.push(v as unknown as LabelledItem);
-  });
-  if (items.length === 0) fail(`${file}: no items`);
-  return items;
 }
 
 const pct = (x: number) => x.toFixed(3);
@@ -56,8 +35,7 @@ function option(args: string[], name: string): string | undefined {
 
 async function loadSource(anchorFile: string | undefined): Promise<AnchorSource> {
   if (anchorFile) {
-    const text = await readFile(anchorFile, 'utf8').catch(() => fail(`cannot read ${anchorFile}`));
-    return parseAnchorFile(path.basename(anchorFile).replace(/\.md$/, ''), text);
+    return readAnchorFile(anchorFile).catch((err: Error) => fail(err.message));
   }
   const config = loadConfig();
   const sources = await loadAnchorSources(config.anchorsDir).catch((err: Error) => fail(`anchors: ${err.message}`));
@@ -81,8 +59,7 @@ async function main(): Promise<void> {
   if (files.length === 0) fail('usage: npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--verbose]');
   let items: LabelledItem[] = [];
   for (const file of files) {
-    const text = await readFile(file, 'utf8').catch(() => fail(`cannot read ${file}`));
-    items.push(...parseItems(text, file));
+    items.push(...(await readLabelledItems(file).catch((err: Error) => fail(err.message))));
   }
   const source = await loadSource(anchorFile);
   const stats = args.includes('--cold') ? undefined : statsOfItems(items);

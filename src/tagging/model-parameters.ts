@@ -1,0 +1,70 @@
+/**
+ * The relevance model's parameters. Calibrated by `npm run calibrate` on the project's own
+ * synthetic calibration stories (test/fixtures/calibration/), never on the files the
+ * evaluation reports (see docs/tagging.md).
+ */
+
+/** Every tunable number of the story model. */
+export interface ModelParameters {
+  /** Salience of a term of the headline, of the lede, and per (1 + ln tf) in the body (capped). */
+  headlineSalience: number;
+  ledeSalience: number;
+  bodySalience: number;
+  bodyCap: number;
+  /** Lowest distinctiveness (IDF) a headline word keeps: "talks" is common in English and still the subject. */
+  headlineIdfFloor: number;
+  /** Weight kept by a word of the lede or body that is among English's thousand commonest ("said", "war", "deal"). */
+  commonWordFactor: number;
+  /** Terms lighter than this are left out of the vocabulary. */
+  minTermWeight: number;
+  /** A term of the title counts this much more than one of the summary. */
+  titleBoost: number;
+  /** How much a core and a context entity weigh against a unit of term weight. */
+  coreEntityFactor: number;
+  contextEntityFactor: number;
+  /** Share of a missing side a core person of no known side stands for. */
+  wildcardShare: number;
+  /** Share of a missing side the story's venue stands for. */
+  venueShare: number;
+  /** Sides share when the headline names no party and no core entity is present. */
+  noPartySides: number;
+  /** The score is 1 − exp(−gate × evidence / scale), gate = floor + (1 − floor) × sides^exponent. */
+  sidesFloor: number;
+  sidesExponent: number;
+  scale: number;
+  /** Digest threshold on the 0..1 score. */
+  threshold: number;
+  /** Story growth: least coverage items, least share of them holding the term, least lift over the collection. */
+  minCoverage: number;
+  coverageShare: number;
+  coverageLift: number;
+  coverageSalience: number;
+  /** Rocchio step per analyst verdict, in units of IDF. */
+  feedbackRate: number;
+}
+
+/** The calibrated parameters (see `npm run calibrate`). */
+export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
+  headlineSalience: 1,
+  ledeSalience: 0.15,
+  bodySalience: 0.22,
+  bodyCap: 0.67,
+  headlineIdfFloor: 2.65,
+  commonWordFactor: 0.3,
+  minTermWeight: 0.3,
+  titleBoost: 1,
+  coreEntityFactor: 0.6,
+  contextEntityFactor: 0.39,
+  wildcardShare: 0.43,
+  venueShare: 0.16,
+  noPartySides: 0.5,
+  sidesFloor: 0.2,
+  sidesExponent: 1.72,
+  scale: 4.75,
+  threshold: 0.57,
+  minCoverage: 3,
+  coverageShare: 0.3,
+  coverageLift: 3,
+  coverageSalience: 0.3,
+  feedbackRate: 0.6,
+});

@@ -1,0 +1,264 @@
+/**
+ * The relevance model of a story: an item is about the story when it has the story's sides
+ * (the share of its parties present, through their names, demonyms, capitals, seats of
+ * government or the people of each side) AND its subject (the piece's vocabulary, headline
+ * first, weighted by how distinctive each term is against the collection). Context entities
+ * add weight only beside core evidence. The vocabulary grows from coverage (terms frequent on
+ * the story and rare elsewhere) and from the analyst's verdicts (Rocchio).
+ */
+import type { AnchorSource, Entity } from '../model/anchor.ts';
+import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
+import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
+import { termOfWord, termsOfTokens } from './collection-terms.ts';
+import { compileMatcher, type Matcher } from './compile-matcher.ts';
+import { countrySurfaces } from './gazetteer.ts';
+import { pieceParts, type StoryStructure } from './story-structure.ts';
+import { smoothedIdf, wordRank } from './term-statistics.ts';
+import { tokenize, type Token } from './text-normalize.ts';
+import { MODEL_PARAMETERS, type ModelParameters } from './model-parameters.ts';
+
+/** A term of the story with its weight and origin. */
+interface Term {
+  weight: number;
+  source: StoryTermSource;
+}
+
+/** The compiled relevance model of one anchor. */
+export interface StoryModel {
+  parties: Array<{ country: string; weight: number }>;
+  /** Matches the parties' own surfaces (names, demonyms, capitals, seats); keys are "party:<index>". */
+  partyMatcher: Matcher;
+  /** Entity key → index of the party it belongs to. */
+  sideOf: Map<string, number>;
+  /** Core people of no known side: each may stand for one missing side, at a discount. */
+  wildcards: Set<string>;
+  /** The venue's entity key: the place the story happens stands in for a missing side, at a discount. */
+  venueKey: string | null;
+  entities: Map<string, Entity>;
+  terms: Map<string, Term>;
+  params: ModelParameters;
+  threshold: number;
+}
+
+/** Input of the model besides the piece and its structure. */
+export interface StoryModelContext {
+  stats?: CollectionStats;
+  judgments?: Judgment[];
+  coverage?: Array<{ title: string; summary: string }>;
+  params?: Partial<ModelParameters>;
+}
+
+function fieldTerms(text: string): string[] {
+  const { unigrams, pairs } = termsOfTokens([tokenize(text)]);
+  return [...unigrams, ...pairs];
+}
+
+/** Terms all of whose written forms in a text are among the most frequent words of English. */
+function commonTermsOf(text: string, into: Map<string, boolean>): void {
+  let prev: { term: string; common: boolean } | null = null;
+  for (const t of tokenize(text)) {
+    const term = termOfWord(t.folded);
+    if (term === '') {
+      prev = null;
+      continue;
+    }
+    const common = wordRank(t.folded) <= VERY_COMMON_RANK;
+    into.set(term, (into.get(term) ?? true) && common);
+    if (prev && !t.gapBefore) {
+      const pair = `${prev.term}_${term}`;
+      into.set(pair, (into.get(pair) ?? true) && prev.common && common);
+    }
+    prev = { term, common };
+  }
+}
+
+/** The thousand most frequent words of English: they carry a story only where its headline puts them. */
+export const VERY_COMMON_RANK = 1000;
+
+/** Words that are names (entities, the parties' surfaces): the entity part of the score counts them, not the vocabulary. */
+function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<string> {
+  const out = new Set<string>();
+  const add = (surface: string) => {
+    for (const t of fieldTerms(surface)) out.add(t);
+  };
+  for (const e of entities) if (e.kind !== 'topic') for (const s of [e.name, ...e.aliases]) add(s);
+  for (const p of parties) for (const s of countrySurfaces(p.country)) add(s);
+  return out;
+}
+
+/** Builds the story model of a piece. */
+export function buildStoryModel(source: AnchorSource, entities: Entity[], structure: StoryStructure, ctx: StoryModelContext = {}): StoryModel {
+  const params: ModelParameters = { ...MODEL_PARAMETERS, ...ctx.params };
+  const stats = ctx.stats ?? EMPTY_COLLECTION_STATS;
+  const idf = (t: string) => smoothedIdf(stats, t);
+  const names = nameTerms(entities, structure.parties);
+  const { headline, lede, body } = pieceParts(source);
+
+  // Piece vocabulary: salience by where a term stands (headline > lede > body frequency) × distinctiveness.
+  const salience = new Map<string, number>();
+  const bump = (t: string, s: number) => salience.set(t, Math.max(salience.get(t) ?? 0, s));
+  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience);
+  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
+  const bodyTf = new Map<string, number>();
+  for (const line of body.split('\n')) for (const t of fieldTerms(line)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
+  for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
+  for (const e of entities) {
+    if (e.kind !== 'topic') continue;
+    for (const s of [e.name, ...e.aliases]) {
+      const t = fieldTerms(s).find((x) => x.includes('_'));
+      if (t) bump(t, e.role === 'core' ? params.ledeSalience : params.bodyCap);
+    }
+  }
+  const headlineTerms = new Set(fieldTerms(headline));
+  const common = new Map<string, boolean>();
+  commonTermsOf(headline, common);
+  const headlineCommon = new Map(common);
+  commonTermsOf(`${lede}\n${body}`, common);
+  const terms = new Map<string, Term>();
+  for (const [t, s] of salience) {
+    if (names.has(t) || t.split('_').some((p) => names.has(p))) continue;
+    // The headline states the subject: its words keep a floor of distinctiveness however common
+    // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
+    const inHeadline = headlineTerms.has(t);
+    const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
+    const damp = !inHeadline && common.get(t) === true ? params.commonWordFactor : 1;
+    const w = s * d * damp;
+    if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece' });
+  }
+
+  // Story growth: a term frequent on the coverage and rare elsewhere enters (and the anchor shows it).
+  const coverage = ctx.coverage ?? [];
+  if (coverage.length >= params.minCoverage) {
+    const df = new Map<string, number>();
+    for (const item of coverage) {
+      const { unigrams } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
+      for (const t of unigrams) df.set(t, (df.get(t) ?? 0) + 1);
+    }
+    for (const [t, n] of df) {
+      if (terms.has(t) || names.has(t)) continue;
+      const onStory = n / coverage.length;
+      const elsewhere = stats.documents > 0 ? stats.documentFrequency(t) / stats.documents : 0;
+      if (n >= params.minCoverage && onStory >= params.coverageShare && onStory >= params.coverageLift * elsewhere) {
+        terms.set(t, { weight: params.coverageSalience * idf(t), source: 'coverage' });
+      }
+    }
+  }
+
+  // The analyst's verdicts: Rocchio on the vocabulary, positives towards, negatives away.
+  const judgments = ctx.judgments ?? [];
+  const pos = judgments.filter((j) => j.relevant);
+  const neg = judgments.filter((j) => !j.relevant);
+  const adjust = (group: Judgment[], sign: number) => {
+    const counts = new Map<string, number>();
+    for (const j of group) for (const t of termsOfTokens([tokenize(j.title), tokenize(j.summary)]).unigrams) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const [t, n] of counts) {
+      if (names.has(t)) continue;
+      const delta = sign * params.feedbackRate * idf(t) * Math.sqrt(n / group.length);
+      const prev = terms.get(t);
+      terms.set(t, { weight: (prev?.weight ?? 0) + delta, source: prev?.source ?? 'feedback' });
+    }
+  };
+  if (pos.length > 0) adjust(pos, 1);
+  if (neg.length > 0) adjust(neg, -1);
+
+  const partyEntities: Entity[] = structure.parties.map((p, i) => ({
+    key: `party:${i}`,
+    name: p.country,
+    kind: 'place',
+    aliases: countrySurfaces(p.country).filter((s) => s !== p.country),
+    weight: 1,
+    role: 'core',
+  }));
+  const partyIndex = new Map(structure.parties.map((p, i) => [p.country, i]));
+  const sideOf = new Map<string, number>();
+  const wildcards = new Set<string>();
+  for (const e of entities) {
+    const side = structure.affiliation.get(e.key);
+    const i = side === undefined ? undefined : partyIndex.get(side);
+    if (i !== undefined && e.role === 'core') sideOf.set(e.key, i);
+    else if (side === undefined && e.kind === 'person' && e.role === 'core') wildcards.add(e.key);
+  }
+  return {
+    parties: structure.parties,
+    partyMatcher: compileMatcher(partyEntities),
+    sideOf,
+    wildcards,
+    venueKey: structure.venue?.key ?? null,
+    entities: new Map(entities.map((e) => [e.key, e])),
+    terms,
+    params,
+    threshold: params.threshold,
+  };
+}
+
+/** The story's vocabulary as the anchor shows it, heaviest first. */
+export function storyTermsOf(model: StoryModel): StoryTerm[] {
+  return [...model.terms]
+    .map(([term, t]) => ({ term, weight: Math.round(t.weight * 1000) / 1000, source: t.source }))
+    .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term));
+}
+
+/** Scores an item: score in 0..1 and the evidence behind it. */
+export function scoreStory(
+  model: StoryModel,
+  matches: ReadonlyArray<{ key: string; count: number }>,
+  titleTokens: Token[],
+  summaryTokens: Token[],
+): { score: number; evidence: Evidence[] } {
+  const p = model.params;
+  const evidence: Evidence[] = [];
+  const present = new Set<number>();
+  for (const m of model.partyMatcher.matchTokens([titleTokens, summaryTokens])) present.add(Number(m.key.slice(6)));
+  let core = 0;
+  let context = 0;
+  let wildcard = false;
+  let venue = false;
+  for (const m of matches) {
+    const e = model.entities.get(m.key);
+    if (!e) continue;
+    const side = model.sideOf.get(m.key);
+    if (side !== undefined) present.add(side);
+    if (model.wildcards.has(m.key)) wildcard = true;
+    if (m.key === model.venueKey) venue = true;
+    const w = e.weight * (1 + 0.3 * Math.log(m.count));
+    if (e.role === 'core') core += w;
+    else context += w;
+    evidence.push({ kind: 'entity', name: e.name, weight: round(e.role === 'core' ? p.coreEntityFactor * w : p.contextEntityFactor * w) });
+  }
+  let total = 0;
+  let have = 0;
+  let missing = 0;
+  for (const [i, party] of model.parties.entries()) {
+    total += party.weight;
+    if (present.has(i)) have += party.weight;
+    else missing = Math.max(missing, party.weight);
+  }
+  // A core person of no known side (a president named without a country) may stand for one missing side.
+  if (wildcard && missing > 0) have += p.wildcardShare * missing;
+  if (venue && missing > 0) have += p.venueShare * missing;
+  have = Math.min(have, total);
+  const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
+
+  const titleTerms = termsOfTokens([titleTokens]);
+  const allTerms = termsOfTokens([titleTokens, summaryTokens]);
+  const inTitle = new Set([...titleTerms.unigrams, ...titleTerms.pairs]);
+  let subject = 0;
+  for (const t of [...allTerms.unigrams, ...allTerms.pairs]) {
+    const term = model.terms.get(t);
+    if (!term) continue;
+    const w = term.weight * (inTitle.has(t) ? p.titleBoost : 1);
+    subject += w;
+    evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
+  }
+  // Context weighs only beside core evidence (a side or a core entity present).
+  // The sides gate: evidence counts in full when every side is there, down to a floor with none.
+  const gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
+  const score = 1 - Math.exp(-raw / p.scale);
+  evidence.sort((a, b) => b.weight - a.weight);
+  return { score, evidence };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

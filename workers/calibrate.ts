@@ -1,0 +1,124 @@
+/**
+ * `npm run calibrate [-- --samples N]`: fits the relevance model's parameters on the project's
+ * own calibration stories (test/fixtures/calibration/<story>/anchor.md + items.jsonl) by a
+ * seeded random search maximising the mean digest F1 over stories, then checks how well that
+ * generalises by leaving each story out in turn. Prints the parameters to put into
+ * src/tagging/model-parameters.ts. The shared evaluation files never take part.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Entity } from '../src/model/anchor.ts';
+import type { CollectionStats } from '../src/model/collection-stats.ts';
+import { compileAnchor, tagItem } from '../src/tagging/compile-anchor.ts';
+import type { LabelledItem } from '../src/tagging/evaluate.ts';
+import { extractEntities } from '../src/tagging/extract-entities.ts';
+import { MODEL_PARAMETERS, type ModelParameters } from '../src/tagging/model-parameters.ts';
+import { statsOfItems } from '../src/tagging/term-statistics.ts';
+import type { AnchorSource } from '../src/model/anchor.ts';
+import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
+
+const DIR = 'test/fixtures/calibration';
+
+/** The searched ranges; the other parameters keep their values. */
+const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
+  ledeSalience: [0.1, 0.8],
+  bodySalience: [0.05, 0.4],
+  bodyCap: [0.2, 0.8],
+  headlineIdfFloor: [1, 4],
+  commonWordFactor: [0, 1],
+  titleBoost: [1, 2],
+  coreEntityFactor: [0.3, 2],
+  contextEntityFactor: [0, 0.6],
+  wildcardShare: [0, 1],
+  venueShare: [0, 1],
+  sidesFloor: [0, 0.5],
+  sidesExponent: [0.5, 3],
+  scale: [1, 6],
+  threshold: [0.2, 0.8],
+};
+
+interface Story {
+  name: string;
+  source: AnchorSource;
+  entities: Entity[];
+  items: LabelledItem[];
+  stats: CollectionStats;
+}
+
+function f1Of(story: Story, params: Partial<ModelParameters>): number {
+  const anchor = compileAnchor(story.source, story.entities, { stats: story.stats, params });
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const it of story.items) {
+    const r = tagItem(anchor, it).relevant;
+    if (r && it.relevant) tp++;
+    else if (r) fp++;
+    else if (it.relevant) fn++;
+  }
+  return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+}
+
+/** Mulberry32: a small seeded generator, so a calibration run is reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function search(stories: Story[], samples: number, seed: number): { params: Partial<ModelParameters>; f1: number; min: number } {
+  const random = rng(seed);
+  const score = (p: Partial<ModelParameters>) => {
+    const f = stories.map((s) => f1Of(s, p));
+    const mean = f.reduce((a, b) => a + b, 0) / f.length;
+    return { f1: mean, min: Math.min(...f) };
+  };
+  const start: Partial<ModelParameters> = {};
+  for (const k of Object.keys(RANGES) as Array<keyof ModelParameters>) start[k] = MODEL_PARAMETERS[k] as number;
+  let best = { params: start, ...score(start) };
+  for (let i = 0; i < samples; i++) {
+    // Half global samples, half local moves around the best so far.
+    const p: Partial<ModelParameters> = {};
+    for (const [k, [lo, hi]] of Object.entries(RANGES) as Array<[keyof ModelParameters, [number, number]]>) {
+      const v = i % 2 === 0 ? lo + random() * (hi - lo) : (best.params[k] as number) + (random() - 0.5) * 0.3 * (hi - lo);
+      p[k] = Math.round(Math.min(hi, Math.max(lo, v)) * 100) / 100;
+    }
+    const s = score(p);
+    if (s.f1 > best.f1 + 1e-9 || (Math.abs(s.f1 - best.f1) < 1e-9 && s.min > best.min)) best = { params: p, ...s };
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const samples = Number(args[args.indexOf('--samples') + 1] ?? '') || 400;
+  const names = (await readdir(DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const stories: Story[] = [];
+  for (const name of names) {
+    const source = await readAnchorFile(path.join(DIR, name, 'anchor.md'));
+    const items = await readLabelledItems(path.join(DIR, name, 'items.jsonl'));
+    stories.push({ name, source, entities: extractEntities(source), items, stats: statsOfItems(items) });
+  }
+  const best = search(stories, samples, 1);
+  const lines = [`calibration on ${stories.length} stories (${stories.map((s) => s.name).join(', ')}), ${samples} samples`];
+  lines.push(`mean F1 ${best.f1.toFixed(3)}, worst story ${best.min.toFixed(3)}`);
+  for (const s of stories) lines.push(`  ${s.name}: F1 ${f1Of(s, best.params).toFixed(3)}`);
+  lines.push('leave one story out (fit on the others, F1 on the one left out):');
+  for (const s of stories) {
+    const fit = search(stories.filter((x) => x !== s), Math.round(samples / 2), 2);
+    lines.push(`  ${s.name}: ${f1Of(s, fit.params).toFixed(3)}`);
+  }
+  lines.push('parameters:');
+  lines.push(JSON.stringify(best.params, null, 2));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`calibrate: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
