@@ -5,7 +5,7 @@ import type { Config } from '../src/config.ts';
 import type { GuardedClient } from '../src/net/guarded-client.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
-import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { AnchorCatalog, STORY_REFRESH_MS } from '../src/pipeline/anchor-catalog.ts';
 import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
 import { StoryInputs } from '../src/pipeline/story-inputs.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
@@ -69,16 +69,21 @@ export async function startWorkers(
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   const retentionMs = config.retentionDays * 24 * 3600_000;
   const collection = new CollectionStatsRecorder(stores.collectionStats, log);
+  const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
+  const catalog = new AnchorCatalog(
+    stores.anchors,
+    new StoryInputs({ items: stores.items, feedback: stores.feedback, stats: stores.collectionStats, now: Date.now }),
+    { refreshMs: storyRefreshMs },
+  );
+  // The story grows from coverage even when no item arrives: recompile once per period.
+  const refreshStories = setInterval(() => void catalog.current().catch((err: unknown) => log.warn({ err }, 'anchor recompile failed')), storyRefreshMs);
+  refreshStories.unref();
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
     alerts: stores.alerts,
     anchors: stores.anchors,
-    catalog: new AnchorCatalog(
-      stores.anchors,
-      new StoryInputs({ items: stores.items, feedback: stores.feedback, stats: stores.collectionStats, now: Date.now }),
-      options.storyRefreshMs ? { refreshMs: options.storyRefreshMs } : {},
-    ),
+    catalog,
     alertCatalog: new AlertCatalog(stores.alerts, stores.anchors, log),
     channels,
     enqueueDeliveries: (ids) => enqueueDeliveries(queues.deliver, ids),
@@ -165,6 +170,7 @@ export async function startWorkers(
   }
   return {
     async close(graceMs = 7000) {
+      clearInterval(refreshStories);
       const finished = Promise.all(workers.map((w) => w.close()));
       const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut) {

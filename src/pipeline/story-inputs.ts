@@ -28,8 +28,8 @@ export interface StoryInputsDeps {
 const COVERAGE_WINDOW_MS = 7 * 24 * 3600_000;
 /** Digest entries looked at for coverage, newest first. */
 const COVERAGE_CANDIDATES = 500;
-/** Items kept as coverage: the most confident ones. */
-const COVERAGE_MAX = 200;
+/** Items kept as coverage: the newest confident ones, so a development shows in the share of coverage it takes. */
+const COVERAGE_MAX = 25;
 /** How far above the threshold (as a share of the rest of the 0..1 scale) a score must be to count as confident. */
 const CONFIDENT_MARGIN = 1 / 3;
 /** A snapshot of the collection statistics is this old at most when an anchor compiles. */
@@ -71,7 +71,7 @@ export class StoryInputs {
     const verdicts = new Map(verdictList.map((v) => [v.itemId, v.relevant]));
     const judgedItems = await this.deps.items.getMany(verdictList.map((v) => v.itemId));
     const judgments = judgedItems.map((item) => ({ title: item.title, summary: item.summary, relevant: verdicts.get(item.id)! }));
-    // Newest candidates first; only items scored under the current version speak for the current story.
+    // Newest candidates first: the story as it is now.
     const candidates = await this.deps.items.getMany(recent.slice(-COVERAGE_CANDIDATES).map((r) => r.id).reverse());
     const confident = candidates
       .filter((item) => !verdicts.has(item.id))
@@ -81,7 +81,6 @@ export class StoryInputs {
         const threshold = tags.why?.threshold;
         return threshold !== undefined && tags.score >= threshold + (1 - threshold) * CONFIDENT_MARGIN;
       })
-      .sort((a, b) => b.tags!.score - a.tags!.score)
       .slice(0, COVERAGE_MAX)
       .map(({ item }) => ({ title: item.title, summary: item.summary }));
     return { stats, judgments, verdicts, coverage: confident };
