@@ -112,6 +112,9 @@ describe('analyst feedback', () => {
     expect(resumed.events.find((e) => e.event === 'remove')!.id).toBe(removes[0]!.id);
     resumed.close();
     stream.close();
+    // Withdrawn, so the tests that follow start from an untaught model.
+    expect((await app.api(`/api/digests/${ANCHOR}/feedback/${target.id}`, { method: 'DELETE' })).status).toBe(204);
+    await settled(ANCHOR);
   });
 
   it('brings a judged item into the digest at once, lists verdicts, and withdraws one with DELETE', async () => {
@@ -209,6 +212,9 @@ describe('the anchor payload', () => {
     expect(byName.get('Sultan Haitham')!.role).toBe('core');
     expect((await app.json<Anchor>(`/api/anchors/${ANCHOR}`)).body.entities.find((e) => e.name === first!.name)!.role).toBe(flipped);
     expect((await put(`/api/anchors/${ANCHOR}/entities`, { entities: [{ name: 'X', kind: 'person', role: 'lead' }] })).status).toBe(400);
+    // Back as it was, for the tests that follow.
+    const restored = await put(`/api/anchors/${ANCHOR}/entities`, { entities: anchor.entities.map((e) => ({ name: e.name, kind: e.kind, role: e.role })) });
+    expect(restored.body.entities.map((e) => [e.key, e.role])).toEqual(anchor.entities.map((e) => [e.key, e.role]));
     await settled(ANCHOR);
   });
 });
