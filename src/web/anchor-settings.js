@@ -17,7 +17,7 @@ export function renderAnchorSettings(ctx, anchor, { onScopeSaved, onDeleted }) {
   const input = h('input', { class: 'mono', attrs: { id: 'scope-input', name: 'scope', autocomplete: 'off', spellcheck: 'false', maxlength: '1000', placeholder: 'NOT "Oman Air"' } });
   input.value = anchor.scope ?? '';
   const error = h('p', { class: 'error-text small', attrs: { id: 'scope-error', role: 'alert' } });
-  const caret = h('pre', { class: 'caret-view', attrs: { 'aria-hidden': 'true' } });
+  const caret = h('pre', { class: 'caret-view', attrs: { id: 'scope-caret', 'aria-hidden': 'true' } });
   const scopeForm = h(
     'form',
     { class: 'scope-form inline-form', attrs: { id: 'scope-form', novalidate: true } },
