@@ -11,7 +11,7 @@ import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collectio
 import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
-import { countrySurfaces } from './gazetteer.ts';
+import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
@@ -32,8 +32,10 @@ export interface StoryModel {
   sideOf: Map<string, number>;
   /** Core people of no known side: each may stand for one missing side, at a discount. */
   wildcards: Set<string>;
-  /** The venue's entity key: the place the story happens stands in for a missing side, at a discount. */
-  venueKey: string | null;
+  /** The venue and the entities of its country: the place the story happens stands in for a missing side, at a discount. */
+  venueKeys: Set<string>;
+  /** Country index (in the world matcher) of the parties and of the venue's country: not foreign. */
+  ownCountries: Set<string>;
   entities: Map<string, Entity>;
   terms: Map<string, Term>;
   params: ModelParameters;
@@ -114,6 +116,8 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   commonTermsOf(headline, common);
   const headlineCommon = new Map(common);
   commonTermsOf(`${lede}\n${body}`, common);
+  // A headline word keeps the headline's verdict on it, wherever else it appears.
+  for (const [t, c] of headlineCommon) common.set(t, c);
   const terms = new Map<string, Term>();
   for (const [t, s] of salience) {
     if (names.has(t) || t.split('_').some((p) => names.has(p))) continue;
@@ -121,7 +125,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
     const inHeadline = headlineTerms.has(t);
     const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
-    const damp = !inHeadline && common.get(t) === true ? params.commonWordFactor : 1;
+    const damp = common.get(t) === true ? params.commonWordFactor : 1;
     const w = s * d * damp;
     if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece' });
   }
@@ -172,7 +176,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const partyIndex = new Map(structure.parties.map((p, i) => [p.country, i]));
   const sideOf = new Map<string, number>();
   const wildcards = new Set<string>();
+  const venueKeys = new Set<string>(structure.venue ? [structure.venue.key] : []);
   for (const e of entities) {
+    if (structure.venue?.country && structure.affiliation.get(e.key) === structure.venue.country) venueKeys.add(e.key);
     const side = structure.affiliation.get(e.key);
     const i = side === undefined ? undefined : partyIndex.get(side);
     if (i !== undefined && e.role === 'core') sideOf.set(e.key, i);
@@ -183,7 +189,8 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     partyMatcher: compileMatcher(partyEntities),
     sideOf,
     wildcards,
-    venueKey: structure.venue?.key ?? null,
+    venueKeys,
+    ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
     params,
@@ -219,7 +226,7 @@ export function scoreStory(
     const side = model.sideOf.get(m.key);
     if (side !== undefined) present.add(side);
     if (model.wildcards.has(m.key)) wildcard = true;
-    if (m.key === model.venueKey) venue = true;
+    if (model.venueKeys.has(m.key)) venue = true;
     const w = e.weight * (1 + 0.3 * Math.log(m.count));
     if (e.role === 'core') core += w;
     else context += w;
@@ -252,11 +259,32 @@ export function scoreStory(
   }
   // Context weighs only beside core evidence (a side or a core entity present).
   // The sides gate: evidence counts in full when every side is there, down to a floor with none.
-  const gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  // Other states in the item while a side of the story is missing: most likely another matter
+  // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
+  let foreign = 0;
+  for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) {
+    const country = m.key.slice(8);
+    if (!model.ownCountries.has(country)) foreign++;
+  }
+  if (foreign > 0 && sides < 1) {
+    gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
+    evidence.push({ kind: 'entity', name: `${foreign} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+  }
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
   return { score, evidence };
+}
+
+let world: Matcher | null = null;
+
+/** One matcher of every state (names, demonyms, capitals, seats), keys "country:<name>"; built once. */
+function worldMatcher(): Matcher {
+  world ??= compileMatcher(
+    allCountries().map((c) => ({ key: `country:${c}`, name: c, kind: 'place' as const, aliases: countrySurfaces(c).filter((s) => s !== c), weight: 1, role: 'core' as const })),
+  );
+  return world;
 }
 
 function round(x: number): number {
