@@ -6,11 +6,13 @@
  * add weight only beside core evidence. The vocabulary grows from coverage (terms frequent on
  * the story and rare elsewhere) and from the analyst's verdicts (Rocchio).
  */
+import nlp from 'compromise';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
 import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
+import { EXTRACTION_CHAR_CAP } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
@@ -55,6 +57,23 @@ function fieldTerms(text: string): string[] {
   return [...unigrams, ...pairs];
 }
 
+/** Terms of the words compromise reads as nouns or adjectives (not numbers, pronouns or verbs) anywhere in the text. */
+function topicalTerms(text: string): Set<string> {
+  const out = new Set<string>();
+  const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
+  for (const sentence of doc) {
+    for (const term of sentence.terms) {
+      const tags = term.tags;
+      if (!(tags.includes('Noun') || tags.includes('Adjective')) || tags.includes('Pronoun') || tags.includes('Value')) continue;
+      for (const t of tokenize(term.text)) {
+        const w = termOfWord(t.folded);
+        if (w !== '') out.add(w);
+      }
+    }
+  }
+  return out;
+}
+
 /** Terms all of whose written forms in a text are among the most frequent words of English. */
 function commonTermsOf(text: string, into: Map<string, boolean>): void {
   let prev: { term: string; common: boolean } | null = null;
@@ -97,6 +116,8 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const { headline, lede, body } = pieceParts(source);
 
   // Piece vocabulary: salience by where a term stands (headline > lede > body frequency) × distinctiveness.
+  // Only nouns and adjectives carry a subject ("talks", "nuclear"); verbs and numbers carry the telling ("hold", "first").
+  const topical = topicalTerms(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP));
   const salience = new Map<string, number>();
   const bump = (t: string, s: number) => salience.set(t, Math.max(salience.get(t) ?? 0, s));
   for (const t of fieldTerms(headline)) bump(t, params.headlineSalience);
@@ -120,7 +141,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   for (const [t, c] of headlineCommon) common.set(t, c);
   const terms = new Map<string, Term>();
   for (const [t, s] of salience) {
-    if (names.has(t) || t.split('_').some((p) => names.has(p))) continue;
+    if (names.has(t) || t.split('_').some((p) => names.has(p) || !topical.has(p))) continue;
     // The headline states the subject: its words keep a floor of distinctiveness however common
     // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
     const inHeadline = headlineTerms.has(t);
