@@ -40,6 +40,8 @@ export interface StoryModel {
   ownCountries: Set<string>;
   entities: Map<string, Entity>;
   terms: Map<string, Term>;
+  /** First words of the vocabulary's pair terms: only there is a pair looked up. */
+  pairStarts: Set<string>;
   params: ModelParameters;
   threshold: number;
 }
@@ -214,6 +216,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
+    pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
     params,
     threshold: params.threshold,
   };
@@ -267,28 +270,40 @@ export function scoreStory(
   have = Math.min(have, total);
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
-  const titleTerms = termsOfTokens([titleTokens]);
-  const allTerms = termsOfTokens([titleTokens, summaryTokens]);
-  const inTitle = new Set([...titleTerms.unigrams, ...titleTerms.pairs]);
+  // One pass over the words: unigram terms, and a pair only where its first word starts a vocabulary pair.
+  const seen = new Map<string, number>();
+  const visit = (tokens: Token[], boost: number) => {
+    let prev = '';
+    for (const t of tokens) {
+      const term = termOfWord(t.folded);
+      if (term !== '') {
+        if (model.terms.has(term)) seen.set(term, Math.max(seen.get(term) ?? 0, boost));
+        if (prev !== '' && !t.gapBefore && model.pairStarts.has(prev)) {
+          const pair = `${prev}_${term}`;
+          if (model.terms.has(pair)) seen.set(pair, Math.max(seen.get(pair) ?? 0, boost));
+        }
+      }
+      prev = term;
+    }
+  };
+  visit(summaryTokens, 1);
+  visit(titleTokens, p.titleBoost);
   let subject = 0;
-  for (const t of [...allTerms.unigrams, ...allTerms.pairs]) {
-    const term = model.terms.get(t);
-    if (!term) continue;
-    const w = term.weight * (inTitle.has(t) ? p.titleBoost : 1);
+  for (const [t, boost] of seen) {
+    const term = model.terms.get(t)!;
+    const w = term.weight * boost;
     subject += w;
     evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
   }
-  // Context weighs only beside core evidence (a side or a core entity present).
   // The sides gate: evidence counts in full when every side is there, down to a floor with none.
   let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
   // Other states in the item while a side of the story is missing: most likely another matter
   // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
   let foreign = 0;
-  for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) {
-    const country = m.key.slice(8);
-    if (!model.ownCountries.has(country)) foreign++;
+  if (sides < 1) {
+    for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
   }
-  if (foreign > 0 && sides < 1) {
+  if (foreign > 0) {
     gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
     evidence.push({ kind: 'entity', name: `${foreign} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
   }
