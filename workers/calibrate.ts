@@ -31,6 +31,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   contextEntityFactor: [0, 0.6],
   wildcardShare: [0, 1],
   venueShare: [0, 1],
+  foreignPenalty: [0, 4],
   sidesFloor: [0, 0.5],
   sidesExponent: [0.5, 3],
   scale: [1, 6],

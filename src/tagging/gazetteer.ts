@@ -71,3 +71,8 @@ export function countrySurfaces(country: string): string[] {
   for (const s of SEATS_OF_GOVERNMENT[country] ?? []) out.add(s);
   return [...out];
 }
+
+/** Every country of the gazetteer (canonical names), for a matcher of all states an item names. */
+export function allCountries(): string[] {
+  return [...new Set(index().values())];
+}

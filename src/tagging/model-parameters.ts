@@ -24,6 +24,8 @@ export interface ModelParameters {
   contextEntityFactor: number;
   /** Share of a missing side a core person of no known side stands for. */
   wildcardShare: number;
+  /** How much each other state in an item (up to two) divides the evidence, scaled by the share of sides missing. */
+  foreignPenalty: number;
   /** Share of a missing side the story's venue stands for. */
   venueShare: number;
   /** Sides share when the headline names no party and no core entity is present. */
@@ -46,22 +48,23 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.15,
-  bodySalience: 0.22,
-  bodyCap: 0.67,
-  headlineIdfFloor: 2.65,
-  commonWordFactor: 0.3,
+  ledeSalience: 0.22,
+  bodySalience: 0.14,
+  bodyCap: 0.39,
+  headlineIdfFloor: 3.78,
+  commonWordFactor: 0.59,
   minTermWeight: 0.3,
-  titleBoost: 1,
-  coreEntityFactor: 0.6,
-  contextEntityFactor: 0.39,
-  wildcardShare: 0.43,
-  venueShare: 0.16,
+  titleBoost: 1.53,
+  coreEntityFactor: 0.92,
+  contextEntityFactor: 0.44,
+  wildcardShare: 0.34,
+  foreignPenalty: 1.89,
+  venueShare: 0.88,
   noPartySides: 0.5,
-  sidesFloor: 0.2,
-  sidesExponent: 1.72,
-  scale: 4.75,
-  threshold: 0.57,
+  sidesFloor: 0.45,
+  sidesExponent: 1.13,
+  scale: 4.45,
+  threshold: 0.71,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,

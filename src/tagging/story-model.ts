@@ -6,12 +6,14 @@
  * add weight only beside core evidence. The vocabulary grows from coverage (terms frequent on
  * the story and rare elsewhere) and from the analyst's verdicts (Rocchio).
  */
+import nlp from 'compromise';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
 import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
-import { countrySurfaces } from './gazetteer.ts';
+import { EXTRACTION_CHAR_CAP } from './extract-entities.ts';
+import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
@@ -32,10 +34,14 @@ export interface StoryModel {
   sideOf: Map<string, number>;
   /** Core people of no known side: each may stand for one missing side, at a discount. */
   wildcards: Set<string>;
-  /** The venue's entity key: the place the story happens stands in for a missing side, at a discount. */
-  venueKey: string | null;
+  /** The venue and the entities of its country: the place the story happens stands in for a missing side, at a discount. */
+  venueKeys: Set<string>;
+  /** Country index (in the world matcher) of the parties and of the venue's country: not foreign. */
+  ownCountries: Set<string>;
   entities: Map<string, Entity>;
   terms: Map<string, Term>;
+  /** First words of the vocabulary's pair terms: only there is a pair looked up. */
+  pairStarts: Set<string>;
   params: ModelParameters;
   threshold: number;
 }
@@ -51,6 +57,23 @@ export interface StoryModelContext {
 function fieldTerms(text: string): string[] {
   const { unigrams, pairs } = termsOfTokens([tokenize(text)]);
   return [...unigrams, ...pairs];
+}
+
+/** Terms of the words compromise reads as nouns or adjectives (not numbers, pronouns or verbs) anywhere in the text. */
+function topicalTerms(text: string): Set<string> {
+  const out = new Set<string>();
+  const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
+  for (const sentence of doc) {
+    for (const term of sentence.terms) {
+      const tags = term.tags;
+      if (!(tags.includes('Noun') || tags.includes('Adjective')) || tags.includes('Pronoun') || tags.includes('Value')) continue;
+      for (const t of tokenize(term.text)) {
+        const w = termOfWord(t.folded);
+        if (w !== '') out.add(w);
+      }
+    }
+  }
+  return out;
 }
 
 /** Terms all of whose written forms in a text are among the most frequent words of English. */
@@ -95,6 +118,8 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const { headline, lede, body } = pieceParts(source);
 
   // Piece vocabulary: salience by where a term stands (headline > lede > body frequency) × distinctiveness.
+  // Only nouns and adjectives carry a subject ("talks", "nuclear"); verbs and numbers carry the telling ("hold", "first").
+  const topical = topicalTerms(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP));
   const salience = new Map<string, number>();
   const bump = (t: string, s: number) => salience.set(t, Math.max(salience.get(t) ?? 0, s));
   for (const t of fieldTerms(headline)) bump(t, params.headlineSalience);
@@ -114,14 +139,16 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   commonTermsOf(headline, common);
   const headlineCommon = new Map(common);
   commonTermsOf(`${lede}\n${body}`, common);
+  // A headline word keeps the headline's verdict on it, wherever else it appears.
+  for (const [t, c] of headlineCommon) common.set(t, c);
   const terms = new Map<string, Term>();
   for (const [t, s] of salience) {
-    if (names.has(t) || t.split('_').some((p) => names.has(p))) continue;
+    if (names.has(t) || t.split('_').some((p) => names.has(p) || !topical.has(p))) continue;
     // The headline states the subject: its words keep a floor of distinctiveness however common
     // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
     const inHeadline = headlineTerms.has(t);
     const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
-    const damp = !inHeadline && common.get(t) === true ? params.commonWordFactor : 1;
+    const damp = common.get(t) === true ? params.commonWordFactor : 1;
     const w = s * d * damp;
     if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece' });
   }
@@ -172,7 +199,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const partyIndex = new Map(structure.parties.map((p, i) => [p.country, i]));
   const sideOf = new Map<string, number>();
   const wildcards = new Set<string>();
+  const venueKeys = new Set<string>(structure.venue ? [structure.venue.key] : []);
   for (const e of entities) {
+    if (structure.venue?.country && structure.affiliation.get(e.key) === structure.venue.country) venueKeys.add(e.key);
     const side = structure.affiliation.get(e.key);
     const i = side === undefined ? undefined : partyIndex.get(side);
     if (i !== undefined && e.role === 'core') sideOf.set(e.key, i);
@@ -183,9 +212,11 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     partyMatcher: compileMatcher(partyEntities),
     sideOf,
     wildcards,
-    venueKey: structure.venue?.key ?? null,
+    venueKeys,
+    ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
+    pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
     params,
     threshold: params.threshold,
   };
@@ -219,7 +250,7 @@ export function scoreStory(
     const side = model.sideOf.get(m.key);
     if (side !== undefined) present.add(side);
     if (model.wildcards.has(m.key)) wildcard = true;
-    if (m.key === model.venueKey) venue = true;
+    if (model.venueKeys.has(m.key)) venue = true;
     const w = e.weight * (1 + 0.3 * Math.log(m.count));
     if (e.role === 'core') core += w;
     else context += w;
@@ -239,24 +270,57 @@ export function scoreStory(
   have = Math.min(have, total);
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
-  const titleTerms = termsOfTokens([titleTokens]);
-  const allTerms = termsOfTokens([titleTokens, summaryTokens]);
-  const inTitle = new Set([...titleTerms.unigrams, ...titleTerms.pairs]);
+  // One pass over the words: unigram terms, and a pair only where its first word starts a vocabulary pair.
+  const seen = new Map<string, number>();
+  const visit = (tokens: Token[], boost: number) => {
+    let prev = '';
+    for (const t of tokens) {
+      const term = termOfWord(t.folded);
+      if (term !== '') {
+        if (model.terms.has(term)) seen.set(term, Math.max(seen.get(term) ?? 0, boost));
+        if (prev !== '' && !t.gapBefore && model.pairStarts.has(prev)) {
+          const pair = `${prev}_${term}`;
+          if (model.terms.has(pair)) seen.set(pair, Math.max(seen.get(pair) ?? 0, boost));
+        }
+      }
+      prev = term;
+    }
+  };
+  visit(summaryTokens, 1);
+  visit(titleTokens, p.titleBoost);
   let subject = 0;
-  for (const t of [...allTerms.unigrams, ...allTerms.pairs]) {
-    const term = model.terms.get(t);
-    if (!term) continue;
-    const w = term.weight * (inTitle.has(t) ? p.titleBoost : 1);
+  for (const [t, boost] of seen) {
+    const term = model.terms.get(t)!;
+    const w = term.weight * boost;
     subject += w;
     evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
   }
-  // Context weighs only beside core evidence (a side or a core entity present).
   // The sides gate: evidence counts in full when every side is there, down to a floor with none.
-  const gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  // Other states in the item while a side of the story is missing: most likely another matter
+  // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
+  let foreign = 0;
+  if (sides < 1) {
+    for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
+  }
+  if (foreign > 0) {
+    gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
+    evidence.push({ kind: 'entity', name: `${foreign} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+  }
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
   return { score, evidence };
+}
+
+let world: Matcher | null = null;
+
+/** One matcher of every state (names, demonyms, capitals, seats), keys "country:<name>"; built once. */
+function worldMatcher(): Matcher {
+  world ??= compileMatcher(
+    allCountries().map((c) => ({ key: `country:${c}`, name: c, kind: 'place' as const, aliases: countrySurfaces(c).filter((s) => s !== c), weight: 1, role: 'core' as const })),
+  );
+  return world;
 }
 
 function round(x: number): number {
