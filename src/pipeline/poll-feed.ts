@@ -8,8 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
-import type { PollJob } from '../queue/queue-names.ts';
-import { withHostSlot, type Gated, type HostGateDeps } from './host-gate.ts';
+import type { HostLanes } from './host-lanes.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -28,6 +27,8 @@ export interface PollDeps {
   maxItemsPerFeed: number;
   /** The process's guarded HTTP client. */
   http: Pick<GuardedClient, 'request'>;
+  /** The per-host request slots every fetch is made in (HOST_CONCURRENCY across all workers). */
+  hostLanes: Pick<HostLanes, 'run'>;
   fetch: {
     totalTimeoutMs: number;
     maxBytes: number;
@@ -43,20 +44,30 @@ export type PollOutcome =
 
 const TAG_BATCH = 100;
 
+/** Feeds of one batch polled at once at most: enough to keep every host's slots busy. */
+const BATCH_PARALLEL = 8;
+
 /**
- * One poll job: the feed is polled while holding one of its host's slots (so no host sees
- * more than HOST_CONCURRENCY requests from all workers); "busy" when every slot is taken.
- * `slotToken` names this attempt's slot (the job id).
+ * One poll job: a batch of feeds (one for a poll someone asked for), loaded in one round
+ * trip and polled a few at a time. Each fetch waits for one of its host's slots, which are
+ * handed from request to request (HostLanes), so the slots of a host with many due feeds
+ * never idle and no poll is bounced back to the queue.
  */
-export async function pollFeedJob(job: PollJob, slotToken: string, deps: PollDeps & HostGateDeps): Promise<Gated<PollOutcome>> {
-  const feed = await deps.feeds.get(job.feedId);
-  if (!feed) return { busy: false, value: { outcome: 'skipped' } };
-  return withHostSlot(feed.url, slotToken, deps, async () => {
-    const outcome = await pollFeed(job.feedId, deps, job.reason, feed);
-    deps.metrics.polls.inc({ outcome: outcome.outcome });
-    deps.log.debug({ feedId: job.feedId, ...outcome }, 'feed polled');
-    return outcome;
-  });
+export async function pollFeeds(feedIds: string[], reason: 'schedule' | 'manual', deps: PollDeps): Promise<PollOutcome[]> {
+  const feeds = await deps.feeds.getMany(feedIds, { itemCount: false });
+  const outcomes: PollOutcome[] = new Array(feedIds.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < feedIds.length) {
+      const i = next++;
+      const outcome = await pollFeed(feedIds[i]!, deps, reason, feeds[i] ?? null);
+      deps.metrics.polls.inc({ outcome: outcome.outcome });
+      deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
+      outcomes[i] = outcome;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_PARALLEL, feedIds.length) }, lane));
+  return outcomes;
 }
 
 /**
@@ -83,7 +94,10 @@ export async function pollFeed(
     const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
     let fetched;
     try {
-      fetched = await fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
+      // Only the request holds the host's slot: parsing and storing happen after it is handed on.
+      fetched = await deps.hostLanes.run(feed.url, () =>
+        fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch }),
+      );
       stopFetchTimer({ outcome: fetched.kind === 'ok' ? 'ok' : 'not-modified' });
     } catch (err) {
       stopFetchTimer({ outcome: 'error' });
