@@ -95,6 +95,7 @@ export async function startWorkers(
     feeds: stores.feeds,
     items: stores.items,
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
+    tagNow: (items) => tagItems(items.map((i) => i.id), tagDeps, undefined, items),
     now: Date.now,
     log,
     metrics,

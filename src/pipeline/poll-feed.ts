@@ -6,6 +6,7 @@ import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
+import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { HostLanes } from './host-lanes.ts';
@@ -16,6 +17,8 @@ export interface PollDeps {
   items: ItemStore;
   /** Queues tagging for stored items (idempotent: a repeated id changes nothing). */
   enqueueTagging(itemIds: string[]): Promise<void>;
+  /** Tags new items in this job, from the copies it holds (a routine poll's few items: cheaper than a queue hop). */
+  tagNow?(items: StoredItem[]): Promise<unknown>;
   now(): number;
   log: Logger;
   metrics: Metrics;
@@ -43,6 +46,8 @@ export type PollOutcome =
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
 const TAG_BATCH = 100;
+/** New items a poll tags itself at most; a larger document (a new feed's archive) goes to the tag queue. */
+const TAG_INLINE_MAX = 50;
 
 /** Feeds of one batch polled at once at most: enough to keep every host's slots busy. */
 const BATCH_PARALLEL = 8;
@@ -145,7 +150,7 @@ export async function pollFeed(
       if (result !== 'seen') toTag.push(item.id);
     });
     deps.metrics.itemsIngested.inc(newItems);
-    for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+    await tagOrQueue(feedId, fresh, results, toTag, started, deps);
 
     const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
     const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
@@ -173,6 +178,42 @@ export async function pollFeed(
     }
     return recordFailure(feedId, feed.errorCount + 1, err, started, policy, deps);
   }
+}
+
+/**
+ * Tags a poll's new items in the job when they are few and all new (the job holds them), else
+ * queues them. Either way they stay in the untagged index until tagged, so a crash or a
+ * failed inline pass is picked up by the queue or the sweep: at least once, never lost.
+ */
+async function tagOrQueue(feedId: string, fresh: NormalizedItem[], results: string[], toTag: string[], started: number, deps: PollDeps): Promise<void> {
+  if (toTag.length === 0) return;
+  if (deps.tagNow && toTag.length <= TAG_INLINE_MAX && results.every((r) => r !== 'seen-untagged')) {
+    const items = fresh.filter((_, i) => results[i] === 'new').map((item) => storedCopy(item, feedId, started));
+    try {
+      await deps.tagNow(items);
+      return;
+    } catch (err) {
+      deps.log.warn({ feedId, err }, 'inline tagging failed; queued instead');
+    }
+  }
+  for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+}
+
+/** The stored form of an item this poll has just stored for the first time. */
+function storedCopy(item: NormalizedItem, feedId: string, seenAt: number): StoredItem {
+  return {
+    id: item.id,
+    feedId,
+    link: item.link,
+    title: item.title,
+    summary: item.summary,
+    author: item.author,
+    publishedAt: item.publishedAt,
+    hasPublishedDate: item.hasPublishedDate,
+    firstSeenAt: seenAt,
+    sources: { [feedId]: item.link ?? '' },
+    tags: {},
+  };
 }
 
 async function recordFailure(
