@@ -71,7 +71,7 @@ export class SseSession {
   }
 
   /** Sends an event already formatted with formatEvent (shared by every client of a stream). */
-  sendFrame(frame: string): boolean {
+  sendFrame(frame: string | Buffer): boolean {
     return this.write(frame);
   }
 
@@ -100,7 +100,7 @@ export class SseSession {
     for (const handler of this.onCloseHandlers.splice(0)) handler();
   }
 
-  private write(chunk: string): boolean {
+  private write(chunk: string | Buffer): boolean {
     if (this.closedFlag) return false;
     this.res.write(chunk);
     if (this.res.writableLength > this.options.maxBufferedBytes) {
