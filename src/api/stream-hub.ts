@@ -1,7 +1,7 @@
 import type { StreamEntry } from '../storage/stream-store.ts';
 import type { StreamFollower, Subscription } from '../storage/stream-follower.ts';
 import { compareStreamIds } from '../storage/stream-id.ts';
-import { formatEvent } from './sse-session.ts';
+import { formatEvent, type Frame } from './sse-session.ts';
 
 /** One event to send, rendered from a stream entry (null to skip the entry). */
 export type RenderedEvent = { event: string; data: string } | null;
@@ -18,19 +18,20 @@ export interface HubClient {
   /** Entries that arrived while the client was not live: its own to send. */
   buffered: StreamEntry[];
   /** Writes one frame; false when the client is gone (or was cut off for being slow). */
-  write(frame: Buffer): boolean;
+  write(frame: Frame): boolean;
   /** Ends the client's stream (a render failed): it comes back with its Last-Event-ID and misses nothing. */
   fail(): void;
 }
 
 // An event's frame is formatted and encoded once and the same bytes written to every client.
-const frames = new WeakMap<object, Buffer>();
+const frames = new WeakMap<object, Frame>();
 
-/** The wire bytes of a rendered event with its id, built once per event. */
-export function frameOf(event: { event: string; data: string }, id: string): Buffer {
+/** The wire bytes of a rendered event with its id (plain, and as one HTTP/1.1 chunk), built once per event. */
+export function frameOf(event: { event: string; data: string }, id: string): Frame {
   let frame = frames.get(event);
   if (frame === undefined) {
-    frame = Buffer.from(formatEvent(event.event, event.data, id), 'utf8');
+    const bytes = Buffer.from(formatEvent(event.event, event.data, id), 'utf8');
+    frame = { bytes, chunk: Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) };
     frames.set(event, frame);
   }
   return frame;
@@ -100,7 +101,7 @@ export class StreamHubs {
 
 async function fanOut(hub: Hub, entries: StreamEntry[], render: Render): Promise<void> {
   const rendered = await render(entries);
-  const out: Array<{ id: string; frame: Buffer }> = [];
+  const out: Array<{ id: string; frame: Frame }> = [];
   entries.forEach((e, i) => {
     const event = rendered[i];
     if (event) out.push({ id: e.id, frame: frameOf(event, e.id) });
