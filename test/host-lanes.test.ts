@@ -13,9 +13,9 @@ let feeds: FeedStore;
 function counted(store: FeedStore): HostSlotRegistry & { acquires: number } {
   const registry = {
     acquires: 0,
-    acquireHostSlot: (host: string, token: string, limit: number, leaseMs: number, now: number) => {
+    acquireHostSlot: (host: string, token: string, limit: number, leaseMs: number, now: number, renew?: boolean) => {
       registry.acquires++;
-      return store.acquireHostSlot(host, token, limit, leaseMs, now);
+      return store.acquireHostSlot(host, token, limit, leaseMs, now, renew);
     },
     releaseHostSlot: (host: string, token: string) => store.releaseHostSlot(host, token),
   };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** The shared slot registry the lanes lease from (FeedStore's host slots). */
 export interface HostSlotRegistry {
   /** Takes (or, when `token` holds one already, renews) a slot among `limit` for the host; false when all are taken. */
-  acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number): Promise<boolean>;
+  acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew?: boolean): Promise<boolean>;
   /** Gives a host slot back. */
   releaseHostSlot(host: string, token: string): Promise<void>;
 }
@@ -118,7 +118,7 @@ export class HostLanes {
     if (t - slot.leasedAt < leaseMs / 3) return true;
     let ok = false;
     try {
-      ok = await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, t);
+      ok = await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, t, true);
     } finally {
       if (!ok) this.drop(host, this.lane(host));
     }

@@ -164,8 +164,8 @@ export class FeedStore {
   }
 
   /** Takes a slot among `limit` concurrent requests to one host, or renews the lease of the one `token` holds; false when all are taken. */
-  async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
-    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs));
+  async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew = false): Promise<boolean> {
+    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs), renew ? '1' : '0');
     return ok === 1;
   }
 
@@ -189,14 +189,18 @@ redis.call('ZADD', KEYS[1], unpack(args))
 return due
 `;
 
+// A token that holds a slot renews its lease; a new one takes a slot when fewer than the limit
+// are held, expired leases (a dead holder's) being dropped only when the host looks full.
+// The key lives as long as its latest lease.
 const ACQUIRE_SLOT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[4], ARGV[1])
+if ARGV[5] == '1' and redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[4], ARGV[1]) == 1 then
   redis.call('PEXPIREAT', KEYS[1], ARGV[4])
   return 1
 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+end
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1
