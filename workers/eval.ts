@@ -71,12 +71,14 @@ async function main(): Promise<void> {
     // The analyst reads the digest oldest first and corrects each error until N are made.
     const ordered = publicationOrder(items);
     const judgments: Judgment[] = [];
+    // Scored on the items after the last correction (when there are fewer errors than N, after the last one).
     let cut = 0;
-    for (; cut < ordered.length && judgments.length < feedback; cut++) {
-      const it = ordered[cut]!;
+    for (let i = 0; i < ordered.length && judgments.length < feedback; i++) {
+      const it = ordered[i]!;
       if (tagItem(anchor, it).relevant === it.relevant) continue;
       judgments.push({ title: it.title, summary: it.summary, relevant: it.relevant });
       anchor = compileAnchor(source, entities, { stats, judgments });
+      cut = i + 1;
     }
     lines.push(`feedback: ${judgments.length} corrections within the first ${cut} items (publication order); scored on the remaining ${ordered.length - cut}`);
     items = ordered.slice(cut);

