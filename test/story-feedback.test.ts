@@ -73,7 +73,7 @@ async function settled(anchorId: string): Promise<void> {
     const ids = await redis.zrange(keys.feedItems(feedId), 0, -1);
     const versions = await Promise.all(ids.map((id) => redis.hget(keys.item(id), `tv:${anchorId}`)));
     return ids.length === items.length && versions.every((v) => Number(v) === version);
-  }, 30_000);
+  }, 90_000);
 }
 
 const post = (path: string, body: unknown) => app.json(path, { method: 'POST', body: JSON.stringify(body) });
@@ -82,7 +82,7 @@ const streamOf = (extra = '') => openSse(`${app.base}/api/digests/${ANCHOR}/stre
 const dataIds = (client: SseClient, type: string) => client.events.filter((e) => e.event === type).map((e) => (JSON.parse(e.data) as { id: string }).id);
 
 describe('analyst feedback', () => {
-  it('moves a judged item out of the digest at once, sends event: remove with an id, and keeps it out through the re-tag', async () => {
+  it('moves a judged item out of the digest at once, sends event: remove with an id, and keeps it out through the re-tag', { timeout: 120_000 }, async () => {
     const stream = await streamOf();
     const before = await allItems();
     const shown = await digestIds();
@@ -117,7 +117,7 @@ describe('analyst feedback', () => {
     await settled(ANCHOR);
   });
 
-  it('brings a judged item into the digest at once, lists verdicts, and withdraws one with DELETE', async () => {
+  it('brings a judged item into the digest at once, lists verdicts, and withdraws one with DELETE', { timeout: 120_000 }, async () => {
     const stream = await streamOf();
     const outside = (await allItems()).find((i) => !i.relevant && i.why?.judged === null)!;
     const res = await post(`/api/digests/${ANCHOR}/feedback`, { itemId: outside.id, relevant: true });
@@ -155,7 +155,7 @@ describe('analyst feedback', () => {
     const asUser = await app.api(`/api/digests/${ANCHOR}/feedback`, { method: 'POST', token: key.key, body: JSON.stringify({ itemId: 'x', relevant: true }) });
     expect(asUser.status).toBe(403);
     expect((await app.api(`/api/digests/${ANCHOR}/feedback`, { token: key.key })).status).toBe(200);
-  });
+  }, 120_000);
 });
 
 describe('why an item is in the digest', () => {
@@ -173,7 +173,7 @@ describe('why an item is in the digest', () => {
     expect(entityEvidence.length).toBeGreaterThan(0);
     for (const name of entityEvidence) expect(withEntities.entities.map((e) => e.name)).toContain(name);
     expect(body.items.some((i) => i.why!.evidence.some((e) => e.kind === 'term'))).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe('the anchor payload', () => {
@@ -193,7 +193,7 @@ describe('the anchor payload', () => {
     for (const e of anchor.entities) expect(['core', 'context']).toContain(e.role);
   });
 
-  it('takes roles in PUT entities: a given role is kept, an omitted one stays as it was, a new entity is core', async () => {
+  it('takes roles in PUT entities: a given role is kept, an omitted one stays as it was, a new entity is core', { timeout: 120_000 }, async () => {
     const { body: anchor } = await app.json<Anchor>(`/api/anchors/${ANCHOR}`);
     const [first, second, ...rest] = anchor.entities;
     const flipped = first!.role === 'core' ? 'context' : 'core';
@@ -257,7 +257,7 @@ describe('scope', () => {
     expect(await digestIds()).toContain(mentionsMuscat[0]!.id);
     await waitFor(async () => dataIds(stream, 'item').includes(mentionsMuscat[0]!.id));
     stream.close();
-  });
+  }, 120_000);
 });
 
 describe('collection statistics', () => {
@@ -269,7 +269,7 @@ describe('collection statistics', () => {
     await waitFor(async () => ((await app.json<{ lastPolledAt: string | null; lastPoll: unknown }>(`/api/feeds/${feedId}`)).body.lastPoll ? true : false));
     await new Promise((r) => setTimeout(r, 500));
     expect(Number(await redis.get(keys.collectionDocs))).toBe(items.length);
-  });
+  }, 120_000);
 });
 
 describe('DELETE /api/anchors/:id', () => {
@@ -302,7 +302,7 @@ describe('DELETE /api/anchors/:id', () => {
     // The other anchor is untouched.
     expect((await digestIds()).length).toBeGreaterThan(0);
     expect((await app.api(`/api/anchors/${id}`, { method: 'DELETE' })).status).toBe(404);
-  });
+  }, 120_000);
 });
 
 describe('learning from judgements', () => {
@@ -338,7 +338,7 @@ describe('learning from judgements', () => {
     expect((await app.api(`/api/digests/${ANCHOR}/feedback/${inJudged.id}`, { method: 'DELETE' })).status).toBe(204);
     await settled(ANCHOR);
     stream.close();
-  });
+  }, 120_000);
 });
 
 describe('story growth', () => {
@@ -380,8 +380,8 @@ describe('story growth', () => {
     const anchor = await waitFor(async () => {
       const { body } = await app.json<Anchor>(`/api/anchors/${ANCHOR}`);
       return body.story.terms.some((t) => t.source === 'coverage' && t.term === 'snapback') ? body : null;
-    }, 20_000);
+    }, 60_000);
     const grown = anchor.story.terms.filter((t) => t.source === 'coverage').map((t) => t.term);
     expect(grown).toContain('snapback');
-  });
+  }, 120_000);
 });
