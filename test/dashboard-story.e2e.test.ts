@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
       return stable;
     }, 30_000, 700);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
     await server?.close();
   });
 
-  it('judges an item out and back with undo, confirms another, and explains why an item is there', async () => {
+  it('judges an item out and back with undo, confirms another, and explains why an item is there', { timeout: 120_000 }, async () => {
     const { page, context, errors } = await openPage();
     const items = await digest();
     expect(await shownIds(page)).toEqual(items.slice(0, 50).map((i) => i.id));
@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
     await context.close();
   });
 
-  it('creates a source piece from pasted text, edits an entity role, and deletes the piece', async () => {
+  it('creates a source piece from pasted text, edits an entity role, and deletes the piece', { timeout: 120_000 }, async () => {
     const { page, context, errors } = await openPage();
     await page.getByRole('button', { name: 'New source piece' }).click();
     await page.locator('#anchor-form-title').fill('Oman hosts a second round');

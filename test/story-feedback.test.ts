@@ -43,9 +43,9 @@ beforeAll(async () => {
   app = await startTestApp(prefix, {}, { api: true, workers: true }, { storyRefreshMs: 1000 });
   server.route('/story.xml', (_q, r) => r.end(rssOf('Story Wire', items.map((i) => asFeedItem(i)))));
   feedId = (await app.json<{ id: string }>('/api/feeds', { method: 'POST', body: JSON.stringify({ url: server.url('/story.xml') }) })).body.id;
-  await waitFor(async () => (await allItems()).length === items.length, 30_000);
+  await waitFor(async () => (await allItems()).length === items.length, 60_000);
   await settled(ANCHOR);
-});
+}, 180_000);
 
 afterAll(async () => {
   await app?.stop();
