@@ -9,6 +9,8 @@ import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
 import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
@@ -64,7 +66,11 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         publicUrl: parts.publicUrl,
         now,
       },
-      anchors: anchorDeps,
+      anchors: {
+        ...anchorDeps,
+        checkUrl: (url) => parts.http.checkUrl(url),
+        readArticle: (url) => readArticle(url, readArticleDepsOf(config, stores, parts.http, metrics)),
+      },
       alerts: {
         alerts: stores.alerts,
         items: stores.items,

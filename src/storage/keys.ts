@@ -86,6 +86,9 @@ export function createKeys(prefix: string) {
     /** ZSET deliveryId → next attempt ms: pending deliveries, swept if a job was lost. */
     deliveriesDue: `${p}:deliveries-due`,
 
+    /** STRING (JSON, expires) of an article page read for its main text, by sha256 of its canonical URL. */
+    article: (urlHash: string) => `${p}:article:${urlHash}`,
+
     /** STRING counter of one caller's writes in one rate-limit window (expires with it). */
     rateLimit: (caller: string) => `${p}:rate:${caller}`,
 
