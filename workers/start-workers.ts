@@ -6,6 +6,9 @@ import type { GuardedClient } from '../src/net/guarded-client.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { articleTexts } from '../src/pipeline/article-text.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
@@ -42,6 +45,8 @@ const SPIKE_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
 const TAG_LIVE_CONCURRENCY = 2;
 const DELIVER_CONCURRENCY = 16;
+/** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
+const ARTICLE_CONCURRENCY = 8;
 /** A webhook receiver that does not answer within this is tried again later. */
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -64,6 +69,7 @@ export async function startWorkers(
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   const retentionMs = config.retentionDays * 24 * 3600_000;
+  const articleDeps = readArticleDepsOf(config, stores, http, metrics);
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
@@ -76,6 +82,8 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
+    articleTexts: (items) =>
+      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, log }),
   };
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {

@@ -52,6 +52,7 @@ export function feedsRouter(deps: FeedsRouterDeps): Router {
         intervalSeconds: body.intervalSeconds ?? null,
         htmlUrl: body.htmlUrl ? httpUrlOrNull(body.htmlUrl) : null,
         category: body.category ? normalizeCategory(body.category) : null,
+        fullText: body.fullText ?? null,
       },
       deps.registration,
     );
