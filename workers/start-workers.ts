@@ -47,6 +47,8 @@ const TAG_LIVE_CONCURRENCY = 2;
 const DELIVER_CONCURRENCY = 16;
 /** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
 const ARTICLE_CONCURRENCY = 8;
+/** Article pages one tagging pass (up to 100 items) reads at most; the rest are tagged with what they have. */
+const ARTICLES_PER_PASS = 60;
 /** A webhook receiver that does not answer within this is tried again later. */
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -83,7 +85,7 @@ export async function startWorkers(
     log,
     metrics,
     articleTexts: (items) =>
-      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, log }),
+      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {

@@ -15,6 +15,8 @@ export interface ArticleTextDeps {
   mode: FullTextMode;
   /** Pages read at once by one tagging pass. */
   concurrency: number;
+  /** Items of one tagging pass whose pages are read at most (a new feed's backlog must not become a crawl). */
+  maxPerPass: number;
   log: Logger;
 }
 
@@ -43,7 +45,11 @@ export async function articleTexts(items: StoredItem[], deps: ArticleTextDeps): 
   const feedIds = [...new Set(items.map((i) => i.feedId))];
   const feeds = await deps.feeds.getMany(feedIds);
   const modeOf = new Map(feedIds.map((id, i) => [id, feeds[i]?.fullText ?? deps.mode]));
-  const wanted = items.filter((item) => wantsFullText(item, modeOf.get(item.feedId) ?? deps.mode));
+  // The newest first: when the pass's budget runs out, the live news has its text.
+  const wanted = items
+    .filter((item) => wantsFullText(item, modeOf.get(item.feedId) ?? deps.mode))
+    .sort((a, b) => b.publishedAt - a.publishedAt)
+    .slice(0, deps.maxPerPass);
   let next = 0;
   const worker = async () => {
     while (next < wanted.length) {

@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { extractArticle } from '../reader/extract-article.ts';
 import { fetchArticle } from '../reader/fetch-article.ts';
 import type { ArticleStore } from '../storage/article-store.ts';
-import { withHostSlot, type HostGateDeps } from './host-gate.ts';
+import { hostOf, withHostSlot, type HostGateDeps } from './host-gate.ts';
 
 /** What reading an article page needs: the cache, the guarded client, and the host gate polling uses. */
 export interface ReadArticleDeps extends HostGateDeps {
@@ -28,6 +28,13 @@ export interface ReadArticleDeps extends HostGateDeps {
 /** How long to wait for a busy host's slot before giving up on an article (it is only an enrichment). */
 const SLOT_WAIT_MS = 5000;
 
+/**
+ * Errors that say the page's own host is unreachable: its other pages are not tried for a while.
+ * Only a failed name lookup is sure to be about that host; a refused address or a reset may
+ * come from a redirect's target.
+ */
+const HOST_DOWN_CODES = new Set(['dns_failure']);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -47,6 +54,12 @@ export async function readArticle(url: string, deps: ReadArticleDeps, opts: { us
       deps.metrics.articleReads.inc({ outcome: 'cached' });
       return cached;
     }
+  }
+  const host = hostOf(url);
+  const down = await deps.articles.hostDown(host);
+  if (down !== null) {
+    deps.metrics.articleReads.inc({ outcome: 'host-down' });
+    return failed(url, down, `The host ${host} could not be reached a moment ago`, now);
   }
   const token = `article-${randomUUID()}`;
   const giveUpAt = now + SLOT_WAIT_MS;
@@ -89,6 +102,7 @@ async function fetchAndRead(url: string, cached: ArticleRecord | null, deps: Rea
   } catch (err) {
     if (!isAppError(err)) throw err;
     record = failed(url, err.code, err.message, started);
+    if (HOST_DOWN_CODES.has(err.code)) await deps.articles.markHostDown(hostOf(url), err.code, deps.article.failureMs);
   }
   deps.metrics.articleReads.inc({ outcome: record.outcome });
   await deps.articles.put(record, record.outcome === 'failed' ? deps.article.failureMs : deps.article.keepMs);

@@ -39,6 +39,16 @@ export class ArticleStore {
     });
   }
 
+  /** Why a host's pages cannot be reached (a code), while that is remembered; else null. */
+  async hostDown(host: string): Promise<string | null> {
+    return this.redis.get(this.keys.articleHostDown(host));
+  }
+
+  /** Remembers for `ttlMs` that a host cannot be reached, so its other pages are not tried one by one. */
+  async markHostDown(host: string, code: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.articleHostDown(host), code, 'PX', Math.max(1000, Math.round(ttlMs)));
+  }
+
   /** Stores a reading for `ttlMs`; a rewrite of the same URL replaces it (idempotent). */
   async put(record: ArticleRecord, ttlMs: number): Promise<void> {
     await this.redis.set(this.key(record.url), JSON.stringify(record), 'PX', Math.max(1000, Math.round(ttlMs)));

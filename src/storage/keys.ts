@@ -88,6 +88,8 @@ export function createKeys(prefix: string) {
 
     /** STRING (JSON, expires) of an article page read for its main text, by sha256 of its canonical URL. */
     article: (urlHash: string) => `${p}:article:${urlHash}`,
+    /** STRING (expires): the error of a host whose article pages cannot be reached at all (DNS, refused address). */
+    articleHostDown: (host: string) => `${p}:article-host-down:${host}`,
 
     /** STRING counter of one caller's writes in one rate-limit window (expires with it). */
     rateLimit: (caller: string) => `${p}:rate:${caller}`,
