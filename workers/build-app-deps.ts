@@ -11,7 +11,9 @@ import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
-import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { leaveHub } from '../src/pipeline/websub-subscription.ts';
+import { enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
@@ -45,6 +47,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
     now,
   };
   const reader = new DigestReader(stores);
+  const websub = websubDepsOf(config, stores, queues, parts.http, parts.log, parts.publicUrl);
   const streaming = { streams: stores.streams, follower: parts.follower, sse: parts.sse, sseClients: metrics.sseClients };
   return {
     log: parts.log,
@@ -65,6 +68,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         defaultIntervalSeconds: config.pollIntervalSeconds,
         publicUrl: parts.publicUrl,
         now,
+        onDeleted: (feed) => leaveHub(feed, websub),
       },
       anchors: {
         ...anchorDeps,
@@ -86,6 +90,23 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         queryMaxItems: config.volumeQueryMaxItems,
         expensiveReadConcurrency: config.expensiveReadConcurrency,
         now,
+      },
+      websub: {
+        subscriptions: websub,
+        // A push goes through the poll's own ingest step, with the poll's limits.
+        pushes: {
+          feeds: stores.feeds,
+          items: stores.items,
+          enqueueTagging: (ids) => enqueueTagging(queues, ids),
+          log: parts.log,
+          metrics,
+          maxItemsPerFeed: config.maxItemsPerFeed,
+          retentionMs: config.retentionDays * 24 * 3600_000,
+          now,
+        },
+        maxBodyBytes: config.websubMaxBodyBytes,
+        pushesPerMinute: config.websubPushesPerMinute,
+        rateLimitStore: () => new RedisRateLimitStore(stores.redis, stores.keys),
       },
     },
   };

@@ -9,6 +9,10 @@ import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
 import { articleTexts } from '../src/pipeline/article-text.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { noteHub, runWebSubJob } from '../src/pipeline/websub-subscription.ts';
+import { discoverWebSub } from '../src/reader/websub-links.ts';
+import { publicUrlOf } from '../src/config.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
@@ -17,7 +21,7 @@ import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
 import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
 import { tagItems } from '../src/pipeline/tag-items.ts';
-import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../src/queue/queue-names.ts';
+import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob, type WebSubJob } from '../src/queue/queue-names.ts';
 import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import type { Stores } from './open-stores.ts';
 
@@ -37,6 +41,8 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   /** Webhook retry steps, ms (tests shorten the day-long default). */
   webhookRetryDelaysMs?: readonly number[];
+  /** Where hubs reach this system's WebSub callbacks (PUBLIC_URL, else where the API listens). */
+  publicUrl?: () => string;
 }
 
 const TICK_MS = 1000;
@@ -72,6 +78,7 @@ export async function startWorkers(
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   const retentionMs = config.retentionDays * 24 * 3600_000;
   const articleDeps = readArticleDepsOf(config, stores, http, metrics);
+  const websubDeps = websubDepsOf(config, stores, queues, http, log, options.publicUrl ?? (() => publicUrlOf(config)));
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
@@ -115,6 +122,7 @@ export async function startWorkers(
     fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
     hostConcurrency: config.hostConcurrency,
     leaseMs,
+    onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps),
   };
   const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
   const sweepDeps: SweepDeps = {
@@ -150,6 +158,7 @@ export async function startWorkers(
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
     new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
     new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
+    new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...common, concurrency: 4 }),
     new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
   ];
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });

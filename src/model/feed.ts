@@ -34,6 +34,8 @@ export interface PushState {
   lastError: string | null;
   /** Pushes refused for a bad or missing signature. */
   rejectedPushes: number;
+  /** Epoch ms of the last subscription request sent to the hub. */
+  requestedAt: number | null;
 }
 
 /** A feed as stored: the public fields plus what polling needs to stay polite. */

@@ -142,6 +142,16 @@ export class FeedStore {
     else await this.redis.hincrby(this.keys.feed(id), 'pushRejected', 1);
   }
 
+  /** Remembers a deleted feed's topic while its hub verifies the unsubscription. */
+  async markLeaving(id: string, topic: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.websubLeaving(id), topic, 'PX', ttlMs);
+  }
+
+  /** The topic a deleted feed is unsubscribing from, or null; `take` forgets it. */
+  async leavingTopic(id: string, take = false): Promise<string | null> {
+    return take ? this.redis.getdel(this.keys.websubLeaving(id)) : this.redis.get(this.keys.websubLeaving(id));
+  }
+
   /** Moves a feed to a new URL after a permanent redirect; false when another feed owns that URL. */
   async changeUrl(id: string, oldUrl: string, newUrl: string): Promise<boolean> {
     const won = await this.redis.hsetnx(this.keys.feedUrls, newUrl, id);

@@ -25,6 +25,8 @@ export function createKeys(prefix: string) {
     feedUrls: `${p}:feed-urls`,
     /** ZSET feedId → epoch ms when it is next due. */
     schedule: `${p}:schedule`,
+    /** STRING (expires): the topic of a deleted feed's WebSub unsubscription, until the hub verifies it. */
+    websubLeaving: (feedId: string) => `${p}:websub-leaving:${feedId}`,
     /** ZSET of in-flight request tokens → lease expiry, one per feed host. */
     hostSlots: (host: string) => `${p}:host:${host}`,
 
