@@ -65,6 +65,7 @@ const schema = z.object({
   // Beyond the contract: tuning knobs with safe defaults.
   ARTICLE_MAX_BYTES: int(1024, 1_073_741_824).default(5 * 1024 * 1024),
   ARTICLE_TIMEOUT_MS: int(500, 600_000).default(15_000),
+  WEBSUB_ENABLED: bool.default(true),
   WEBSUB_MAX_BODY_BYTES: int(1024, 1_073_741_824).default(5 * 1024 * 1024),
   WEBSUB_PUSHES_PER_MINUTE: int(1, 100_000).default(120),
   WEBSUB_LEASE_SECONDS: int(60, 31_536_000).default(7 * 86_400),
@@ -124,6 +125,8 @@ export type Config = Readonly<{
   /** Size cap and deadline of one article-page fetch. */
   articleMaxBytes: number;
   articleTimeoutMs: number;
+  /** When false, no feed is subscribed at a WebSub hub (feeds are only polled). */
+  websubEnabled: boolean;
   /** Size cap of one WebSub push body, and pushes accepted per feed and minute. */
   websubMaxBodyBytes: number;
   websubPushesPerMinute: number;
@@ -188,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fullText: v.FULL_TEXT,
     articleMaxBytes: v.ARTICLE_MAX_BYTES,
     articleTimeoutMs: v.ARTICLE_TIMEOUT_MS,
+    websubEnabled: v.WEBSUB_ENABLED,
     websubMaxBodyBytes: v.WEBSUB_MAX_BODY_BYTES,
     websubPushesPerMinute: v.WEBSUB_PUSHES_PER_MINUTE,
     websubLeaseSeconds: v.WEBSUB_LEASE_SECONDS,

@@ -122,7 +122,7 @@ export async function startWorkers(
     fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
     hostConcurrency: config.hostConcurrency,
     leaseMs,
-    onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps),
+    ...(config.websubEnabled ? { onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps) } : {}),
   };
   const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
   const sweepDeps: SweepDeps = {
