@@ -10,7 +10,7 @@ let app: TestApp;
 let feeds: FeedServer;
 let pages: ArticleServer;
 
-type Item = { id: string; title: string; link: string; snippet: string; fullText: boolean; relevant: boolean; entities: Array<{ key: string }> };
+type Item = { id: string; title: string; link: string; snippet: string; fullText: boolean; score: number | null; relevant: boolean; entities: Array<{ key: string }> };
 
 // Headlines that name none of the anchor's entities: only the article bodies do.
 const STORY_TITLE = 'Envoys meet again as a deadline nears';
@@ -57,7 +57,7 @@ afterAll(async () => {
 async function itemsOf(feedId: string, expected: number): Promise<Item[]> {
   return waitFor(async () => {
     const { body } = await app.json<{ items: Item[] }>(`/api/items?feedId=${feedId}&anchorId=muscat-talks`);
-    return body.items.length >= expected && body.items.every((i) => i.entities !== undefined) ? body.items : null;
+    return body.items.length >= expected && body.items.every((i) => i.score !== null) ? body.items : null;
   }, 30_000);
 }
 
@@ -72,7 +72,8 @@ describe('article text for headline-only items (FULL_TEXT=auto)', () => {
     const talks = await waitFor(async () => {
       const items = await itemsOf(feedId, 6);
       const found = items.find((i) => i.title === STORY_TITLE);
-      return found && found.fullText ? found : null;
+      // fullText is marked when the text is read, the tags a moment later: wait for both.
+      return found && found.fullText && found.score !== null ? found : null;
     }, 30_000);
     const keys = talks.entities.map((e) => e.key);
     for (const key of ['araghchi', 'witkoff', 'muscat', 'oman', 'iran']) expect(keys).toContain(key);
