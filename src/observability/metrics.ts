@@ -85,7 +85,7 @@ export function createMetrics() {
     }),
     websubPushes: new Counter({
       name: 'aw_websub_pushes_total',
-      help: 'WebSub content distributions received, by outcome (ingested, bad-signature, unknown-feed, rate-limited, too-large)',
+      help: 'WebSub content distributions received, by outcome (ingested, bad-signature, unknown-feed, unusable, rate-limited); bodies over WEBSUB_MAX_BODY_BYTES are refused with 413 before they are read',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
