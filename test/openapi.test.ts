@@ -434,6 +434,7 @@ describe('buildOpenApiDocument', () => {
       entities: [{ key: 'place:muscat', name: 'Muscat', kind: 'place', count: 2 }],
       snippet: 'Talks…',
       alsoReportedBy: [{ feedId: 'f2', title: null, link: 'https://other.example/a' }],
+      fullText: false,
     };
     expect(item.safeParse(sample).success).toBe(true);
     expect(item.safeParse({ ...sample, alsoReportedBy: undefined }).success).toBe(false);

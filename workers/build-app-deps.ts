@@ -9,7 +9,12 @@ import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
-import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { HostLanes } from '../src/pipeline/host-lanes.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { leaveHub } from '../src/pipeline/websub-subscription.ts';
+import { enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
@@ -36,6 +41,8 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
   const { config, stores, queues, metrics } = parts;
   const now = Date.now;
   const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
+  // A source piece read by URL takes one of its host's slots, like a poll or an article read.
+  const articleLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: config.articleTimeoutMs + 60_000, now });
   const anchorDeps: AnchorDeps = {
     anchors: stores.anchors,
     extract: offLoopExtractor(parts.extractionChild),
@@ -43,6 +50,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
     now,
   };
   const reader = new DigestReader(stores);
+  const websub = websubDepsOf(config, stores, queues, parts.http, parts.log, parts.publicUrl);
   const streaming = { streams: stores.streams, follower: parts.follower, sse: parts.sse, sseClients: metrics.sseClients };
   return {
     log: parts.log,
@@ -63,8 +71,13 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         defaultIntervalSeconds: config.pollIntervalSeconds,
         publicUrl: parts.publicUrl,
         now,
+        onDeleted: (feed) => leaveHub(feed, websub),
       },
-      anchors: anchorDeps,
+      anchors: {
+        ...anchorDeps,
+        checkUrl: (url) => parts.http.checkUrl(url),
+        readArticle: (url) => readArticle(url, readArticleDepsOf(config, stores, parts.http, metrics, articleLanes)),
+      },
       alerts: {
         alerts: stores.alerts,
         items: stores.items,
@@ -80,6 +93,23 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         queryMaxItems: config.volumeQueryMaxItems,
         expensiveReadConcurrency: config.expensiveReadConcurrency,
         now,
+      },
+      websub: {
+        subscriptions: websub,
+        // A push goes through the poll's own ingest step, with the poll's limits.
+        pushes: {
+          feeds: stores.feeds,
+          items: stores.items,
+          enqueueTagging: (ids) => enqueueTagging(queues, ids),
+          log: parts.log,
+          metrics,
+          maxItemsPerFeed: config.maxItemsPerFeed,
+          retentionMs: config.retentionDays * 24 * 3600_000,
+          now,
+        },
+        maxBodyBytes: config.websubMaxBodyBytes,
+        pushesPerMinute: config.websubPushesPerMinute,
+        rateLimitStore: () => new RedisRateLimitStore(stores.redis, stores.keys),
       },
     },
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/config.ts';
 import { AlertStore } from '../src/storage/alert-store.ts';
 import { AnchorStore } from '../src/storage/anchor-store.ts';
+import { ArticleStore } from '../src/storage/article-store.ts';
 import { ApiKeyStore } from '../src/storage/api-key-store.ts';
 import { FeedStore } from '../src/storage/feed-store.ts';
 import { ItemStore } from '../src/storage/item-store.ts';
@@ -23,6 +24,7 @@ export interface Stores {
   anchors: AnchorStore;
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
+  articles: ArticleStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     anchors: new AnchorStore(redis, keys),
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
+    articles: new ArticleStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
 }

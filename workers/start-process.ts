@@ -132,13 +132,13 @@ export async function startProcess(
     connectTimeoutMs: config.fetchConnectTimeoutMs,
     ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
   });
-  // The delivery channels of this process, by kind: a new channel is one more entry here.
-  const channels: DeliveryChannels = { webhook: webhookChannel };
-  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, channels, options) : null;
-
-  let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
   let publicUrl = publicUrlOf(config);
+  // The delivery channels of this process, by kind: a new channel is one more entry here.
+  const channels: DeliveryChannels = { webhook: webhookChannel };
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, channels, { publicUrl: () => publicUrl, ...options }) : null;
+
+  let server: Server | null = null;
   let follower: StreamFollower | null = null;
   if (sides.api) {
     follower = openFollower(config, sides.api.stores, log);

@@ -6,6 +6,13 @@ import type { GuardedClient } from '../src/net/guarded-client.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
+import { articleTexts } from '../src/pipeline/article-text.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { noteHub, runWebSubJob } from '../src/pipeline/websub-subscription.ts';
+import { discoverWebSub } from '../src/reader/websub-links.ts';
+import { publicUrlOf } from '../src/config.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import { HostLanes } from '../src/pipeline/host-lanes.ts';
@@ -14,7 +21,7 @@ import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
 import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
 import { tagItems } from '../src/pipeline/tag-items.ts';
-import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../src/queue/queue-names.ts';
+import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob, type WebSubJob } from '../src/queue/queue-names.ts';
 import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import type { Stores } from './open-stores.ts';
 
@@ -34,6 +41,8 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   /** Webhook retry steps, ms (tests shorten the day-long default). */
   webhookRetryDelaysMs?: readonly number[];
+  /** Where hubs reach this system's WebSub callbacks (PUBLIC_URL, else where the API listens). */
+  publicUrl?: () => string;
 }
 
 const TICK_MS = 1000;
@@ -42,6 +51,10 @@ const SPIKE_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
 const TAG_LIVE_CONCURRENCY = 2;
 const DELIVER_CONCURRENCY = 16;
+/** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
+const ARTICLE_CONCURRENCY = 8;
+/** Article pages one tagging pass (up to 100 items) reads at most; the rest are tagged with what they have. */
+const ARTICLES_PER_PASS = 60;
 /** A webhook receiver that does not answer within this is tried again later. */
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -64,6 +77,10 @@ export async function startWorkers(
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   const retentionMs = config.retentionDays * 24 * 3600_000;
+  // One set of host lanes per process: polls and article reads share a host's slots.
+  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
+  const articleDeps = readArticleDepsOf(config, stores, http, metrics, hostLanes);
+  const websubDeps = websubDepsOf(config, stores, queues, http, log, options.publicUrl ?? (() => publicUrlOf(config)));
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
@@ -76,6 +93,8 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
+    articleTexts: (items) =>
+      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {
@@ -90,7 +109,6 @@ export async function startWorkers(
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
-  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
   const pollDeps: PollDeps = {
     feeds: stores.feeds,
     items: stores.items,
@@ -106,6 +124,7 @@ export async function startWorkers(
     maxItemsPerFeed: config.maxItemsPerFeed,
     fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
     hostLanes,
+    ...(config.websubEnabled ? { onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps) } : {}),
   };
   const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
   const sweepDeps: SweepDeps = {
@@ -142,6 +161,7 @@ export async function startWorkers(
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
     new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
     new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
+    new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...common, concurrency: 4 }),
     new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
   ];
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });

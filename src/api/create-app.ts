@@ -16,6 +16,7 @@ import { authenticate } from './auth.ts';
 import { problemHandler } from './problem.ts';
 import { alertsRouter, type AlertsRouterDeps } from './routes/alerts.ts';
 import { anchorsRouter, type AnchorsRouterDeps } from './routes/anchors.ts';
+import { websubRouter, type WebSubRouterDeps } from './routes/websub.ts';
 import { feedsRouter, type FeedsRouterDeps } from './routes/feeds.ts';
 import { digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
 import { itemsRouter, type ItemsRouterDeps } from './routes/items.ts';
@@ -47,6 +48,8 @@ export interface AppDeps {
     items: ItemsRouterDeps;
     digests: DigestsRouterDeps;
     volume: VolumeRouterDeps;
+    /** The WebSub callback; absent: no /websub route (a process without workers' deps). */
+    websub?: WebSubRouterDeps;
   };
 }
 
@@ -174,6 +177,7 @@ export function createApp(deps: AppDeps): Express {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });
   app.use('/api', api);
+  if (deps.routes.websub) app.use('/websub', websubRouter(deps.routes.websub));
   app.use(webRouter());
 
   app.use(problemHandler(deps.log, deps.health.ready));

@@ -105,6 +105,24 @@ export const routes: RouteDoc[] = [
       },
     }),
   ]),
+  ...tagged('WebSub', [
+    op('get', '/websub/{feedId}', 'verifyWebSubIntent', 'A WebSub hub verifies a subscription request (no token)', {
+      description:
+        'Query: `hub.mode` (subscribe, unsubscribe or denied), `hub.topic`, `hub.challenge`, `hub.lease_seconds`. The challenge is echoed only when this system asked for exactly this: a subscription of the feed to its topic, or the unsubscription of a deleted feed. Anything else is 404.',
+      params: { feedId: 'Feed id.' },
+      responses: { 200: media('The hub.challenge, echoed.', 'text/plain') },
+      problems: [404],
+    }),
+    op('post', '/websub/{feedId}', 'receiveWebSubPush', 'A WebSub hub pushes the feed document (no token; signed)', {
+      description:
+        'The body is the feed document; `X-Hub-Signature` (sha1=, sha256= or sha512= hex HMAC of the raw body under the feed\'s secret) must verify. It is then ingested like a poll of the feed. A bad or missing signature is answered 202 and changes nothing (it is counted). Body cap WEBSUB_MAX_BODY_BYTES (413), WEBSUB_PUSHES_PER_MINUTE per feed (429).',
+      params: { feedId: 'Feed id.' },
+      headers: { 'X-Hub-Signature': 'algorithm=hex HMAC of the raw body, keyed with the hub.secret of the subscription.' },
+      body: { description: 'The feed document (RSS, Atom, RDF or JSON Feed).', content: { 'application/rss+xml': 'text', 'application/atom+xml': 'text', 'application/feed+json': 'text' } },
+      responses: { 204: { description: 'Signed: ingested.' }, 202: { description: 'Bad or missing signature, or an unusable document: accepted, nothing changed.' } },
+      problems: [404, 413, 429],
+    }),
+  ]),
   ...tagged('Pages', [
     op('get', '/', 'getDashboard', 'The dashboard', {
       description:

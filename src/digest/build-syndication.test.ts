@@ -13,6 +13,7 @@ const item = (id: string, publishedAt: string | null, firstSeenAt: string | null
   entities: [],
   snippet: 'Text.',
   alsoReportedBy: [],
+  fullText: false,
 });
 
 const input = (items: DigestItem[], changedAt = '2026-03-01T08:00:00.000Z'): SyndicationInput => ({

@@ -10,4 +10,6 @@ export interface DigestItem {
   entities: Array<{ key: string; name: string; kind: string; count: number }>;
   snippet: string;
   alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
+  /** True when the item was tagged and scored with its article page's main text too. */
+  fullText: boolean;
 }

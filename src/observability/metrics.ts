@@ -77,5 +77,17 @@ export function createMetrics() {
       buckets: freshnessBuckets,
       registers: [registry],
     }),
+    articleReads: new Counter({
+      name: 'aw_article_reads_total',
+      help: 'Article pages read for their main text, by outcome (ok, no-article, failed, cached)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    websubPushes: new Counter({
+      name: 'aw_websub_pushes_total',
+      help: 'WebSub content distributions received, by outcome (ingested, bad-signature, unknown-feed, unusable, rate-limited); bodies over WEBSUB_MAX_BODY_BYTES are refused with 413 before they are read',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }

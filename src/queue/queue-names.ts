@@ -16,6 +16,8 @@ export const QueueNames = {
   retag: 'retag',
   /** One attempt of one webhook delivery. */
   deliver: 'deliver',
+  /** WebSub subscription requests to hubs: subscribe, renew, unsubscribe. */
+  websub: 'websub',
 } as const;
 
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
@@ -36,6 +38,13 @@ export interface TagJob {
 export interface RetagJob {
   anchorId: string;
   version: number;
+}
+
+export interface WebSubJob {
+  action: 'subscribe' | 'unsubscribe';
+  feedId: string;
+  hub: string;
+  topic: string;
 }
 
 export interface DeliverJob {
