@@ -61,6 +61,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   // A re-tag revisits old items: alerts fire on new items only.
   const alertsByAnchor = onlyAnchorId ? new Map() : await deps.alertCatalog.current();
   const items = await deps.items.getMany(itemIds);
+  // source: queries read the feed's title; only fetched when some alert could fire.
+  const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
@@ -83,7 +85,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       needsStory ||= tags.relevant;
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
-      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])));
+      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
+        source: feedTitles.get(item.feedId) ?? '',
+        mentions: (fields) => anchor.compiled.matcher.mentionPositions(fields),
+      });
       for (const alertId of group.index.match(doc)) {
         const alert = group.byId.get(alertId)!;
         if (alert.spike) {
