@@ -61,6 +61,12 @@ const schema = z.object({
     .refine(isPublicUrl, 'must be an http:// or https:// URL without credentials, query or fragment')
     .transform((v) => new URL(v).href.replace(/\/+$/, ''))
     .optional(),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^smtps?:\/\/[^/]/.test(v) && URL.canParse(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(320).default('Anchorwatch <anchorwatch@localhost>'),
   // Beyond the contract: tuning knobs with safe defaults.
   POLL_MIN_INTERVAL_SECONDS: int(1, 86_400).default(60),
   POLL_MAX_INTERVAL_SECONDS: int(60, 604_800).default(86_400),
@@ -92,6 +98,10 @@ export type Config = Readonly<{
   allowPrivateNetworks: boolean;
   pollIntervalSeconds: number;
   logLevel: string;
+  /** The mail server of e-mail alerts and digests (credentials inside: never logged); null disables e-mail. */
+  smtpUrl: string | null;
+  /** The From of every e-mail. */
+  mailFrom: string;
   /** PUBLIC_URL without its trailing slash; null means http://HOST:PORT (see publicUrlOf). */
   publicUrl: string | null;
   pollMinIntervalSeconds: number;
@@ -154,6 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     logLevel: v.LOG_LEVEL,
     publicUrl: v.PUBLIC_URL ?? null,
+    smtpUrl: v.SMTP_URL ?? null,
+    mailFrom: v.MAIL_FROM,
     pollMinIntervalSeconds: Math.min(v.POLL_MIN_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     hostConcurrency: v.HOST_CONCURRENCY,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import type { Config } from '../src/config.ts';
 import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { MailSender } from '../src/net/smtp-mailer.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
@@ -56,10 +57,10 @@ export async function startWorkers(
   queues: Queues,
   log: Logger,
   metrics: Metrics,
-  http: GuardedClient,
-  channels: DeliveryChannels,
+  io: { http: GuardedClient; mail: MailSender | null; channels: DeliveryChannels },
   options: WorkerOptions = {},
 ): Promise<RunningWorkers> {
+  const { http, mail, channels } = io;
   // A job held by a process that died is handed to another one after the lock lapses.
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
@@ -87,6 +88,7 @@ export async function startWorkers(
     log,
     metrics,
     http,
+    mail,
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };

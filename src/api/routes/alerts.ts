@@ -29,7 +29,8 @@ function presentAlert(alert: AlertRecord) {
     name: alert.name,
     query: alert.query,
     anchorId: alert.anchorId,
-    webhook: alert.webhook ? { url: alert.webhook.url, disabled: alert.webhook.disabled } : null,
+    webhook: alert.webhook ? { url: alert.webhook.url, disabled: alert.webhook.disabled, format: alert.webhook.format ?? 'standard' } : null,
+    email: alert.email ? { to: alert.email.to } : null,
     ...(alert.spike ? { spike: alert.spike } : {}),
     createdAt: new Date(alert.createdAt).toISOString(),
   };
@@ -120,6 +121,7 @@ export function alertsRouter(deps: AlertsRouterDeps): Router {
     res.json({
       deliveries: deliveries.map((d) => ({
         webhookId: d.webhookId,
+        channel: d.channel,
         itemId: d.itemId,
         status: d.status,
         attempts: d.attempts,
