@@ -69,6 +69,8 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         alerts: stores.alerts,
         items: stores.items,
         creation: { alerts: stores.alerts, anchors: stores.anchors, channels: parts.channels, checkUrl: (url) => parts.http.checkUrl(url), now },
+        preview: { anchors: stores.anchors, items: stores.items, feeds: stores.feeds, maxItems: config.volumeQueryMaxItems },
+        expensiveReadConcurrency: config.expensiveReadConcurrency,
         ...streaming,
       },
       items: { anchors: stores.anchors, reader },

@@ -4,6 +4,8 @@ import {
   AlertHitWebhook,
   AlertList,
   Alert,
+  AlertPreview,
+  previewAlertBody,
   AlertSpikeWebhook,
   createAlertBody,
   DeliveryList,
@@ -207,6 +209,13 @@ export const routes: RouteDoc[] = [
       responses: { 201: created('The alert.', Alert, 'alert') },
       problems: [409],
     }),
+    op('post', '/api/alerts/preview', 'previewAlert', 'Try a query on past coverage without saving it', {
+      description:
+        'What the query would have matched among the stored items of the range (default: the last 7 days), newest first, with a count per UTC day, using the same matcher as live alerts. Nothing is saved or sent. 400 with the position of a syntax error, or when the range holds more items than VOLUME_QUERY_MAX_ITEMS; 503 with Retry-After when the process already runs EXPENSIVE_READ_CONCURRENCY scans.',
+      body: previewAlertBody,
+      responses: { 200: json('The matches.', AlertPreview) },
+      problems: [503],
+    }),
     op('get', '/api/alerts/stream', 'streamAlertHits', 'Hits of the caller’s alerts as server-sent events', {
       description: '`event: hit` per hit, with the same Last-Event-ID promise as the digest stream.',
       query: streamQuery,
@@ -222,7 +231,7 @@ export const routes: RouteDoc[] = [
       responses: { 200: json('The hits.', AlertHitList) },
       problems: [404],
     }),
-    op('get', '/api/alerts/{id}/deliveries', 'listAlertDeliveries', 'Webhook deliveries of an alert', {
+    op('get', '/api/alerts/{id}/deliveries', 'listAlertDeliveries', 'Deliveries of an alert, on every channel', {
       description: 'A delivery that exhausted its retries stays listed as failed.',
       params: alertId,
       query: listQuery,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isStandardWebhookSecret, WEBHOOK_SECRET_BYTES } from '../../alerts/sign-webhook.ts';
-import { accessTokenParam, exactlyOneOf, isoTime, limitParam } from './common.ts';
+import { accessTokenParam, exactlyOneOf, isoDateParam, isoTime, limitParam } from './common.ts';
 import { DigestItem } from './digests.ts';
 
 /** The webhook of an alert, as the caller gives it. */
@@ -169,3 +169,24 @@ export const AlertHitWebhook = z
 export const AlertSpikeWebhook = z
   .object({ type: z.literal('alert.spike'), alert: alertRef, count: z.int(), baseline: z.number(), items: z.array(DigestItem) })
   .meta({ id: 'AlertSpikeWebhook', description: 'Body POSTed to a spike alert webhook, signed per Standard Webhooks.' });
+
+/** Body of POST /api/alerts/preview. */
+export const previewAlertBody = z
+  .object({
+    query: z.string().min(1).meta({ description: 'A query in the alert query language.', examples: ['Muscat NEAR/5 talks'] }),
+    anchorId: z.string().min(1).max(100).optional().meta({ description: 'The anchor whose entities entity:KEY refers to; the first anchor when omitted.' }),
+    from: isoDateParam.optional().meta({ description: 'Start (ISO 8601 with a zone); 7 days before `to` when omitted.' }),
+    to: isoDateParam.optional().meta({ description: 'End (ISO 8601 with a zone); now when omitted.' }),
+    limit: z.int().min(1).max(200).default(20).meta({ description: 'Hits returned, newest first (the count covers them all).' }),
+  })
+  .strict()
+  .meta({ id: 'AlertPreviewInput' });
+
+/** The answer of POST /api/alerts/preview. */
+export const AlertPreview = z
+  .object({
+    count: z.int().min(0).meta({ description: 'Stored items of the range the query matches.' }),
+    hits: z.array(z.object({ itemId: z.string(), title: z.string(), link: z.url().nullable(), publishedAt: isoTime })),
+    volume: z.array(z.object({ t: isoTime, count: z.int().min(0) })).meta({ description: 'Matches per UTC day, every day present.' }),
+  })
+  .meta({ id: 'AlertPreview', description: 'What the query would have matched; nothing is saved or sent.' });
