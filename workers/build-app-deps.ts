@@ -9,11 +9,12 @@ import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
-import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { enqueueDigestSend, enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
 import type { Stores } from './open-stores.ts';
+import { randomBytes } from 'node:crypto';
 
 /** The parts of one API process the app is wired from. */
 export interface ApiParts {
@@ -34,6 +35,7 @@ export interface ApiParts {
 /** Hands each router exactly what it uses, from the process's stores, queues and client. */
 export function buildAppDeps(parts: ApiParts): AppDeps {
   const { config, stores, queues, metrics } = parts;
+  const signingKey = unsubscribeSigningKey(stores);
   const now = Date.now;
   const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
   const anchorDeps: AnchorDeps = {
@@ -75,6 +77,13 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
       },
       items: { anchors: stores.anchors, reader },
       digests: { anchors: stores.anchors, reader, ...streaming, publicUrl: parts.publicUrl },
+      subscriptions: {
+        subscriptions: stores.subscriptions,
+        creation: { subscriptions: stores.subscriptions, anchors: stores.anchors, mailConfigured: config.smtpUrl !== null, now },
+        requestSend: (id, period) => enqueueDigestSend(queues.digest, id, period),
+        now,
+      },
+      unsubscribe: { subscriptions: stores.subscriptions, signingKey },
       volume: {
         anchors: stores.anchors,
         items: stores.items,
@@ -84,5 +93,17 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         now,
       },
     },
+  };
+}
+
+/** The key that signs unsubscribe links: generated once in Redis for every process, then cached here. */
+export function unsubscribeSigningKey(stores: Pick<Stores, 'subscriptions'>): () => Promise<string> {
+  let key: Promise<string> | null = null;
+  return () => {
+    key ??= stores.subscriptions.signingKey(randomBytes(32).toString('base64url')).catch((err: unknown) => {
+      key = null;
+      throw err;
+    });
+    return key;
   };
 }

@@ -9,6 +9,7 @@ import { createKeys, type Keys } from '../src/storage/keys.ts';
 import { closeConnections, createRedis, quietErrors, type RedisClient } from '../src/storage/redis-connection.ts';
 import { StreamFollower } from '../src/storage/stream-follower.ts';
 import { StreamStore } from '../src/storage/stream-store.ts';
+import { SubscriptionStore } from '../src/storage/subscription-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -23,6 +24,7 @@ export interface Stores {
   anchors: AnchorStore;
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
+  subscriptions: SubscriptionStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     anchors: new AnchorStore(redis, keys),
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
+    subscriptions: new SubscriptionStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
 }

@@ -138,11 +138,12 @@ export async function startProcess(
   // One SMTP client per process (pooled connections), when a mail server is configured.
   const mail = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : null;
   const channels: DeliveryChannels = { webhook: webhookChannel, email: emailChannel({ configured: mail !== null }) };
-  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, { http, mail, channels }, options) : null;
-
-  let server: Server | null = null;
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
   let publicUrl = publicUrlOf(config);
+  const io = { http, mail, channels, publicUrl: () => publicUrl };
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, io, options) : null;
+
+  let server: Server | null = null;
   let follower: StreamFollower | null = null;
   if (sides.api) {
     follower = openFollower(config, sides.api.stores, log);

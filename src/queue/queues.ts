@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Keys } from '../storage/keys.ts';
-import { deliveryJobId, manualPollJobId, QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+import { deliveryJobId, digestJobId, manualPollJobId, QueueNames, scheduledPollJobId, type DeliverJob, type DigestJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
 
 /** Job options per queue: keep a bounded history, retry transient failures with backoff. */
 const jobDefaults: DefaultJobOptions = {
@@ -19,6 +19,7 @@ export interface Queues {
   tagLive: Queue<TagJob>;
   retag: Queue<RetagJob>;
   deliver: Queue<DeliverJob>;
+  digest: Queue<DigestJob>;
   /** Every queue, for metrics and the queue dashboard. */
   all: Queue[];
   close(): Promise<void>;
@@ -33,7 +34,8 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   const tagLive = new Queue<TagJob>(QueueNames.tagLive, opts);
   const retag = new Queue<RetagJob>(QueueNames.retag, opts);
   const deliver = new Queue<DeliverJob>(QueueNames.deliver, opts);
-  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver];
+  const digest = new Queue<DigestJob>(QueueNames.digest, opts);
+  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver, digest];
   return {
     schedule,
     poll,
@@ -41,6 +43,7 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
     tagLive,
     retag,
     deliver,
+    digest,
     all,
     async close() {
       await Promise.all(all.map((q) => q.close()));
@@ -89,4 +92,9 @@ export async function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, n
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */
 export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, version: number): Promise<void> {
   await queue.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
+}
+
+/** Queues the digest e-mail of a subscription for a period; a second add of the same period is ignored. */
+export async function enqueueDigestSend(queue: Queue<DigestJob>, subscriptionId: string, period: string): Promise<void> {
+  await queue.add('digest', { subscriptionId, period }, { jobId: digestJobId(subscriptionId, period) });
 }
