@@ -18,7 +18,7 @@ const MUTED = `${FONT};font-size:13px;color:#59636e`;
 
 function localTime(iso: string | null, tz: string): string {
   if (!iso) return 'time unknown';
-  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).format(new Date(iso));
 }
 
 function outlets(item: DigestItem): number {
