@@ -94,7 +94,14 @@ export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, ver
   await queue.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
 }
 
-/** Queues the digest e-mail of a subscription for a period; a second add of the same period is ignored. */
+/**
+ * Queues the digest e-mail of a subscription for a period; a second add of the same period is
+ * ignored while the first waits or runs. A job that used up its retries (the mail server was
+ * away for minutes) is removed first, so the next tick tries the still-due period again.
+ */
 export async function enqueueDigestSend(queue: Queue<DigestJob>, subscriptionId: string, period: string): Promise<void> {
-  await queue.add('digest', { subscriptionId, period }, { jobId: digestJobId(subscriptionId, period) });
+  const jobId = digestJobId(subscriptionId, period);
+  const previous = await queue.getJob(jobId);
+  if (previous && (await previous.isFailed())) await previous.remove();
+  await queue.add('digest', { subscriptionId, period }, { jobId });
 }
