@@ -53,7 +53,8 @@ export async function sendDigest(subscriptionId: string, period: string, deps: S
   if (scheduled && sub.nextSendAt !== Number(period)) return 'stale';
   const claim = await deps.subscriptions.claimSend(sub.id, period, SEND_LEASE_MS);
   if (claim === 'sent') return 'already-sent';
-  if (claim === 'busy') return 'busy';
+  // Another worker holds the period: try again later, in case that worker died holding it.
+  if (claim === 'busy') throw new DigestRetryError('Another worker is sending this period.');
   const log = deps.log.child({ subscriptionId: sub.id, period });
   try {
     const anchor = await deps.anchors.get(sub.anchorId);

@@ -96,12 +96,14 @@ export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, ver
 
 /**
  * Queues the digest e-mail of a subscription for a period; a second add of the same period is
- * ignored while the first waits or runs. A job that used up its retries (the mail server was
- * away for minutes) is removed first, so the next tick tries the still-due period again.
+ * ignored while the first waits or runs. A finished job of a period that is still due (it used
+ * up its retries while the mail server was away, or found another worker's lease) is removed
+ * first, so the next tick tries the period again.
  */
 export async function enqueueDigestSend(queue: Queue<DigestJob>, subscriptionId: string, period: string): Promise<void> {
   const jobId = digestJobId(subscriptionId, period);
   const previous = await queue.getJob(jobId);
-  if (previous && (await previous.isFailed())) await previous.remove();
+  const state = previous ? await previous.getState() : null;
+  if (previous && (state === 'failed' || state === 'completed')) await previous.remove();
   await queue.add('digest', { subscriptionId, period }, { jobId });
 }
