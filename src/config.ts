@@ -62,6 +62,12 @@ const schema = z.object({
     .transform((v) => new URL(v).href.replace(/\/+$/, ''))
     .optional(),
   FULL_TEXT: z.enum(['auto', 'always', 'never']).default('auto'),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^smtps?:\/\/[^/]/.test(v) && URL.canParse(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(320).default('Anchorwatch <anchorwatch@localhost>'),
   // Beyond the contract: tuning knobs with safe defaults.
   ARTICLE_MAX_BYTES: int(1024, 1_073_741_824).default(5 * 1024 * 1024),
   ARTICLE_TIMEOUT_MS: int(500, 600_000).default(15_000),
@@ -99,6 +105,10 @@ export type Config = Readonly<{
   allowPrivateNetworks: boolean;
   pollIntervalSeconds: number;
   logLevel: string;
+  /** The mail server of e-mail alerts and digests (credentials inside: never logged); null disables e-mail. */
+  smtpUrl: string | null;
+  /** The From of every e-mail. */
+  mailFrom: string;
   /** PUBLIC_URL without its trailing slash; null means http://HOST:PORT (see publicUrlOf). */
   publicUrl: string | null;
   pollMinIntervalSeconds: number;
@@ -173,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     logLevel: v.LOG_LEVEL,
     publicUrl: v.PUBLIC_URL ?? null,
+    smtpUrl: v.SMTP_URL ?? null,
+    mailFrom: v.MAIL_FROM,
     pollMinIntervalSeconds: Math.min(v.POLL_MIN_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     hostConcurrency: v.HOST_CONCURRENCY,

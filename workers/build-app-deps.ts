@@ -14,11 +14,12 @@ import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
 import { websubDepsOf } from './websub-deps.ts';
 import { leaveHub } from '../src/pipeline/websub-subscription.ts';
-import { enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
+import { enqueueDigestSend, enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
 import type { Stores } from './open-stores.ts';
+import { randomBytes } from 'node:crypto';
 
 /** The parts of one API process the app is wired from. */
 export interface ApiParts {
@@ -39,6 +40,7 @@ export interface ApiParts {
 /** Hands each router exactly what it uses, from the process's stores, queues and client. */
 export function buildAppDeps(parts: ApiParts): AppDeps {
   const { config, stores, queues, metrics } = parts;
+  const signingKey = unsubscribeSigningKey(stores);
   const now = Date.now;
   const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
   // A source piece read by URL takes one of its host's slots, like a poll or an article read.
@@ -82,10 +84,19 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         alerts: stores.alerts,
         items: stores.items,
         creation: { alerts: stores.alerts, anchors: stores.anchors, channels: parts.channels, checkUrl: (url) => parts.http.checkUrl(url), now },
+        preview: { anchors: stores.anchors, items: stores.items, feeds: stores.feeds, maxItems: config.volumeQueryMaxItems },
+        expensiveReadConcurrency: config.expensiveReadConcurrency,
         ...streaming,
       },
       items: { anchors: stores.anchors, reader },
       digests: { anchors: stores.anchors, reader, ...streaming, publicUrl: parts.publicUrl },
+      subscriptions: {
+        subscriptions: stores.subscriptions,
+        creation: { subscriptions: stores.subscriptions, anchors: stores.anchors, mailConfigured: config.smtpUrl !== null, now },
+        requestSend: (id, period) => enqueueDigestSend(queues.digest, id, period),
+        now,
+      },
+      unsubscribe: { subscriptions: stores.subscriptions, signingKey },
       volume: {
         anchors: stores.anchors,
         items: stores.items,
@@ -112,5 +123,17 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         rateLimitStore: () => new RedisRateLimitStore(stores.redis, stores.keys),
       },
     },
+  };
+}
+
+/** The key that signs unsubscribe links: generated once in Redis for every process, then cached here. */
+export function unsubscribeSigningKey(stores: Pick<Stores, 'subscriptions'>): () => Promise<string> {
+  let key: Promise<string> | null = null;
+  return () => {
+    key ??= stores.subscriptions.signingKey(randomBytes(32).toString('base64url')).catch((err: unknown) => {
+      key = null;
+      throw err;
+    });
+    return key;
   };
 }

@@ -10,6 +10,7 @@ import { createKeys, type Keys } from '../src/storage/keys.ts';
 import { closeConnections, createRedis, quietErrors, type RedisClient } from '../src/storage/redis-connection.ts';
 import { StreamFollower } from '../src/storage/stream-follower.ts';
 import { StreamStore } from '../src/storage/stream-store.ts';
+import { SubscriptionStore } from '../src/storage/subscription-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -25,6 +26,7 @@ export interface Stores {
   alerts: AlertStore;
   apiKeys: ApiKeyStore;
   articles: ArticleStore;
+  subscriptions: SubscriptionStore;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     alerts: new AlertStore(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
     articles: new ArticleStore(redis, keys),
+    subscriptions: new SubscriptionStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
 }

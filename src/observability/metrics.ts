@@ -66,8 +66,8 @@ export function createMetrics() {
     }),
     webhookDeliveries: new Counter({
       name: 'aw_webhook_deliveries_total',
-      help: 'Webhook delivery attempts by outcome (delivered, retry, failed, gone, skipped)',
-      labelNames: ['outcome'] as const,
+      help: 'Alert delivery attempts by channel (webhook, email) and outcome (delivered, retry, failed, gone, skipped); the name is kept from when webhooks were the only channel',
+      labelNames: ['outcome', 'channel'] as const,
       registers: [registry],
     }),
     freshness: new Histogram({

@@ -66,6 +66,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   // A poll that tags its own new items hands them over: nothing is read back that it holds.
   const items = loaded ?? (await deps.items.getMany(itemIds));
   const bodies = deps.articleTexts ? await deps.articleTexts(items) : new Map<string, string>();
+  // source: queries read the feed's title; only fetched when some alert could fire.
+  const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
@@ -89,7 +91,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       needsStory ||= tags.relevant;
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
-      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])));
+      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
+        source: feedTitles.get(item.feedId) ?? '',
+        mentions: (fields) => anchor.compiled.matcher.mentionPositions(fields),
+      });
       for (const alertId of group.index.match(doc)) {
         const alert = group.byId.get(alertId)!;
         if (alert.spike) {

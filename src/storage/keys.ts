@@ -90,6 +90,16 @@ export function createKeys(prefix: string) {
     article: (urlHash: string) => `${p}:article:${urlHash}`,
     /** STRING (expires): the error of a host whose article pages cannot be reached at all (DNS, refused address). */
     articleHostDown: (host: string) => `${p}:article-host-down:${host}`,
+    /** STRING (JSON) of one digest subscription. */
+    subscription: (id: string) => `${p}:subscription:${id}`,
+    /** SET of the subscription ids one key owns. */
+    subscriptionsOf: (owner: string) => `${p}:subscriptions-of:${owner}`,
+    /** ZSET subscriptionId → next send ms: what the digest tick claims. */
+    subscriptionsDue: `${p}:subscriptions-due`,
+    /** STRING with a TTL: one digest e-mail of a subscription and period is being sent ("sending") or was sent ("sent"). */
+    digestSend: (id: string, period: string) => `${p}:digest-send:${id}:${period}`,
+    /** STRING: the key that signs unsubscribe tokens, generated once, shared by every process. */
+    unsubscribeSecret: `${p}:unsubscribe-secret`,
 
     /** STRING counter of one caller's writes in one rate-limit window (expires with it). */
     rateLimit: (caller: string) => `${p}:rate:${caller}`,

@@ -2,6 +2,7 @@
 
 import { adoptToken, api, ApiError, clearToken, onUnauthorized, setToken } from './api.js';
 import { createAlerts } from './alerts.js';
+import { createSubscriptions } from './subscriptions.js';
 import { createDigest } from './digest.js';
 import { h, replaceChildren } from './dom.js';
 import { createFeeds } from './feeds.js';
@@ -105,6 +106,7 @@ async function main() {
   const digest = createDigest(ctx, { onNewItem: () => volume.refreshSoon() });
   const alerts = createAlerts(ctx, { onSpikeHits: (times) => volume.setSpikes(times) });
   const feeds = createFeeds(ctx);
+  const subscriptions = createSubscriptions(ctx);
 
   const picker = document.getElementById('anchor-select');
   const saved = sessionStorage.getItem(ANCHOR_KEY);
@@ -141,7 +143,7 @@ async function main() {
     await Promise.all([digest.show(next), volume.show(next)]);
   }
 
-  const results = await Promise.allSettled([showAnchor(anchor), alerts.start(), feeds.load()]);
+  const results = await Promise.allSettled([showAnchor(anchor), alerts.start(), feeds.load(), subscriptions.load()]);
   for (const r of results) if (r.status === 'rejected' && r.reason?.status !== 401) console.warn('Anchorwatch: a panel failed to load', r.reason);
   test.ready = true;
   document.body.dataset.ready = 'true';
