@@ -2,7 +2,7 @@
  * Alerts benchmark: items per second matched against 10,000 alerts with the AlertIndex
  * (only alerts whose required atoms occur in the item are tested) against testing every
  * alert on every item, on 5,000 generated 120-word items; checks that both give the same
- * hits. Writes bench/results/alerts.json. Run alone with `tsx bench/alerts.ts`.
+ * hits. The mix holds NEAR/n, title: and source: queries; each item has a feed title. Writes bench/results/alerts.json. Run alone with `tsx bench/alerts.ts`.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +33,8 @@ festival harvest grapes weather council housing school bridge airline flights to
 coalition tariffs inflation bank parliament film prize coach merger Iran Oman Muscat Tehran Washington
 Witkoff Araghchi Araqchi Merz Erdoğan Moscow Berlin Ankara Romania`.split(/\s+/);
 const ITEM_PREFIXES = ['sanction', 'nucl', 'diplom', 'escalat', 'negotiat', 'evacu', 'infla', 'Erdo', 'Iran', 'tari'];
+/** Feed titles the items come from, for source: queries. */
+const OUTLETS = ['Reuters', 'Al Jazeera', 'Gulf Times', 'Times of Oman', 'Tehran Times', 'AP News', 'BBC News', 'Der Spiegel'];
 const SYLLABLES = 'ka lo vi ren tor mal dus pe qui zan bro fel gor han jis mon nel pra sol tek ul var wex yor'.split(' ');
 
 /** 3,000 capitalised pseudo-names, distinct from each other and from English words. */
@@ -54,7 +56,10 @@ function generateAlertQueries(rnd: () => number, pool: string[], entityKeys: str
   const word = () => (rnd() < 0.9 ? pick(pool) : pick(ITEM_WORDS));
   const orList = (n: number) => Array.from({ length: n }, word).join(' OR ');
   const kinds: Array<[string, number, () => string]> = [
-    ['single name', 0.32, () => word()],
+    ['single name', 0.16, () => word()],
+    ['NEAR/n', 0.08, () => `${word()} NEAR/${1 + Math.floor(rnd() * 8)} ${rnd() < 0.3 ? `"${word()} ${word()}"` : word()}`],
+    ['title:', 0.05, () => (rnd() < 0.5 ? `title:${word()}` : `title:(${word()} NEAR/3 ${word()}) ${word()}`)],
+    ['source:', 0.03, () => `source:${pick(OUTLETS.map((o) => `"${o}"`))} ${word()}`],
     ['phrase', 0.14, () => `"${word()} ${word()}"`],
     ['OR list', 0.15, () => orList(2 + Math.floor(rnd() * 4))],
     ['AND/NOT combo', 0.15, () => `${word()} AND (${orList(2)}) NOT ${word()}`],
@@ -90,14 +95,17 @@ export async function runAlertsBench(): Promise<object> {
   // Items: the tagging bench's news-like items, each naming a few pool names so that pool alerts fire.
   const items = generateItems(ITEMS, 42).map((item) => {
     const extra = Array.from({ length: Math.floor(rnd() * 4) }, () => `${pool[Math.floor(rnd() * pool.length)]} said`);
-    return { title: item.title, summary: `${item.summary} ${extra.join('. ')}` };
+    return { title: item.title, summary: `${item.summary} ${extra.join('. ')}`, source: OUTLETS[Math.floor(rnd() * OUTLETS.length)]! };
   });
   let docs: PreparedDocument[] = [];
   const prepareSeconds = timeIt(() => {
     docs = items.map((item) => {
       const fields = [tokenize(item.title), tokenize(item.summary)];
       const matches = anchor.matcher.matchTokens(fields);
-      return prepareDocumentFromTokens(fields, new Map(matches.map((m) => [m.key, m.count])));
+      return prepareDocumentFromTokens(fields, new Map(matches.map((m) => [m.key, m.count])), {
+        source: item.source,
+        mentions: (f) => anchor.matcher.mentionPositions(f),
+      });
     });
   });
 

@@ -18,6 +18,8 @@ const BENCHES: Record<string, Bench> = {
   volume: { file: './volume.ts', run: (m) => (m.runVolumeBench as () => Promise<unknown>)() },
   alerts: { file: './alerts.ts', run: (m) => (m.runAlertsBench as () => Promise<unknown>)() },
   'big-feed': { file: './big-feed.ts', run: (m) => (m.runBigFeedBench as () => Promise<unknown>)() },
+  'full-text': { file: './full-text.ts', run: (m) => (m.runFullTextBench as () => Promise<unknown>)() },
+  websub: { file: './websub.ts', run: (m) => (m.runWebSubBench as () => Promise<unknown>)() },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

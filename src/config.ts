@@ -61,7 +61,20 @@ const schema = z.object({
     .refine(isPublicUrl, 'must be an http:// or https:// URL without credentials, query or fragment')
     .transform((v) => new URL(v).href.replace(/\/+$/, ''))
     .optional(),
+  FULL_TEXT: z.enum(['auto', 'always', 'never']).default('auto'),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^smtps?:\/\/[^/]/.test(v) && URL.canParse(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(320).default('Anchorwatch <anchorwatch@localhost>'),
   // Beyond the contract: tuning knobs with safe defaults.
+  ARTICLE_MAX_BYTES: int(1024, 1_073_741_824).default(5 * 1024 * 1024),
+  ARTICLE_TIMEOUT_MS: int(500, 600_000).default(15_000),
+  WEBSUB_ENABLED: bool.default(true),
+  WEBSUB_MAX_BODY_BYTES: int(1024, 1_073_741_824).default(5 * 1024 * 1024),
+  WEBSUB_PUSHES_PER_MINUTE: int(1, 100_000).default(120),
+  WEBSUB_LEASE_SECONDS: int(60, 31_536_000).default(7 * 86_400),
   POLL_MIN_INTERVAL_SECONDS: int(1, 86_400).default(60),
   POLL_MAX_INTERVAL_SECONDS: int(60, 604_800).default(86_400),
   HOST_CONCURRENCY: int(1, 1000).default(4),
@@ -92,6 +105,10 @@ export type Config = Readonly<{
   allowPrivateNetworks: boolean;
   pollIntervalSeconds: number;
   logLevel: string;
+  /** The mail server of e-mail alerts and digests (credentials inside: never logged); null disables e-mail. */
+  smtpUrl: string | null;
+  /** The From of every e-mail. */
+  mailFrom: string;
   /** PUBLIC_URL without its trailing slash; null means http://HOST:PORT (see publicUrlOf). */
   publicUrl: string | null;
   pollMinIntervalSeconds: number;
@@ -113,6 +130,18 @@ export type Config = Readonly<{
   volumeQueryMaxItems: number;
   /** Scanning reads (q= series, outlets) one API process runs at once; more answer 503 at once. */
   expensiveReadConcurrency: number;
+  /** When an item's article page is read before tagging (FULL_TEXT); a feed's own `fullText` overrides it. */
+  fullText: 'auto' | 'always' | 'never';
+  /** Size cap and deadline of one article-page fetch. */
+  articleMaxBytes: number;
+  articleTimeoutMs: number;
+  /** When false, no feed is subscribed at a WebSub hub (feeds are only polled). */
+  websubEnabled: boolean;
+  /** Size cap of one WebSub push body, and pushes accepted per feed and minute. */
+  websubMaxBodyBytes: number;
+  websubPushesPerMinute: number;
+  /** Lease asked of a WebSub hub (the hub may grant another). */
+  websubLeaseSeconds: number;
 }>;
 
 /** Validates the environment and returns a frozen Config; throws one AppError listing every problem. */
@@ -154,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     logLevel: v.LOG_LEVEL,
     publicUrl: v.PUBLIC_URL ?? null,
+    smtpUrl: v.SMTP_URL ?? null,
+    mailFrom: v.MAIL_FROM,
     pollMinIntervalSeconds: Math.min(v.POLL_MIN_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     hostConcurrency: v.HOST_CONCURRENCY,
@@ -169,6 +200,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     readRateLimitPerMinute: v.READ_RATE_LIMIT_PER_MINUTE,
     volumeQueryMaxItems: v.VOLUME_QUERY_MAX_ITEMS,
     expensiveReadConcurrency: v.EXPENSIVE_READ_CONCURRENCY,
+    fullText: v.FULL_TEXT,
+    articleMaxBytes: v.ARTICLE_MAX_BYTES,
+    articleTimeoutMs: v.ARTICLE_TIMEOUT_MS,
+    websubEnabled: v.WEBSUB_ENABLED,
+    websubMaxBodyBytes: v.WEBSUB_MAX_BODY_BYTES,
+    websubPushesPerMinute: v.WEBSUB_PUSHES_PER_MINUTE,
+    websubLeaseSeconds: v.WEBSUB_LEASE_SECONDS,
   });
 }
 

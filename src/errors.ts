@@ -30,6 +30,8 @@ export const ErrorCodes = {
   notAFeed: 'not_a_feed',
   parseError: 'parse_error',
   unsafeXml: 'unsafe_xml',
+  // reading an article page
+  noArticle: 'no_article',
   // config
   config: 'config_invalid',
   querySyntax: 'query_syntax',

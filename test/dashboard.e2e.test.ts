@@ -297,7 +297,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${hasChromium ?
 
   it('shows an alert query syntax error where it is, then creates, lists and deletes alerts; hits arrive live', async () => {
     // The page's 400 for the bad query is the expected answer, not an error of the page.
-    const { page, context, errors } = await openPage(app.token, undefined, [/status of 400 .*@ .*\/api\/alerts$/]);
+    const { page, context, errors } = await openPage(app.token, undefined, [/status of 400 .*@ .*\/api\/alerts(\/preview)?$/]);
     const bad = 'entity:araghchi AND (Muscat OR';
     const expected = await app.json<{ detail: string; position: number }>('/api/alerts', { method: 'POST', body: JSON.stringify({ name: 'probe', query: bad }) });
     expect(expected.status).toBe(400);

@@ -81,14 +81,16 @@ describe('host lanes', () => {
   });
 
   it('renews a slot handed on for longer than a third of its lease, so no other process can take it meanwhile', async () => {
-    const leaseMs = 300;
+    // A lease far longer than one request (as in production: the fetch timeout plus a minute),
+    // so only a missing renewal, not a request slowed by a loaded machine, lets the intruder in.
+    const leaseMs = 2000;
     const slots = counted(feeds);
     const lanes = new HostLanes({ slots, hostConcurrency: 1, leaseMs, now: Date.now });
     const key = createKeys(prefix).hostSlots('busy.example:8080');
     let stolen = 0;
     const gauge = { now: 0, peak: 0 };
     let done = false;
-    const run = requests([lanes], 12, 60, gauge).then(() => {
+    const run = requests([lanes], 50, 60, gauge).then(() => {
       done = true;
     });
     // Another process keeps asking; with the lease renewed it never gets in while the run lasts.
@@ -107,7 +109,7 @@ describe('host lanes', () => {
     await other;
     expect(stolen).toBe(0);
     expect(gauge.peak).toBe(1);
-    // 12 requests of 60 ms on one slot: 720 ms, more than two leases; renewals kept it.
+    // 50 requests of 60 ms on one slot: 3 s, more than a lease; renewals kept it.
     expect(slots.acquires).toBeGreaterThan(1);
   });
 });

@@ -435,6 +435,7 @@ describe('buildOpenApiDocument', () => {
       snippet: 'Talks…',
       why: { score: 0.8, threshold: 0.5, evidence: [{ kind: 'entity', name: 'Muscat', weight: 0.6 }], judged: null },
       alsoReportedBy: [{ feedId: 'f2', title: null, link: 'https://other.example/a' }],
+      fullText: false,
     };
     expect(item.safeParse(sample).success).toBe(true);
     expect(item.safeParse({ ...sample, why: { ...sample.why, evidence: [{ kind: 'rumour', name: 'x', weight: 1 }] } }).success).toBe(false);

@@ -9,11 +9,17 @@ import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
-import { enqueueManualPoll, enqueueRetag, type Queues } from '../src/queue/queues.ts';
+import { HostLanes } from '../src/pipeline/host-lanes.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { leaveHub } from '../src/pipeline/websub-subscription.ts';
+import { enqueueDigestSend, enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
 import type { Stores } from './open-stores.ts';
+import { randomBytes } from 'node:crypto';
 
 /** The parts of one API process the app is wired from. */
 export interface ApiParts {
@@ -34,8 +40,11 @@ export interface ApiParts {
 /** Hands each router exactly what it uses, from the process's stores, queues and client. */
 export function buildAppDeps(parts: ApiParts): AppDeps {
   const { config, stores, queues, metrics } = parts;
+  const signingKey = unsubscribeSigningKey(stores);
   const now = Date.now;
   const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
+  // A source piece read by URL takes one of its host's slots, like a poll or an article read.
+  const articleLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: config.articleTimeoutMs + 60_000, now });
   const anchorDeps: AnchorDeps = {
     anchors: stores.anchors,
     extract: offLoopExtractor(parts.extractionChild),
@@ -43,6 +52,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
     now,
   };
   const reader = new DigestReader(stores);
+  const websub = websubDepsOf(config, stores, queues, parts.http, parts.log, parts.publicUrl);
   const streaming = { streams: stores.streams, follower: parts.follower, sse: parts.sse, sseClients: metrics.sseClients };
   return {
     log: parts.log,
@@ -63,12 +73,20 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         defaultIntervalSeconds: config.pollIntervalSeconds,
         publicUrl: parts.publicUrl,
         now,
+        onDeleted: (feed) => leaveHub(feed, websub),
       },
-      anchors: { ...anchorDeps, deletion: { anchors: stores.anchors, items: stores.items, feedback: stores.feedback } },
+      anchors: {
+        ...anchorDeps,
+        checkUrl: (url) => parts.http.checkUrl(url),
+        readArticle: (url) => readArticle(url, readArticleDepsOf(config, stores, parts.http, metrics, articleLanes)),
+        deletion: { anchors: stores.anchors, items: stores.items, feedback: stores.feedback },
+      },
       alerts: {
         alerts: stores.alerts,
         items: stores.items,
         creation: { alerts: stores.alerts, anchors: stores.anchors, channels: parts.channels, checkUrl: (url) => parts.http.checkUrl(url), now },
+        preview: { anchors: stores.anchors, items: stores.items, feeds: stores.feeds, maxItems: config.volumeQueryMaxItems },
+        expensiveReadConcurrency: config.expensiveReadConcurrency,
         ...streaming,
       },
       items: { anchors: stores.anchors, reader },
@@ -79,6 +97,13 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         publicUrl: parts.publicUrl,
         feedback: { ...anchorDeps, feedback: stores.feedback, items: stores.items },
       },
+      subscriptions: {
+        subscriptions: stores.subscriptions,
+        creation: { subscriptions: stores.subscriptions, anchors: stores.anchors, mailConfigured: config.smtpUrl !== null, now },
+        requestSend: (id, period) => enqueueDigestSend(queues.digest, id, period),
+        now,
+      },
+      unsubscribe: { subscriptions: stores.subscriptions, signingKey },
       volume: {
         anchors: stores.anchors,
         items: stores.items,
@@ -87,6 +112,35 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
         expensiveReadConcurrency: config.expensiveReadConcurrency,
         now,
       },
+      websub: {
+        subscriptions: websub,
+        // A push goes through the poll's own ingest step, with the poll's limits.
+        pushes: {
+          feeds: stores.feeds,
+          items: stores.items,
+          enqueueTagging: (ids) => enqueueTagging(queues, ids),
+          log: parts.log,
+          metrics,
+          maxItemsPerFeed: config.maxItemsPerFeed,
+          retentionMs: config.retentionDays * 24 * 3600_000,
+          now,
+        },
+        maxBodyBytes: config.websubMaxBodyBytes,
+        pushesPerMinute: config.websubPushesPerMinute,
+        rateLimitStore: () => new RedisRateLimitStore(stores.redis, stores.keys),
+      },
     },
+  };
+}
+
+/** The key that signs unsubscribe links: generated once in Redis for every process, then cached here. */
+export function unsubscribeSigningKey(stores: Pick<Stores, 'subscriptions'>): () => Promise<string> {
+  let key: Promise<string> | null = null;
+  return () => {
+    key ??= stores.subscriptions.signingKey(randomBytes(32).toString('base64url')).catch((err: unknown) => {
+      key = null;
+      throw err;
+    });
+    return key;
   };
 }

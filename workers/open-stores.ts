@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/config.ts';
 import { AlertStore } from '../src/storage/alert-store.ts';
 import { AnchorStore } from '../src/storage/anchor-store.ts';
+import { ArticleStore } from '../src/storage/article-store.ts';
 import { ApiKeyStore } from '../src/storage/api-key-store.ts';
 import { CollectionStatsStore } from '../src/storage/collection-stats-store.ts';
 import { FeedbackStore } from '../src/storage/feedback-store.ts';
@@ -11,6 +12,7 @@ import { createKeys, type Keys } from '../src/storage/keys.ts';
 import { closeConnections, createRedis, quietErrors, type RedisClient } from '../src/storage/redis-connection.ts';
 import { StreamFollower } from '../src/storage/stream-follower.ts';
 import { StreamStore } from '../src/storage/stream-store.ts';
+import { SubscriptionStore } from '../src/storage/subscription-store.ts';
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -27,6 +29,8 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   feedback: FeedbackStore;
   collectionStats: CollectionStatsStore;
+  articles: ArticleStore;
+  subscriptions: SubscriptionStore;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,8 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
     apiKeys: new ApiKeyStore(redis, keys),
     feedback: new FeedbackStore(redis, keys),
     collectionStats: new CollectionStatsStore(redis, keys),
+    articles: new ArticleStore(redis, keys),
+    subscriptions: new SubscriptionStore(redis, keys),
     close: () => closeConnections([redis, queueConnection]),
   };
 }

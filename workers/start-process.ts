@@ -8,11 +8,13 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
+import { emailChannel } from '../src/alerts/channels/email-channel.ts';
 import { webhookChannel } from '../src/alerts/channels/webhook-channel.ts';
 import { createApp } from '../src/api/create-app.ts';
 import { defaultSseOptions, type SseOptions } from '../src/api/sse-session.ts';
 import { publicUrlOf, type Config } from '../src/config.ts';
 import { GuardedClient } from '../src/net/guarded-client.ts';
+import { SmtpMailer } from '../src/net/smtp-mailer.ts';
 import type { AddressPolicy } from '../src/net/ssrf-guard.ts';
 import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
@@ -133,12 +135,15 @@ export async function startProcess(
     ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
   });
   // The delivery channels of this process, by kind: a new channel is one more entry here.
-  const channels: DeliveryChannels = { webhook: webhookChannel };
-  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, http, channels, options) : null;
-
-  let server: Server | null = null;
+  // One SMTP client per process (pooled connections), when a mail server is configured.
+  const mail = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : null;
+  const channels: DeliveryChannels = { webhook: webhookChannel, email: emailChannel({ configured: mail !== null }) };
   // Known for certain once the API is bound (PORT=0 picks a port); until then, the configured one.
   let publicUrl = publicUrlOf(config);
+  const io = { http, mail, channels, publicUrl: () => publicUrl };
+  const workers = sides.worker ? await startWorkers(config, sides.worker.stores, sides.worker.queues, log, metrics, io, options) : null;
+
+  let server: Server | null = null;
   let follower: StreamFollower | null = null;
   if (sides.api) {
     follower = openFollower(config, sides.api.stores, log);
@@ -190,6 +195,7 @@ export async function startProcess(
         if (workers) await workers.close();
         await closeSides();
         await http.close();
+        mail?.close();
       })();
       return stopping;
     },

@@ -3,11 +3,18 @@ import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import type { Config } from '../src/config.ts';
 import type { GuardedClient } from '../src/net/guarded-client.ts';
+import type { MailSender } from '../src/net/smtp-mailer.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog, STORY_REFRESH_MS } from '../src/pipeline/anchor-catalog.ts';
 import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
 import { StoryInputs } from '../src/pipeline/story-inputs.ts';
+import { articleTexts } from '../src/pipeline/article-text.ts';
+import { readArticle } from '../src/pipeline/read-article.ts';
+import { readArticleDepsOf } from './article-deps.ts';
+import { websubDepsOf } from './websub-deps.ts';
+import { noteHub, runWebSubJob } from '../src/pipeline/websub-subscription.ts';
+import { discoverWebSub } from '../src/reader/websub-links.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
 import { HostLanes } from '../src/pipeline/host-lanes.ts';
@@ -16,8 +23,11 @@ import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
 import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
 import { tagItems } from '../src/pipeline/tag-items.ts';
-import { QueueNames, type DeliverJob, type PollJob, type RetagJob, type TagJob } from '../src/queue/queue-names.ts';
-import { enqueueDeliveries, enqueueDelivery, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
+import { digestTick, DigestRetryError, sendDigest, type SendDigestDeps } from '../src/pipeline/send-digest.ts';
+import { DigestReader } from '../src/pipeline/digest-reader.ts';
+import { unsubscribeSigningKey } from './build-app-deps.ts';
+import { QueueNames, type DeliverJob, type DigestJob, type PollJob, type RetagJob, type TagJob, type WebSubJob } from '../src/queue/queue-names.ts';
+import { enqueueDeliveries, enqueueDelivery, enqueueDigestSend, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */
@@ -34,6 +44,8 @@ export interface WorkerOptions {
   spikeEveryMs?: number;
   /** How often the sweep (lost jobs, retention, stream age) runs, ms. */
   sweepEveryMs?: number;
+  /** How often due digest subscriptions are queued, ms. */
+  digestEveryMs?: number;
   /** Webhook retry steps, ms (tests shorten the day-long default). */
   webhookRetryDelaysMs?: readonly number[];
   /** How often anchors recompile with fresh collection statistics and coverage, ms. */
@@ -43,9 +55,14 @@ export interface WorkerOptions {
 const TICK_MS = 1000;
 const SWEEP_MS = 30_000;
 const SPIKE_EVERY_MS = 30_000;
+const DIGEST_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
 const TAG_LIVE_CONCURRENCY = 2;
 const DELIVER_CONCURRENCY = 16;
+/** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
+const ARTICLE_CONCURRENCY = 8;
+/** Article pages one tagging pass (up to 100 items) reads at most; the rest are tagged with what they have. */
+const ARTICLES_PER_PASS = 60;
 /** A webhook receiver that does not answer within this is tried again later. */
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -60,10 +77,10 @@ export async function startWorkers(
   queues: Queues,
   log: Logger,
   metrics: Metrics,
-  http: GuardedClient,
-  channels: DeliveryChannels,
+  io: { http: GuardedClient; mail: MailSender | null; channels: DeliveryChannels; publicUrl(): string },
   options: WorkerOptions = {},
 ): Promise<RunningWorkers> {
+  const { http, mail, channels } = io;
   // A job held by a process that died is handed to another one after the lock lapses.
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
@@ -78,6 +95,10 @@ export async function startWorkers(
   // The story grows from coverage even when no item arrives: recompile once per period.
   const refreshStories = setInterval(() => void catalog.current().catch((err: unknown) => log.warn({ err }, 'anchor recompile failed')), storyRefreshMs);
   refreshStories.unref();
+  // One set of host lanes per process: polls and article reads share a host's slots.
+  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
+  const articleDeps = readArticleDepsOf(config, stores, http, metrics, hostLanes);
+  const websubDeps = websubDepsOf(config, stores, queues, http, log, io.publicUrl);
   const tagDeps: RetagDeps = {
     items: stores.items,
     feeds: stores.feeds,
@@ -90,6 +111,8 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
+    articleTexts: (items) =>
+      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {
@@ -101,10 +124,10 @@ export async function startWorkers(
     log,
     metrics,
     http,
+    mail,
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
-  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
   const pollDeps: PollDeps = {
     feeds: stores.feeds,
     items: stores.items,
@@ -121,6 +144,7 @@ export async function startWorkers(
     maxItemsPerFeed: config.maxItemsPerFeed,
     fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
     hostLanes,
+    ...(config.websubEnabled ? { onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps) } : {}),
   };
   const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
   const sweepDeps: SweepDeps = {
@@ -133,8 +157,20 @@ export async function startWorkers(
     retentionMs,
   };
 
-  // The schedule queue carries three repeatable jobs, told apart by name.
+  const digestDeps: SendDigestDeps = {
+    subscriptions: stores.subscriptions,
+    anchors: stores.anchors,
+    streams: stores.streams,
+    reader: new DigestReader(stores),
+    mail,
+    signingKey: unsubscribeSigningKey(stores),
+    publicUrl: io.publicUrl,
+    now: Date.now,
+    log,
+  };
+  // The schedule queue carries four repeatable jobs, told apart by name.
   const scheduled: Record<string, () => Promise<unknown>> = {
+    digests: () => digestTick({ subscriptions: stores.subscriptions, enqueueSend: (id, period) => enqueueDigestSend(queues.digest, id, period), now: Date.now }),
     tick: () => scheduleTick(tickDeps),
     sweep: () => sweep(sweepDeps),
     spikes: async () => ({ fired: await evaluateSpikes(spikeDeps) }),
@@ -157,10 +193,25 @@ export async function startWorkers(
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
     new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
     new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
+    new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...common, concurrency: 4 }),
+    // A temporary SMTP failure fails the job: BullMQ retries it with its exponential backoff.
+    new Worker<DigestJob>(
+      QueueNames.digest,
+      async (job) => {
+        try {
+          return await sendDigest(job.data.subscriptionId, job.data.period, digestDeps);
+        } catch (err) {
+          if (err instanceof DigestRetryError) log.warn({ subscriptionId: job.data.subscriptionId, reason: err.message }, 'digest e-mail will be retried');
+          throw err;
+        }
+      },
+      { ...common, concurrency: 2 },
+    ),
     new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
   ];
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
   await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });
+  await queues.schedule.upsertJobScheduler('digests', { every: options.digestEveryMs ?? DIGEST_EVERY_MS }, { name: 'digests' });
   await queues.schedule.upsertJobScheduler('spikes', { every: options.spikeEveryMs ?? SPIKE_EVERY_MS }, { name: 'spikes' });
 
   for (const worker of workers) {

@@ -3,13 +3,17 @@
  * alert is indexed under a set of "required atoms" (folded words, 3-character word prefixes,
  * entity keys) such that an item can only match the alert if it holds at least one of them;
  * an item then only tests the alerts found under its own words, prefixes and entities.
- * Alerts with no such necessary set (a pure NOT) are tested on every item.
+ * Alerts with no such necessary set (a pure NOT) are tested on every item. A NEAR requires
+ * what an AND of its operands requires; `title:` what its child requires (title words are item
+ * words); `source:` its child's words and prefixes in the feed title's own namespace.
  */
-import type { CompiledQuery, PreparedDocument } from './evaluate-query.ts';
+import { FIELD_SOURCE, type CompiledQuery, type PreparedDocument } from './evaluate-query.ts';
 import type { QueryAst } from './query-ast.ts';
 
 /** Length of the word prefix under which `prefix*` terms are indexed (the parser's minimum prefix). */
 export const INDEXED_PREFIX_LENGTH = 3;
+/** Marks a word or prefix of the feed's title, so `source:iran` is not filed with the word iran. */
+export const SOURCE_MARK = '\u0001';
 
 /** A necessary condition: the item holds at least one of these words, prefixes or entities. */
 export interface RequiredAtoms {
@@ -50,30 +54,36 @@ function costOf(atoms: RequiredAtoms): number {
  * AND: any child's set is necessary, so the cheapest is taken; OR: the union of all children's
  * sets (null if any child has none); NOT: null, since an absent word can match anything.
  */
-export function requiredAtoms(ast: QueryAst): RequiredAtoms | null {
+export function requiredAtoms(ast: QueryAst, inSource = false): RequiredAtoms | null {
+  const mark = inSource ? SOURCE_MARK : '';
   switch (ast.type) {
     case 'term':
-      if (!ast.prefix) return { words: [ast.word], prefixes: [], entities: [] };
+      if (!ast.prefix) return { words: [mark + ast.word], prefixes: [], entities: [] };
       // A shorter prefix cannot be filed under a 3-character key: test it on every item.
       return ast.word.length >= INDEXED_PREFIX_LENGTH
-        ? { words: [], prefixes: [ast.word.slice(0, INDEXED_PREFIX_LENGTH)], entities: [] }
+        ? { words: [], prefixes: [mark + ast.word.slice(0, INDEXED_PREFIX_LENGTH)], entities: [] }
         : null;
     case 'phrase': {
       if (ast.words.length === 0) return null;
       // Every word of the phrase is necessary; the rarest-looking one is enough.
       let best = ast.words[0]!;
       for (const w of ast.words) if (wordCost(w) < wordCost(best)) best = w;
-      return { words: [best], prefixes: [], entities: [] };
+      return { words: [mark + best], prefixes: [], entities: [] };
     }
     case 'entity':
-      return { words: [], prefixes: [], entities: [ast.key] };
+      // An entity in the feed's title is not among the item's tagged entities: test it on every item.
+      return inSource ? null : { words: [], prefixes: [], entities: [ast.key] };
+    case 'near':
+      return requiredAtoms({ type: 'and', children: [ast.left, ast.right] }, inSource);
+    case 'field':
+      return requiredAtoms(ast.child, ast.field === 'source');
     case 'not':
       return null;
     case 'and': {
       let best: RequiredAtoms | null = null;
       let bestCost = Infinity;
       for (const child of ast.children) {
-        const atoms = requiredAtoms(child);
+        const atoms = requiredAtoms(child, inSource);
         if (atoms === null) continue;
         const cost = costOf(atoms);
         if (cost < bestCost) {
@@ -86,7 +96,7 @@ export function requiredAtoms(ast: QueryAst): RequiredAtoms | null {
     case 'or': {
       const union: RequiredAtoms = { words: [], prefixes: [], entities: [] };
       for (const child of ast.children) {
-        const atoms = requiredAtoms(child);
+        const atoms = requiredAtoms(child, inSource);
         if (atoms === null) return null;
         union.words.push(...atoms.words);
         union.prefixes.push(...atoms.prefixes);
@@ -157,6 +167,18 @@ export class AlertIndex {
     for (const e of entry.atoms.entities) removeFrom(this.byEntity, e, entry);
   }
 
+  /** Collects the alerts filed under the 3-character prefixes of sorted words (each prefix looked up once). */
+  private collectPrefixes(sorted: ReadonlyArray<string>, mark: string, collect: (set: Set<Entry> | undefined) => void): void {
+    let last = '';
+    for (const word of sorted) {
+      if (word.length < INDEXED_PREFIX_LENGTH) continue;
+      const prefix = word.slice(0, INDEXED_PREFIX_LENGTH);
+      if (prefix === last) continue;
+      last = prefix;
+      collect(this.byPrefix.get(mark + prefix));
+    }
+  }
+
   /** Ids of the alerts that match the item, in ascending order; only candidate alerts are tested. */
   match(doc: PreparedDocument): string[] {
     const stamp = ++this.stamp;
@@ -170,16 +192,11 @@ export class AlertIndex {
       }
     };
     for (const word of doc.words) collect(this.byWord.get(word));
+    const source = doc.parts[FIELD_SOURCE].sorted;
+    for (const word of source) collect(this.byWord.get(SOURCE_MARK + word));
     if (this.byPrefix.size > 0) {
-      // Sorted words put equal prefixes side by side: each prefix is looked up once.
-      let last = '';
-      for (const word of doc.sortedWords) {
-        if (word.length < INDEXED_PREFIX_LENGTH) continue;
-        const prefix = word.slice(0, INDEXED_PREFIX_LENGTH);
-        if (prefix === last) continue;
-        last = prefix;
-        collect(this.byPrefix.get(prefix));
-      }
+      this.collectPrefixes(doc.sortedWords, '', collect);
+      this.collectPrefixes(source, SOURCE_MARK, collect);
     }
     for (const key of doc.entities) collect(this.byEntity.get(key));
     collect(this.alwaysCheck);

@@ -4,8 +4,12 @@
  *   query   = or-expr EOF
  *   or-expr = and-expr { "OR" and-expr }
  *   and-expr= unary { [ "AND" ] unary }          juxtaposition means AND
- *   unary   = ( "NOT" | "-" ) unary | primary      "-" must touch what it negates: -word
- *   primary = "(" or-expr ")" | PHRASE | ENTITY | WORD | PREFIX
+ *   unary   = ( "NOT" | "-" ) unary | near           "-" must touch what it negates: -word
+ *   near    = primary [ NEAR/n atom ]            both sides words, phrases, prefixes or entities
+ *   primary = "(" or-expr ")" | FIELD primary | atom
+ *   atom    = PHRASE | ENTITY | WORD | PREFIX
+ *   FIELD   = "title:" | "source:"                touching what it scopes; fields do not nest
+ *   NEAR/n  = "NEAR/" digits, n from 1 to MAX_NEAR_DISTANCE
  *   PHRASE  = '"' { any character but a quote } '"'   (straight or curly quotes)
  *   ENTITY  = "entity:" key,  key = [a-z0-9-]+
  *   PREFIX  = WORD "*"  (at least 3 folded characters before the "*")
@@ -18,7 +22,7 @@
  */
 import { AppError, ErrorCodes } from '../errors.ts';
 import { tokenize } from '../tagging/text-normalize.ts';
-import type { QueryAst } from './query-ast.ts';
+import type { FieldName, NearOperand, QueryAst } from './query-ast.ts';
 
 /** Longest accepted query text, in UTF-16 code units. */
 export const MAX_QUERY_LENGTH = 1_000;
@@ -26,18 +30,28 @@ export const MAX_QUERY_LENGTH = 1_000;
 export const MAX_QUERY_DEPTH = 32;
 /** Fewest folded characters before a trailing `*`: shorter prefixes match too much to be useful. */
 export const MIN_PREFIX_LENGTH = 3;
+/** Largest n in `A NEAR/n B`: past a paragraph, proximity means little and AND says it better. */
+export const MAX_NEAR_DISTANCE = 100;
 
 const TERM_EXPECTED = "a term, a quoted phrase, entity:KEY or '('";
 const QUOTES = new Set(['"', '\u201c', '\u201d', '\u201e']);
 const ENTITY_PREFIX = 'entity:';
+const FIELDS: ReadonlyArray<FieldName> = ['title', 'source'];
+const NEAR_EXPECTED = `NEAR/n with n a whole number from 1 to ${MAX_NEAR_DISTANCE}`;
+const OPERAND_EXPECTED = 'a word, a quoted phrase, a prefix or entity:KEY';
 
-type LexKind = 'and' | 'or' | 'not' | 'minus' | 'lparen' | 'rparen' | 'atom' | 'end';
+type LexKind = 'and' | 'or' | 'not' | 'minus' | 'lparen' | 'rparen' | 'near' | 'field' | 'atom' | 'end';
 
 interface Lexeme {
   kind: LexKind;
   pos: number;
   /** Set for atoms: a term, phrase or entity node. */
   atom?: QueryAst;
+  /** Set for NEAR/n: n. */
+  distance?: number;
+  /** Set for a field scope: its name; `end` is where what it scopes must start. */
+  field?: FieldName;
+  end?: number;
 }
 
 // Where parseQuery read each node: a side table, so trees stay plain data that compare equal.
@@ -111,6 +125,14 @@ class Lexer {
     if (raw === 'AND') return { kind: 'and', pos };
     if (raw === 'OR') return { kind: 'or', pos };
     if (raw === 'NOT') return { kind: 'not', pos };
+    if (raw === 'NEAR' || raw.startsWith('NEAR/')) return this.readNear(raw, pos);
+    const lower = raw.toLowerCase();
+    for (const field of FIELDS) {
+      if (!lower.startsWith(`${field}:`)) continue;
+      // What the field scopes is read as the next lexeme, right after the colon.
+      this.i = pos + field.length + 1;
+      return { kind: 'field', pos, field, end: this.i };
+    }
     if (raw.length >= ENTITY_PREFIX.length && raw.slice(0, ENTITY_PREFIX.length).toLowerCase() === ENTITY_PREFIX) {
       return this.readEntity(raw, pos);
     }
@@ -130,6 +152,14 @@ class Lexer {
     if (words.length === 0) throw syntaxError(pos, 'at least one word inside the quotes');
     this.i = end + 1;
     return { kind: 'atom', pos, atom: wordsNode(words) };
+  }
+
+  private readNear(raw: string, pos: number): Lexeme {
+    const digits = raw.slice('NEAR/'.length);
+    if (!/^\d{1,3}$/.test(digits)) throw syntaxError(pos, NEAR_EXPECTED);
+    const distance = Number(digits);
+    if (distance < 1 || distance > MAX_NEAR_DISTANCE) throw syntaxError(pos + 'NEAR/'.length, NEAR_EXPECTED);
+    return { kind: 'near', pos, distance };
   }
 
   private readEntity(raw: string, pos: number): Lexeme {
@@ -162,12 +192,18 @@ class Lexer {
 }
 
 const LEXEME_NAMES: Record<Exclude<LexKind, 'atom'>, string> = {
-  and: 'AND', or: 'OR', not: 'NOT', minus: "'-'", lparen: "'('", rparen: "')'", end: 'the end of the query',
+  and: 'AND', or: 'OR', not: 'NOT', minus: "'-'", lparen: "'('", rparen: "')'", near: 'NEAR', field: 'a field', end: 'the end of the query',
 };
 
-/** Recursive descent over the lexer; `depth` counts open parentheses and NOTs. */
+function isOperand(ast: QueryAst): ast is NearOperand {
+  return ast.type === 'term' || ast.type === 'phrase' || ast.type === 'entity';
+}
+
+/** Recursive descent over the lexer; `depth` counts open parentheses, NOTs and fields. */
 class Parser {
   private depth = 0;
+  /** The field being read, if any: fields do not nest. */
+  private field: { name: FieldName; pos: number } | null = null;
 
   constructor(private readonly lexer: Lexer) {}
 
@@ -200,7 +236,7 @@ class Parser {
       if (kind === 'and') {
         this.lexer.next();
         pushFlat(children, this.parseUnary('AND'), 'and');
-      } else if (kind === 'not' || kind === 'minus' || kind === 'lparen' || kind === 'atom') {
+      } else if (kind === 'not' || kind === 'minus' || kind === 'lparen' || kind === 'atom' || kind === 'field') {
         pushFlat(children, this.parseUnary(), 'and'); // juxtaposition
       } else break;
     }
@@ -209,14 +245,35 @@ class Parser {
 
   private parseUnary(after?: string): QueryAst {
     const lexeme = this.lexer.next();
+    if (lexeme.kind === 'not' || lexeme.kind === 'minus') {
+      this.enter(lexeme.pos);
+      const child = this.parseUnary(LEXEME_NAMES[lexeme.kind]);
+      this.depth--;
+      return at({ type: 'not', child }, lexeme.pos);
+    }
+    return this.parseNear(lexeme, after);
+  }
+
+  private parseNear(lexeme: Lexeme, after?: string): QueryAst {
+    const left = this.parsePrimary(lexeme, after);
+    const near = this.lexer.peek();
+    if (near.kind !== 'near') return left;
+    if (!isOperand(left) || lexeme.kind !== 'atom') {
+      const hint = left.type === 'field' ? ` (scope the whole NEAR: ${left.field}:(A NEAR/n B))` : '';
+      throw syntaxError(lexeme.pos, `${OPERAND_EXPECTED} before NEAR${hint}`);
+    }
+    this.lexer.next();
+    const rightLexeme = this.lexer.next();
+    if (rightLexeme.kind !== 'atom') {
+      throw syntaxError(rightLexeme.pos, `${OPERAND_EXPECTED} after NEAR/${near.distance}, found ${LEXEME_NAMES[rightLexeme.kind]}`);
+    }
+    const again = this.lexer.peek();
+    if (again.kind === 'near') throw syntaxError(again.pos, 'AND between two NEARs (a NEAR joins exactly two terms)');
+    return at({ type: 'near', distance: near.distance!, left, right: at(rightLexeme.atom! as NearOperand, rightLexeme.pos) }, lexeme.pos);
+  }
+
+  private parsePrimary(lexeme: Lexeme, after?: string): QueryAst {
     switch (lexeme.kind) {
-      case 'not':
-      case 'minus': {
-        this.enter(lexeme.pos);
-        const child = this.parseUnary(LEXEME_NAMES[lexeme.kind]);
-        this.depth--;
-        return at({ type: 'not', child }, lexeme.pos);
-      }
       case 'lparen': {
         this.enter(lexeme.pos);
         const inner = this.parseOr();
@@ -227,13 +284,32 @@ class Parser {
         this.depth--;
         return inner;
       }
+      case 'field':
+        return this.parseField(lexeme);
       case 'atom':
         return at(lexeme.atom!, lexeme.pos);
+      case 'near':
+        throw syntaxError(lexeme.pos, `${OPERAND_EXPECTED} before NEAR`);
       default: {
         const context = after ? ` after ${after}` : '';
         throw syntaxError(lexeme.pos, TERM_EXPECTED, `${context}, found ${LEXEME_NAMES[lexeme.kind]}`);
       }
     }
+  }
+
+  private parseField(lexeme: Lexeme): QueryAst {
+    const name = lexeme.field!;
+    if (this.field) throw syntaxError(lexeme.pos, `no field inside ${this.field.name}: (opened at position ${this.field.pos}); fields do not nest`);
+    const next = this.lexer.peek();
+    if (next.pos !== lexeme.end || (next.kind !== 'atom' && next.kind !== 'lparen')) {
+      throw syntaxError(lexeme.end!, `${TERM_EXPECTED} right after '${name}:' (no space between)`);
+    }
+    this.enter(lexeme.pos);
+    this.field = { name, pos: lexeme.pos };
+    const child = this.parsePrimary(this.lexer.next(), `${name}:`);
+    this.field = null;
+    this.depth--;
+    return at({ type: 'field', field: name, child }, lexeme.pos);
   }
 
   private enter(pos: number): void {

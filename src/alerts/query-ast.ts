@@ -24,6 +24,27 @@ export interface EntityNode {
   key: string;
 }
 
+/** What a NEAR may join: a word or prefix, a phrase, or an entity. */
+export type NearOperand = TermNode | PhraseNode | EntityNode;
+
+/** Both operands occur within `distance` words of each other, in either order, inside one field. */
+export interface NearNode {
+  type: 'near';
+  distance: number;
+  left: NearOperand;
+  right: NearOperand;
+}
+
+/** The fields a query part can be scoped to: the item's title, or its feed's title. */
+export type FieldName = 'title' | 'source';
+
+/** The child is evaluated inside one field only; fields never nest. */
+export interface FieldNode {
+  type: 'field';
+  field: FieldName;
+  child: QueryAst;
+}
+
 /** Every child must match. */
 export interface AndNode {
   type: 'and';
@@ -43,7 +64,10 @@ export interface NotNode {
 }
 
 /** Any node of a query tree. */
-export type QueryAst = TermNode | PhraseNode | EntityNode | AndNode | OrNode | NotNode;
+export type QueryAst = TermNode | PhraseNode | EntityNode | NearNode | FieldNode | AndNode | OrNode | NotNode;
+
+// Nodes that bind tighter than NOT, AND and OR and so never need parentheses around them.
+const BARE: ReadonlyArray<QueryAst['type']> = ['term', 'phrase', 'entity', 'near', 'field', 'not'];
 
 /** Prints the canonical text of a tree: uppercase operators, explicit AND, the fewest parentheses. */
 export function printQuery(ast: QueryAst): string {
@@ -54,14 +78,19 @@ export function printQuery(ast: QueryAst): string {
       return `"${ast.words.join(' ')}"`;
     case 'entity':
       return `entity:${ast.key}`;
+    case 'near':
+      return `${printQuery(ast.left)} NEAR/${ast.distance} ${printQuery(ast.right)}`;
+    case 'field':
+      // A field scopes one primary: a word, phrase or entity bare, anything else in parentheses.
+      return `${ast.field}:${wrapUnless(ast.child, ['term', 'phrase', 'entity'])}`;
     case 'not':
       // NOT binds tighter than AND and OR, so only a compound child needs parentheses.
-      return `NOT ${wrapUnless(ast.child, ['term', 'phrase', 'entity', 'not'])}`;
+      return `NOT ${wrapUnless(ast.child, BARE)}`;
     case 'and':
       // OR binds looser than AND; a nested AND only occurs in hand-built trees and keeps its group.
-      return ast.children.map((c) => wrapUnless(c, ['term', 'phrase', 'entity', 'not'])).join(' AND ');
+      return ast.children.map((c) => wrapUnless(c, BARE)).join(' AND ');
     case 'or':
-      return ast.children.map((c) => wrapUnless(c, ['term', 'phrase', 'entity', 'not', 'and'])).join(' OR ');
+      return ast.children.map((c) => wrapUnless(c, [...BARE, 'and'])).join(' OR ');
   }
 }
 

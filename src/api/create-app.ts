@@ -15,7 +15,10 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { authenticate } from './auth.ts';
 import { problemHandler } from './problem.ts';
 import { alertsRouter, type AlertsRouterDeps } from './routes/alerts.ts';
+import { subscriptionsRouter, type SubscriptionsRouterDeps } from './routes/subscriptions.ts';
+import { unsubscribeRouter, type UnsubscribeRouterDeps } from './routes/unsubscribe.ts';
 import { anchorsRouter, type AnchorsRouterDeps } from './routes/anchors.ts';
+import { websubRouter, type WebSubRouterDeps } from './routes/websub.ts';
 import { feedsRouter, type FeedsRouterDeps } from './routes/feeds.ts';
 import { digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
 import { itemsRouter, type ItemsRouterDeps } from './routes/items.ts';
@@ -47,6 +50,10 @@ export interface AppDeps {
     items: ItemsRouterDeps;
     digests: DigestsRouterDeps;
     volume: VolumeRouterDeps;
+    /** The WebSub callback; absent: no /websub route (a process without workers' deps). */
+    websub?: WebSubRouterDeps;
+    subscriptions: SubscriptionsRouterDeps;
+    unsubscribe: UnsubscribeRouterDeps;
   };
 }
 
@@ -128,6 +135,9 @@ export function createApp(deps: AppDeps): Express {
   const queuesBoard = adminQueuesRouter(deps.queues, deps.adminToken);
   app.use(queuesBoard.path, queuesBoard.gate, queuesBoard.board);
 
+  // Unsubscribe links are authenticated by their own signed token, not a bearer token.
+  app.use('/unsubscribe', unsubscribeRouter(deps.routes.unsubscribe));
+
   const api = express.Router();
   // Who is calling is settled before a byte of the body is read: without a valid token the
   // body is never parsed, inflated or buffered, whatever it holds.
@@ -170,10 +180,12 @@ export function createApp(deps: AppDeps): Express {
   api.use('/items', itemsRouter(deps.routes.items));
   api.use('/digests', digestsRouter(deps.routes.digests));
   api.use('/volume', volumeRouter(deps.routes.volume));
+  api.use('/subscriptions', subscriptionsRouter(deps.routes.subscriptions));
   api.use(() => {
     throw new AppError(ErrorCodes.notFound, 'No such route.');
   });
   app.use('/api', api);
+  if (deps.routes.websub) app.use('/websub', websubRouter(deps.routes.websub));
   app.use(webRouter());
 
   app.use(problemHandler(deps.log, deps.health.ready));

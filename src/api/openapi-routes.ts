@@ -4,6 +4,8 @@ import {
   AlertHitWebhook,
   AlertList,
   Alert,
+  AlertPreview,
+  previewAlertBody,
   AlertSpikeWebhook,
   createAlertBody,
   DeliveryList,
@@ -17,6 +19,7 @@ import { ItemsPage, itemsQuery } from './schemas/items.ts';
 import { ApiKey, createKeyBody } from './schemas/keys.ts';
 import { Health, OpenApiDocument, Ready } from './schemas/operations.ts';
 import { topQuery, TopCoverage, volumeQuery, VolumeResponse } from './schemas/volume.ts';
+import { createSubscriptionBody, SendQueued, Subscription, SubscriptionList } from './schemas/subscriptions.ts';
 
 /**
  * What the OpenAPI document says about each route beyond its schemas: the route table that
@@ -78,6 +81,7 @@ const feedId = { id: 'Feed id.' };
 const anchorIdAsId = { id: 'Anchor id.' };
 const anchorId = { anchorId: 'Anchor id.' };
 const alertId = { id: 'Alert id (another key’s alert is 404).' };
+const subscriptionId = { id: 'Subscription id (another key’s subscription is 404).' };
 const lastEventIdHeader = { 'Last-Event-ID': 'Resume after this event id: every missed event is sent once, in order, then the live ones.' };
 
 type Operation = Omit<RouteDoc, 'method' | 'path' | 'operationId' | 'summary' | 'tag'>;
@@ -103,6 +107,24 @@ export const routes: RouteDoc[] = [
         200: media('The dashboard page.', 'text/html'),
         303: { description: 'The token was taken from the query string and set as a cookie; follow Location.', headers: { Location: 'The same address without the token.' } },
       },
+    }),
+  ]),
+  ...tagged('WebSub', [
+    op('get', '/websub/{feedId}', 'verifyWebSubIntent', 'A WebSub hub verifies a subscription request (no token)', {
+      description:
+        'Query: `hub.mode` (subscribe, unsubscribe or denied), `hub.topic`, `hub.challenge`, `hub.lease_seconds`. The challenge is echoed only when this system asked for exactly this: a subscription of the feed to its topic, or the unsubscription of a deleted feed. Anything else is 404.',
+      params: { feedId: 'Feed id.' },
+      responses: { 200: media('The hub.challenge, echoed.', 'text/plain') },
+      problems: [404],
+    }),
+    op('post', '/websub/{feedId}', 'receiveWebSubPush', 'A WebSub hub pushes the feed document (no token; signed)', {
+      description:
+        'The body is the feed document; `X-Hub-Signature` (sha1=, sha256= or sha512= hex HMAC of the raw body under the feed\'s secret) must verify. It is then ingested like a poll of the feed. A bad or missing signature is answered 202 and changes nothing (it is counted). Body cap WEBSUB_MAX_BODY_BYTES (413), WEBSUB_PUSHES_PER_MINUTE per feed (429).',
+      params: { feedId: 'Feed id.' },
+      headers: { 'X-Hub-Signature': 'algorithm=hex HMAC of the raw body, keyed with the hub.secret of the subscription.' },
+      body: { description: 'The feed document (RSS, Atom, RDF or JSON Feed).', content: { 'application/rss+xml': 'text', 'application/atom+xml': 'text', 'application/feed+json': 'text' } },
+      responses: { 204: { description: 'Signed: ingested.' }, 202: { description: 'Bad or missing signature, or an unusable document: accepted, nothing changed.' } },
+      problems: [404, 413, 429],
     }),
   ]),
   ...tagged('Pages', [
@@ -247,6 +269,13 @@ export const routes: RouteDoc[] = [
       responses: { 201: created('The alert.', Alert, 'alert') },
       problems: [409],
     }),
+    op('post', '/api/alerts/preview', 'previewAlert', 'Try a query on past coverage without saving it', {
+      description:
+        'What the query would have matched among the stored items of the range (default: the last 7 days), newest first, with a count per UTC day, using the same matcher as live alerts. Nothing is saved or sent. 400 with the position of a syntax error, or when the range holds more items than VOLUME_QUERY_MAX_ITEMS; 503 with Retry-After when the process already runs EXPENSIVE_READ_CONCURRENCY scans.',
+      body: previewAlertBody,
+      responses: { 200: json('The matches.', AlertPreview) },
+      problems: [503],
+    }),
     op('get', '/api/alerts/stream', 'streamAlertHits', 'Hits of the caller’s alerts as server-sent events', {
       description: '`event: hit` per hit, with the same Last-Event-ID promise as the digest stream.',
       query: streamQuery,
@@ -262,12 +291,38 @@ export const routes: RouteDoc[] = [
       responses: { 200: json('The hits.', AlertHitList) },
       problems: [404],
     }),
-    op('get', '/api/alerts/{id}/deliveries', 'listAlertDeliveries', 'Webhook deliveries of an alert', {
+    op('get', '/api/alerts/{id}/deliveries', 'listAlertDeliveries', 'Deliveries of an alert, on every channel', {
       description: 'A delivery that exhausted its retries stays listed as failed.',
       params: alertId,
       query: listQuery,
       responses: { 200: json('The deliveries.', DeliveryList) },
       problems: [404],
+    }),
+  ]),
+  ...tagged('Subscriptions', [
+    op('get', '/api/subscriptions', 'listSubscriptions', 'The caller’s digest subscriptions', { query: noQuery, responses: { 200: json('The subscriptions.', SubscriptionList) } }),
+    op('post', '/api/subscriptions', 'createSubscription', 'Subscribe an address to a digest e-mail', {
+      description:
+        'Hourly, daily or weekly (Mondays) at `at` on the clock of `tz`: the stories that entered the digest since the last e-mail, newest first (none sent when there are none), with links to the dashboard, the Atom feed and an unsubscribe URL that needs no token. 400 without SMTP_URL, for an unknown zone or anchor.',
+      body: createSubscriptionBody,
+      responses: { 201: created('The subscription.', Subscription, 'subscription') },
+      problems: [409],
+    }),
+    op('get', '/api/subscriptions/{id}', 'getSubscription', 'Get one of the caller’s subscriptions', { params: subscriptionId, query: noQuery, responses: { 200: json('The subscription.', Subscription) }, problems: [404] }),
+    op('delete', '/api/subscriptions/{id}', 'deleteSubscription', 'Delete one of the caller’s subscriptions', { params: subscriptionId, responses: { 204: deleted }, problems: [404] }),
+    op('post', '/api/subscriptions/{id}/send', 'sendSubscription', 'Send the next digest e-mail now', {
+      description: 'The schedule goes on as before; the next scheduled e-mail holds what entered the digest after this one.',
+      params: subscriptionId,
+      responses: { 202: json('Queued.', SendQueued) },
+      problems: [404],
+    }),
+    op('get', '/unsubscribe/{token}', 'unsubscribe', 'Unsubscribe link of a digest e-mail (no bearer token: the signed token is the authentication)', {
+      params: { token: 'The signed token from the e-mail.' },
+      responses: { 200: media('A page confirming that the subscription is gone.', 'text/html'), 400: media('A page saying the link is not valid.', 'text/html') },
+    }),
+    op('post', '/unsubscribe/{token}', 'unsubscribeOneClick', 'One-click unsubscribe (RFC 8058 List-Unsubscribe-Post), the same as the GET', {
+      params: { token: 'The signed token from the e-mail.' },
+      responses: { 200: media('A page confirming that the subscription is gone.', 'text/html'), 400: media('A page saying the link is not valid.', 'text/html') },
     }),
   ]),
   ...tagged('Volume', [

@@ -22,6 +22,15 @@ export function presentFeed(feed: FeedRecord, defaultIntervalSeconds: number) {
     lastPoll: feed.lastPoll,
     htmlUrl: feed.htmlUrl,
     category: feed.category,
+    fullText: feed.fullText,
+    push: feed.push && {
+      hub: feed.push.hub,
+      state: feed.push.state,
+      leaseExpiresAt: iso(feed.push.leaseExpiresAt),
+      lastPushAt: iso(feed.push.lastPushAt),
+      lastError: feed.push.lastError,
+      rejectedPushes: feed.push.rejectedPushes,
+    },
   };
 }
 

@@ -12,6 +12,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.invalidUrl]: 400,
   [ErrorCodes.blockedAddress]: 400,
   [ErrorCodes.querySyntax]: 400,
+  [ErrorCodes.noArticle]: 400,
   [ErrorCodes.unauthorized]: 401,
   [ErrorCodes.forbidden]: 403,
   [ErrorCodes.notFound]: 404,

@@ -14,6 +14,7 @@ const item = (id: string, publishedAt: string | null, firstSeenAt: string | null
   snippet: 'Text.',
   why: null,
   alsoReportedBy: [],
+  fullText: false,
 });
 
 const input = (items: DigestItem[], changedAt = '2026-03-01T08:00:00.000Z'): SyndicationInput => ({

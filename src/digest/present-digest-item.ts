@@ -39,5 +39,6 @@ export function presentDigestItem(item: StoredItem, anchor: AnchorRecord | null,
     alsoReportedBy: Object.entries(item.sources)
       .filter(([feedId]) => feedId !== item.feedId)
       .map(([feedId, link]) => ({ feedId, title: feedTitles.get(feedId) ?? null, link: link || item.link })),
+    fullText: item.fullText,
   };
 }

@@ -16,11 +16,24 @@ export interface WebhookTarget {
   secret: string;
   /** True once the receiver answered 410 Gone. */
   disabled: boolean;
+  /** The body's shape: the JSON event, or a Slack-compatible message; absent on records from before formats (standard). */
+  format?: WebhookFormat;
+}
+
+/** What a webhook posts: the JSON event (`standard`) or a Slack-compatible `{ text, blocks }` message. */
+export type WebhookFormat = 'standard' | 'slack';
+
+/** Where an e-mail alert writes: one message per hit to these addresses. */
+export interface EmailTarget {
+  to: string[];
+  /** Never set today (a mail server has no "gone" answer); kept so every target has the same switch. */
+  disabled: boolean;
 }
 
 /** Every channel an alert may deliver through, with the shape of its target: one field of the alert each. */
 export interface AlertTargets {
   webhook: WebhookTarget;
+  email: EmailTarget;
 }
 
 /** The kind of a delivery channel: the name of its field on an alert ("webhook"). */

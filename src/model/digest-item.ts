@@ -14,4 +14,6 @@ export interface DigestItem {
   /** Why it scored as it did, with the analyst's verdict; null when not scored for the anchor. */
   why: { score: number; threshold: number; evidence: Evidence[]; judged: boolean | null } | null;
   alsoReportedBy: Array<{ feedId: string; title: string | null; link: string | null }>;
+  /** True when the item was tagged and scored with its article page's main text too. */
+  fullText: boolean;
 }

@@ -15,6 +15,29 @@ export interface LastPoll {
   itemsRejected: number;
 }
 
+/** When a feed's items have their article page read before tagging (FULL_TEXT, or the feed's own). */
+export type FullTextMode = 'auto' | 'always' | 'never';
+
+/** Where a WebSub subscription stands. */
+export type PushStatus = 'pending' | 'subscribed' | 'failed';
+
+/** A feed's WebSub subscription: the hub, the topic it was asked for, and how it goes. */
+export interface PushState {
+  hub: string;
+  /** The self URL subscribed to (hub.topic). */
+  topic: string;
+  state: PushStatus;
+  /** Epoch ms the hub's lease ends; null until verified. */
+  leaseExpiresAt: number | null;
+  /** Epoch ms of the last push that verified and was ingested. */
+  lastPushAt: number | null;
+  lastError: string | null;
+  /** Pushes refused for a bad or missing signature. */
+  rejectedPushes: number;
+  /** Epoch ms of the last subscription request sent to the hub. */
+  requestedAt: number | null;
+}
+
 /** A feed as stored: the public fields plus what polling needs to stay polite. */
 export interface FeedRecord {
   id: string;
@@ -37,6 +60,10 @@ export interface FeedRecord {
   /** The site's own page and folder path ("News/World") an import or the caller gave; null when none. */
   htmlUrl: string | null;
   category: string | null;
+  /** The feed's own full-text setting; null follows FULL_TEXT. */
+  fullText: FullTextMode | null;
+  /** The WebSub subscription, or null when the feed names no hub. */
+  push: PushState | null;
 }
 
 /** Fields a poll may change. */
@@ -64,4 +91,6 @@ export interface FeedRegistration {
   intervalSeconds: number | null;
   htmlUrl: string | null;
   category: string | null;
+  /** The feed's own full-text setting; omitted or null follows FULL_TEXT. */
+  fullText?: FullTextMode | null;
 }

@@ -30,6 +30,8 @@ export interface StoredItem {
   publishedAt: number;
   hasPublishedDate: boolean;
   firstSeenAt: number;
+  /** True when the item was tagged with its article page's main text as well. */
+  fullText: boolean;
   /** feedId → link, for every feed that carried the item (the first one included). */
   sources: Record<string, string>;
   /** anchorId → tags. */

@@ -66,8 +66,8 @@ export function createMetrics() {
     }),
     webhookDeliveries: new Counter({
       name: 'aw_webhook_deliveries_total',
-      help: 'Webhook delivery attempts by outcome (delivered, retry, failed, gone, skipped)',
-      labelNames: ['outcome'] as const,
+      help: 'Alert delivery attempts by channel (webhook, email) and outcome (delivered, retry, failed, gone, skipped); the name is kept from when webhooks were the only channel',
+      labelNames: ['outcome', 'channel'] as const,
       registers: [registry],
     }),
     freshness: new Histogram({
@@ -75,6 +75,18 @@ export function createMetrics() {
       help: 'Seconds from an item publication to each stage: fetched, tagged, delivered (webhook)',
       labelNames: ['stage'] as const,
       buckets: freshnessBuckets,
+      registers: [registry],
+    }),
+    articleReads: new Counter({
+      name: 'aw_article_reads_total',
+      help: 'Article pages read for their main text, by outcome (ok, no-article, failed, cached)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    websubPushes: new Counter({
+      name: 'aw_websub_pushes_total',
+      help: 'WebSub content distributions received, by outcome (ingested, bad-signature, unknown-feed, unusable, rate-limited); bodies over WEBSUB_MAX_BODY_BYTES are refused with 413 before they are read',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
   };

@@ -53,8 +53,8 @@ export async function createAlert(input: AlertInput, owner: string, deps: Create
   for (const channel of Object.values(deps.channels) as DeliveryChannel[]) {
     const given = input[channel.kind];
     if (given === undefined) continue;
-    const checked = await channel.checkTarget(given, deps);
-    targets[channel.kind] = checked.target;
+    const checked = await channel.checkTarget(given as never, deps);
+    (targets as Record<ChannelKind, unknown>)[channel.kind] = checked.target;
     if (checked.shownOnce) shownOnce[channel.kind] = checked.shownOnce;
   }
   const alert: AlertRecord = {

@@ -32,8 +32,7 @@ export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone' | 'skipp
  */
 export async function deliverAlert(deliveryId: string, deps: DeliverDeps): Promise<DeliveryOutcome> {
   const outcome = await attemptDelivery(deliveryId, deps);
-  // One channel today, so the series keeps its name; a second channel adds a `channel` label.
-  deps.metrics.webhookDeliveries.inc({ outcome: outcome.outcome });
+  deps.metrics.webhookDeliveries.inc({ outcome: outcome.outcome, channel: outcome.channel });
   if (outcome.outcome === 'delivered') observeFreshness(outcome.itemId, deps);
   return outcome.outcome;
 }
@@ -45,9 +44,9 @@ function observeFreshness(itemId: string, deps: DeliverDeps): void {
   }, () => {});
 }
 
-async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{ outcome: DeliveryOutcome; itemId: string }> {
+async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{ outcome: DeliveryOutcome; itemId: string; channel: string }> {
   const delivery = await deps.alerts.getDelivery(deliveryId);
-  if (!delivery || delivery.status !== 'pending') return { outcome: 'skipped', itemId: delivery?.itemId ?? '' };
+  if (!delivery || delivery.status !== 'pending') return { outcome: 'skipped', itemId: delivery?.itemId ?? '', channel: delivery?.channel ?? 'webhook' };
   const alert = await deps.alerts.get(delivery.alertId);
   const channel = deps.channels[delivery.channel as ChannelKind] ?? null;
   const target = alert && channel ? channel.targetOf(alert) : null;
@@ -55,17 +54,17 @@ async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{
   if (!alert || !channel || !target) {
     const reason = !alert ? 'The alert was deleted.' : !channel ? `No ${delivery.channel} channel in this process.` : `The ${channel.kind} is disabled.`;
     await deps.alerts.updateDelivery(deliveryId, { status: 'failed', attempts: delivery.attempts, lastStatus: delivery.lastStatus, lastError: reason, nextAttemptAt: null });
-    return { outcome: 'failed', itemId: delivery.itemId };
+    return { outcome: 'failed', itemId: delivery.itemId, channel: delivery.channel };
   }
 
-  const result = await channel.deliver({ id: delivery.webhookId, body: delivery.body }, target, deps);
+  const result = await channel.deliver({ id: delivery.webhookId, body: delivery.body }, target as never, deps);
   const verdict = channel.classify(result);
   const status = result.status;
   const log = deps.log.child({ deliveryId, alertId: alert.id, channel: channel.kind, attempts, status });
   if (verdict === 'delivered') {
     await deps.alerts.updateDelivery(deliveryId, { status: 'delivered', attempts, lastStatus: status, lastError: null, nextAttemptAt: null });
     log.info('alert delivered');
-    return { outcome: 'delivered', itemId: delivery.itemId };
+    return { outcome: 'delivered', itemId: delivery.itemId, channel: delivery.channel };
   }
   if (verdict === 'gone' || verdict === 'failed') {
     if (verdict === 'gone') await deps.alerts.disableTarget(alert.id, channel.kind);
@@ -77,17 +76,17 @@ async function attemptDelivery(deliveryId: string, deps: DeliverDeps): Promise<{
       nextAttemptAt: null,
     });
     log.warn({ verdict }, 'alert delivery failed');
-    return { outcome: verdict, itemId: delivery.itemId };
+    return { outcome: verdict, itemId: delivery.itemId, channel: delivery.channel };
   }
   const delay = nextRetryDelayMs(attempts, Math.random, deps.retryDelaysMs);
   if (delay === null) {
     await deps.alerts.updateDelivery(deliveryId, { status: 'failed', attempts, lastStatus: status, lastError: `${result.error}; gave up after ${attempts} attempts`, nextAttemptAt: null });
     log.warn('alert delivery exhausted its retries');
-    return { outcome: 'failed', itemId: delivery.itemId };
+    return { outcome: 'failed', itemId: delivery.itemId, channel: delivery.channel };
   }
   const nextAttemptAt = deps.now() + delay;
   await deps.alerts.updateDelivery(deliveryId, { status: 'pending', attempts, lastStatus: status, lastError: result.error, nextAttemptAt });
   await deps.scheduleAttempt(deliveryId, attempts + 1, delay);
   log.info({ nextAttemptAt }, 'alert delivery will be retried');
-  return { outcome: 'retry', itemId: delivery.itemId };
+  return { outcome: 'retry', itemId: delivery.itemId, channel: delivery.channel };
 }

@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import type { GuardedClient } from '../net/guarded-client.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
-import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
-import type { NormalizedItem, StoredItem } from '../model/item.ts';
+import type { StoredItem } from '../model/item.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { HostLanes } from './host-lanes.ts';
+import { ingestDocument } from './ingest-document.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -38,6 +38,8 @@ export interface PollDeps {
     totalTimeoutMs: number;
     maxBytes: number;
   };
+  /** Sees each fetched document after its items are stored (WebSub hub discovery); absent: nothing. */
+  onDocument?(feed: FeedRecord, doc: { body: Buffer; linkHeader: string | null; finalUrl: string }): Promise<void>;
 }
 
 /** The result of one poll, for metrics and logs. */
@@ -46,10 +48,6 @@ export type PollOutcome =
   | { outcome: 'not-modified' }
   | { outcome: 'ok'; newItems: number; seenItems: number; itemErrors: number; lastPoll: LastPoll }
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
-
-const TAG_BATCH = 100;
-/** New items a poll tags itself at most; a larger document (a new feed's archive) goes to the tag queue. */
-const TAG_INLINE_MAX = 50;
 
 /** Feeds of one batch polled at once at most: enough to keep every host's slots busy. */
 const BATCH_PARALLEL = 8;
@@ -93,9 +91,11 @@ export async function pollFeed(
   // A disabled feed is polled only when someone asks: a success brings it back.
   if (!feed || (feed.status === 'disabled' && reason !== 'manual')) return { outcome: 'skipped' };
   const started = deps.now();
+  const baseIntervalSeconds = feed.intervalSeconds ?? deps.defaultIntervalSeconds;
   const policy = {
-    baseIntervalSeconds: feed.intervalSeconds ?? deps.defaultIntervalSeconds,
-    minIntervalSeconds: deps.minIntervalSeconds,
+    baseIntervalSeconds,
+    // A feed its hub pushes to is polled at the ceiling only: a safety net, not the news path.
+    minIntervalSeconds: feed.push?.state === 'subscribed' ? baseIntervalSeconds : deps.minIntervalSeconds,
   };
   try {
     const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
@@ -129,34 +129,8 @@ export async function pollFeed(
       return { outcome: 'not-modified' };
     }
 
-    // Items older than the retention window are counted, not stored: retention would only trim them again.
-    const read = await readFeed(
-      fetched.body,
-      fetched.contentType,
-      { feedId, baseUrl: fetched.finalUrl, now: started },
-      { maxItems: deps.maxItemsPerFeed, notBefore: started - deps.retentionMs },
-    );
-    for (const itemError of read.itemErrors) {
-      deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
-    }
-    const fresh = read.items;
-    const results = await deps.items.ingest(feedId, fresh, started);
-    const toTag: string[] = [];
-    let newItems = 0;
-    results.forEach((result, i) => {
-      const item = fresh[i]!;
-      if (result === 'new') {
-        newItems++;
-        if (item.hasPublishedDate) deps.metrics.freshness.observe({ stage: 'fetched' }, Math.max(0, (started - item.publishedAt) / 1000));
-      }
-      if (result !== 'seen') toTag.push(item.id);
-    });
-    deps.metrics.itemsIngested.inc(newItems);
-    deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
-    await tagOrQueue(feedId, fresh, results, toTag, started, deps);
-
-    const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
-    const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
+    const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl }, started, deps);
+    await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
     const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
     await deps.feeds.update(feedId, {
       status: 'active',
@@ -173,7 +147,7 @@ export async function pollFeed(
         cache: fetched.cache,
       }),
     });
-    return { outcome: 'ok', newItems, seenItems: results.length - newItems, itemErrors: read.itemErrors.length, lastPoll };
+    return { outcome: 'ok', newItems, seenItems, itemErrors: read.itemErrors.length, lastPoll };
   } catch (err) {
     if (!isAppError(err)) {
       // Not a feed problem (Redis away, a bug): let the job fail and BullMQ retry it.
@@ -181,42 +155,6 @@ export async function pollFeed(
     }
     return recordFailure(feedId, feed.errorCount + 1, err, started, policy, deps);
   }
-}
-
-/**
- * Tags a poll's new items in the job when they are few and all new (the job holds them), else
- * queues them. Either way they stay in the untagged index until tagged, so a crash or a
- * failed inline pass is picked up by the queue or the sweep: at least once, never lost.
- */
-async function tagOrQueue(feedId: string, fresh: NormalizedItem[], results: string[], toTag: string[], started: number, deps: PollDeps): Promise<void> {
-  if (toTag.length === 0) return;
-  if (deps.tagNow && toTag.length <= TAG_INLINE_MAX && results.every((r) => r !== 'seen-untagged')) {
-    const items = fresh.filter((_, i) => results[i] === 'new').map((item) => storedCopy(item, feedId, started));
-    try {
-      await deps.tagNow(items);
-      return;
-    } catch (err) {
-      deps.log.warn({ feedId, err }, 'inline tagging failed; queued instead');
-    }
-  }
-  for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
-}
-
-/** The stored form of an item this poll has just stored for the first time. */
-function storedCopy(item: NormalizedItem, feedId: string, seenAt: number): StoredItem {
-  return {
-    id: item.id,
-    feedId,
-    link: item.link,
-    title: item.title,
-    summary: item.summary,
-    author: item.author,
-    publishedAt: item.publishedAt,
-    hasPublishedDate: item.hasPublishedDate,
-    firstSeenAt: seenAt,
-    sources: { [feedId]: item.link ?? '' },
-    tags: {},
-  };
 }
 
 async function recordFailure(

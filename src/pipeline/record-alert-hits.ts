@@ -30,9 +30,10 @@ export function deliveryIdFor(alertId: string, eventId: string, kind: ChannelKin
 
 /** The pending deliveries of one event: one per channel on which the alert has a live target, each rendered by its channel. */
 export function pendingDeliveries(alert: AlertRecord, eventId: string, event: AlertEvent, channels: DeliveryChannels): PendingDelivery[] {
-  return (Object.values(channels) as DeliveryChannel[]).flatMap((channel) =>
-    channel.targetOf(alert) ? [{ id: deliveryIdFor(alert.id, eventId, channel.kind), channel: channel.kind, body: channel.render(event) }] : [],
-  );
+  return (Object.values(channels) as DeliveryChannel[]).flatMap((channel) => {
+    const target = channel.targetOf(alert);
+    return target ? [{ id: deliveryIdFor(alert.id, eventId, channel.kind), channel: channel.kind, body: channel.render(event, target as never) }] : [];
+  });
 }
 
 /**

@@ -32,6 +32,7 @@ export async function registerFeed(input: FeedRegistration, deps: RegisterFeedDe
     ...(deps.requestPoll ? { firstPollAt: now + FIRST_POLL_GRACE_MS } : {}),
     htmlUrl: input.htmlUrl,
     category: input.category,
+    fullText: input.fullText ?? null,
   });
   if (result.created && deps.requestPoll) await deps.requestPoll(result.feed.id);
   return result;

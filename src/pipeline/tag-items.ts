@@ -6,9 +6,9 @@ import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
+import type { StoredItem } from '../model/item.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
-import type { StoredItem } from '../model/item.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
@@ -28,6 +28,8 @@ export interface TagDeps {
   now(): number;
   log: Logger;
   metrics: Metrics;
+  /** The article text of headline-only items (FULL_TEXT), by item id; absent: none is read. */
+  articleTexts?(items: StoredItem[]): Promise<Map<string, string>>;
 }
 
 /** Counts for metrics and logs. */
@@ -64,6 +66,9 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const alertsByAnchor = onlyAnchorId ? new Map() : await deps.alertCatalog.current();
   // A poll that tags its own new items hands them over: nothing is read back that it holds.
   const items = loaded ?? (await deps.items.getMany(itemIds));
+  const bodies = deps.articleTexts ? await deps.articleTexts(items) : new Map<string, string>();
+  // source: queries read the feed's title; only fetched when some alert could fire.
+  const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
@@ -75,7 +80,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     if (n > 0 && n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     let needsStory = false;
     for (const anchor of anchors) {
-      const tagged = tagItem(anchor.compiled, { title: item.title, summary: item.summary });
+      const body = bodies.get(item.id);
+      const tagged = tagItem(anchor.compiled, { title: item.title, summary: body ? `${item.summary}\n${body}` : item.summary });
       const tags: ItemTags = {
         entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })),
         ...applyScopeAndVerdict(anchor, item, tagged),
@@ -85,7 +91,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
       needsStory ||= tags.relevant;
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
-      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])));
+      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
+        source: feedTitles.get(item.feedId) ?? '',
+        mentions: (fields) => anchor.compiled.matcher.mentionPositions(fields),
+      });
       for (const alertId of group.index.match(doc)) {
         const alert = group.byId.get(alertId)!;
         if (alert.spike) {

@@ -1,5 +1,6 @@
 import { AppError, ErrorCodes } from '../errors.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
+import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import { querySeries } from './query-series.ts';
 
@@ -27,7 +28,7 @@ export async function volumeSeries(
   anchor: AnchorRecord,
   bounds: number[],
   request: VolumeRequest,
-  deps: { items: ItemStore; queryMaxItems: number },
+  deps: { items: ItemStore; feeds: Pick<FeedStore, 'titles'>; queryMaxItems: number },
 ): Promise<VolumeSeries> {
   const byKey = new Map(anchor.entities.map((e) => [e.key, e]));
   const keys =
@@ -44,6 +45,6 @@ export async function volumeSeries(
   }
   const counts = await deps.items.bucketCounts(anchor.id, keys, bounds, request.withTotal);
   const series = keys.map((key, i) => ({ key, name: byKey.get(key)!.name, counts: counts.byEntity[i]! }));
-  if (request.q) series.push({ key: 'q', name: request.q, counts: await querySeries(request.q, anchor, bounds, deps.items, deps.queryMaxItems) });
+  if (request.q) series.push({ key: 'q', name: request.q, counts: await querySeries(request.q, anchor, bounds, deps, deps.queryMaxItems) });
   return { series, total: counts.total };
 }

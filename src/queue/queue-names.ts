@@ -16,6 +16,10 @@ export const QueueNames = {
   retag: 'retag',
   /** One attempt of one webhook delivery. */
   deliver: 'deliver',
+  /** WebSub subscription requests to hubs: subscribe, renew, unsubscribe. */
+  websub: 'websub',
+  /** One digest e-mail of one subscription and period. */
+  digest: 'digest',
 } as const;
 
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
@@ -38,8 +42,26 @@ export interface RetagJob {
   version: number;
 }
 
+export interface WebSubJob {
+  action: 'subscribe' | 'unsubscribe';
+  feedId: string;
+  hub: string;
+  topic: string;
+}
+
 export interface DeliverJob {
   deliveryId: string;
+}
+
+export interface DigestJob {
+  subscriptionId: string;
+  /** The scheduled send time (ms, as a string), or "manual-<ms>" for a send someone asked for. */
+  period: string;
+}
+
+/** Job id of a digest e-mail: one per subscription and period, so ticks on several workers add it once. */
+export function digestJobId(subscriptionId: string, period: string): string {
+  return `digest-${subscriptionId}-${period}`;
 }
 
 /** Job id of a delivery attempt: one per delivery and attempt number, so a sweep re-adding it changes nothing. */

@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Keys } from '../storage/keys.ts';
-import { deliveryJobId, manualPollJobId, QueueNames, scheduledBatchJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+import { deliveryJobId, digestJobId, manualPollJobId, QueueNames, scheduledBatchJobId, type DeliverJob, type DigestJob, type PollJob, type RetagJob, type TagJob, type WebSubJob } from './queue-names.ts';
 
 /** Job options per queue: keep a bounded history, retry transient failures with backoff. */
 const jobDefaults: DefaultJobOptions = {
@@ -19,6 +19,8 @@ export interface Queues {
   tagLive: Queue<TagJob>;
   retag: Queue<RetagJob>;
   deliver: Queue<DeliverJob>;
+  websub: Queue<WebSubJob>;
+  digest: Queue<DigestJob>;
   /** Every queue, for metrics and the queue dashboard. */
   all: Queue[];
   close(): Promise<void>;
@@ -33,7 +35,9 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   const tagLive = new Queue<TagJob>(QueueNames.tagLive, opts);
   const retag = new Queue<RetagJob>(QueueNames.retag, opts);
   const deliver = new Queue<DeliverJob>(QueueNames.deliver, opts);
-  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver];
+  const websub = new Queue<WebSubJob>(QueueNames.websub, opts);
+  const digest = new Queue<DigestJob>(QueueNames.digest, opts);
+  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver, websub, digest];
   return {
     schedule,
     poll,
@@ -41,6 +45,8 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
     tagLive,
     retag,
     deliver,
+    websub,
+    digest,
     all,
     async close() {
       await Promise.all(all.map((q) => q.close()));
@@ -102,4 +108,27 @@ export async function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, n
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */
 export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, version: number): Promise<void> {
   await queue.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
+}
+
+/**
+ * Queues a WebSub request to a hub, after `delayMs` (a renewal before the lease ends). The id
+ * names the feed, action and `at` (the request time or lease end), so a repeated add is ignored.
+ */
+export async function enqueueWebSub(queue: Queue<WebSubJob>, job: WebSubJob, at: number, delayMs = 0): Promise<void> {
+  const key = createHash('sha1').update(`${job.hub} ${job.topic}`).digest('hex').slice(0, 12);
+  await queue.add('websub', job, { jobId: `websub-${job.action}-${job.feedId}-${key}-${at}`, delay: Math.max(0, delayMs) });
+}
+
+/**
+ * Queues the digest e-mail of a subscription for a period; a second add of the same period is
+ * ignored while the first waits or runs. A finished job of a period that is still due (it used
+ * up its retries while the mail server was away, or found another worker's lease) is removed
+ * first, so the next tick tries the period again.
+ */
+export async function enqueueDigestSend(queue: Queue<DigestJob>, subscriptionId: string, period: string): Promise<void> {
+  const jobId = digestJobId(subscriptionId, period);
+  const previous = await queue.getJob(jobId);
+  const state = previous ? await previous.getState() : null;
+  if (previous && (state === 'failed' || state === 'completed')) await previous.remove();
+  await queue.add('digest', { subscriptionId, period }, { jobId });
 }

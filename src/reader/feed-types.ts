@@ -79,5 +79,7 @@ export type FetchOutcome =
       etag: string | null;
       /** Last-Modified exactly as received, to send back verbatim in If-Modified-Since. */
       lastModified: string | null;
+      /** The Link header (WebSub discovery: rel="hub" and rel="self"), or null. */
+      linkHeader?: string | null;
       cache: CacheHints;
     };

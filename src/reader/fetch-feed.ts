@@ -46,6 +46,7 @@ export async function fetchFeed(client: Pick<GuardedClient, 'request'>, url: str
       contentType: res.headers['content-type'] ?? null,
       etag: res.headers['etag'] ?? null,
       lastModified: res.headers['last-modified'] ?? null,
+      linkHeader: res.headers['link'] ?? null,
       cache,
     };
   }

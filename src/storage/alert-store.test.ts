@@ -23,6 +23,7 @@ const alert: AlertRecord = {
   query: 'talks',
   anchorId: 'muscat-talks',
   spike: null,
+  email: null,
   webhook: { url: 'https://hooks.example/x', secret: 'whsec_x', disabled: false },
   createdAt: 1,
 };

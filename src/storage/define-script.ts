@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours';
+export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours' | 'awClaimDigestSend' | 'awCompleteDigestSend';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
@@ -27,5 +27,7 @@ declare module 'ioredis' {
     awBucketCounts: ScriptCall<Context>;
     awRetireItem: ScriptCall<Context>;
     awSumHours: ScriptCall<Context>;
+    awClaimDigestSend: ScriptCall<Context>;
+    awCompleteDigestSend: ScriptCall<Context>;
   }
 }

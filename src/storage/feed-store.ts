@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
-import type { FeedRecord, FeedUpdate, LastPoll } from '../model/feed.ts';
+import type { FeedRecord, FeedUpdate, FullTextMode, LastPoll, PushState } from '../model/feed.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 
@@ -32,6 +32,7 @@ export class FeedStore {
     firstPollAt?: number;
     htmlUrl?: string | null;
     category?: string | null;
+    fullText?: FullTextMode | null;
   }): Promise<{ feed: FeedRecord; created: boolean }> {
     // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
     const url = new URL(input.url).href;
@@ -60,6 +61,7 @@ export class FeedStore {
       nextPollAt: String(input.firstPollAt ?? input.now),
       htmlUrl: input.htmlUrl ?? '',
       category: input.category ?? '',
+      fullText: input.fullText ?? '',
     };
     await this.redis
       .multi()
@@ -122,6 +124,40 @@ export class FeedStore {
     }
     if (update.status === 'disabled') tx.zrem(this.keys.schedule, id);
     for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
+  }
+
+  /** Records the feed's WebSub subscription (hub, topic, state, lease); nothing when the feed is gone. */
+  async setPush(id: string, push: Omit<PushState, 'lastPushAt' | 'rejectedPushes'> | null, secret?: string): Promise<void> {
+    if ((await this.redis.exists(this.keys.feed(id))) === 0) return;
+    if (push === null) {
+      await this.redis.hdel(this.keys.feed(id), 'push', 'pushSecret');
+      return;
+    }
+    const fields: Record<string, string> = { push: JSON.stringify(push) };
+    if (secret !== undefined) fields.pushSecret = secret;
+    await this.redis.hset(this.keys.feed(id), fields);
+  }
+
+  /** The per-feed secret the hub signs pushes with, or null. */
+  async pushSecret(id: string): Promise<string | null> {
+    return nullableString((await this.redis.hget(this.keys.feed(id), 'pushSecret')) ?? undefined);
+  }
+
+  /** Notes a verified push (its time) or a refused one (a counter), on a feed that still exists. */
+  async notePush(id: string, outcome: 'ingested' | 'rejected', at: number): Promise<void> {
+    if ((await this.redis.exists(this.keys.feed(id))) === 0) return;
+    if (outcome === 'ingested') await this.redis.hset(this.keys.feed(id), 'pushLastAt', String(at));
+    else await this.redis.hincrby(this.keys.feed(id), 'pushRejected', 1);
+  }
+
+  /** Remembers a deleted feed's topic while its hub verifies the unsubscription. */
+  async markLeaving(id: string, topic: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.websubLeaving(id), topic, 'PX', ttlMs);
+  }
+
+  /** The topic a deleted feed is unsubscribing from, or null; `take` forgets it. */
+  async leavingTopic(id: string, take = false): Promise<string | null> {
+    return take ? this.redis.getdel(this.keys.websubLeaving(id)) : this.redis.get(this.keys.websubLeaving(id));
   }
 
   /** Moves a feed to a new URL after a permanent redirect; false when another feed owns that URL. */
@@ -225,7 +261,19 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     lastPoll: parseLastPoll(raw.lastPoll),
     htmlUrl: nullableString(raw.htmlUrl),
     category: nullableString(raw.category),
+    fullText: raw.fullText === 'auto' || raw.fullText === 'always' || raw.fullText === 'never' ? raw.fullText : null,
+    push: parsePush(raw),
   };
+}
+
+function parsePush(raw: Record<string, string>): PushState | null {
+  if (!raw.push) return null;
+  try {
+    const v = JSON.parse(raw.push) as Omit<PushState, 'lastPushAt' | 'rejectedPushes'>;
+    return { ...v, lastPushAt: nullableNumber(raw.pushLastAt), rejectedPushes: Number(raw.pushRejected ?? 0) };
+  } catch {
+    return null;
+  }
 }
 
 function parseLastPoll(raw: string | undefined): LastPoll | null {

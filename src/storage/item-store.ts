@@ -125,6 +125,17 @@ export class ItemStore {
     });
   }
 
+  /** Marks items whose article page was read and tagged with their main text (idempotent; a gone item stays gone). */
+  async markFullText(itemIds: string[]): Promise<void> {
+    if (itemIds.length === 0) return;
+    const existing = await this.redis.pipeline(itemIds.map((id) => ['exists', this.keys.item(id)])).exec();
+    const pipeline = this.redis.pipeline();
+    itemIds.forEach((id, i) => {
+      if (existing?.[i]?.[1] === 1) pipeline.hset(this.keys.item(id), 'fullText', '1');
+    });
+    await pipeline.exec();
+  }
+
   /** Marks items as tagged against every anchor. */
   async markTagged(itemIds: string[]): Promise<void> {
     if (itemIds.length > 0) await this.redis.zrem(this.keys.untagged, ...itemIds);
@@ -398,6 +409,7 @@ function toStoredItem(raw: Record<string, string>): StoredItem {
     publishedAt: Number(raw.p),
     hasPublishedDate: hasPublishedDate === 1,
     firstSeenAt: Number(raw.f),
+    fullText: raw.fullText === '1',
     sources,
     tags,
   };

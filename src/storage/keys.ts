@@ -25,6 +25,8 @@ export function createKeys(prefix: string) {
     feedUrls: `${p}:feed-urls`,
     /** ZSET feedId → epoch ms when it is next due. */
     schedule: `${p}:schedule`,
+    /** STRING (expires): the topic of a deleted feed's WebSub unsubscription, until the hub verifies it. */
+    websubLeaving: (feedId: string) => `${p}:websub-leaving:${feedId}`,
     /** ZSET of in-flight request tokens → lease expiry, one per feed host. */
     hostSlots: (host: string) => `${p}:host:${host}`,
 
@@ -93,6 +95,21 @@ export function createKeys(prefix: string) {
     alertDeliveries: (alertId: string) => `${p}:alert-deliveries:${alertId}`,
     /** ZSET deliveryId → next attempt ms: pending deliveries, swept if a job was lost. */
     deliveriesDue: `${p}:deliveries-due`,
+
+    /** STRING (JSON, expires) of an article page read for its main text, by sha256 of its canonical URL. */
+    article: (urlHash: string) => `${p}:article:${urlHash}`,
+    /** STRING (expires): the error of a host whose article pages cannot be reached at all (DNS, refused address). */
+    articleHostDown: (host: string) => `${p}:article-host-down:${host}`,
+    /** STRING (JSON) of one digest subscription. */
+    subscription: (id: string) => `${p}:subscription:${id}`,
+    /** SET of the subscription ids one key owns. */
+    subscriptionsOf: (owner: string) => `${p}:subscriptions-of:${owner}`,
+    /** ZSET subscriptionId → next send ms: what the digest tick claims. */
+    subscriptionsDue: `${p}:subscriptions-due`,
+    /** STRING with a TTL: one digest e-mail of a subscription and period is being sent ("sending") or was sent ("sent"). */
+    digestSend: (id: string, period: string) => `${p}:digest-send:${id}:${period}`,
+    /** STRING: the key that signs unsubscribe tokens, generated once, shared by every process. */
+    unsubscribeSecret: `${p}:unsubscribe-secret`,
 
     /** STRING counter of one caller's writes in one rate-limit window (expires with it). */
     rateLimit: (caller: string) => `${p}:rate:${caller}`,

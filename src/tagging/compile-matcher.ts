@@ -31,6 +31,8 @@ export interface Matcher {
   matchTokens(fields: Token[][]): Array<{ key: string; count: number }>;
   /** Spans of every mention on the original text, for highlighting. */
   matchSpans(text: string): MatchSpan[];
+  /** Per field, every mention as token positions [first, last, key]: where an entity sits, for NEAR and field queries. */
+  mentionPositions(fields: Token[][]): Array<Array<[first: number, last: number, key: string]>>;
 }
 
 /**
@@ -159,7 +161,7 @@ export function compileMatcher(entities: Entity[]): Matcher {
   }
 
   /** Calls `emit` for each leftmost-longest mention in the tokens. */
-  function scan(tokens: Token[], item: Token[][], emit: (key: string, first: Token, last: Token) => void): void {
+  function scan(tokens: Token[], item: Token[][], emit: (key: string, first: Token, last: Token, at: number, end: number) => void): void {
     let i = 0;
     while (i < tokens.length) {
       let node: TrieNode | undefined = root;
@@ -187,14 +189,14 @@ export function compileMatcher(entities: Entity[]): Matcher {
         if (node.next.size === 0) break;
       }
       if (bestEnd >= 0) {
-        emit(bestKey, tokens[i]!, tokens[bestEnd]!);
+        emit(bestKey, tokens[i]!, tokens[bestEnd]!, i, bestEnd);
         i = bestEnd + 1;
         continue;
       }
       const t = tokens[i]!;
       if (fuzzy.length > 0 && !root.next.has(t.folded)) {
         const key = fuzzyKey(t);
-        if (key) emit(key, t, t);
+        if (key) emit(key, t, t, i, i);
       }
       i++;
     }
@@ -217,6 +219,13 @@ export function compileMatcher(entities: Entity[]): Matcher {
       const tokens = tokenize(text);
       scan(tokens, [tokens], (key, first, last) => spans.push([first.start, last.end, key]));
       return spans;
+    },
+    mentionPositions(fields: Token[][]) {
+      return fields.map((field) => {
+        const out: Array<[number, number, string]> = [];
+        scan(field, fields, (key, _first, _last, at, end) => out.push([at, end, key]));
+        return out;
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 // Alerts of the caller's key: list with recent hits, create (syntax errors shown in place), delete, live hits.
 
 import { api, openStream } from './api.js';
+import { createAlertPreview } from './alert-preview.js';
 import { h, refreshTimes, replaceChildren, safeLink, timeEl } from './dom.js';
 
 const HITS_SHOWN = 5;
@@ -19,6 +20,7 @@ export function createAlerts(ctx, { onSpikeHits }) {
   /** alert id → { alert, hits, el } */
   const alerts = new Map();
   let stream = null;
+  const preview = createAlertPreview(ctx);
 
   setInterval(() => refreshTimes(list), 30_000);
 
@@ -71,6 +73,7 @@ export function createAlerts(ctx, { onSpikeHits }) {
       alerts.set(alert.id, { alert, hits: [] });
       renderList();
       form.reset();
+      preview.reset();
       list.querySelector(`[data-id="${CSS.escape(alert.id)}"]`)?.classList.add('is-new');
     } catch (err) {
       showError(err.problem ?? { detail: err.message }, query);

@@ -4,6 +4,7 @@ import { adoptToken, api, ApiError, clearToken, onUnauthorized, setToken } from 
 import { createAlerts } from './alerts.js';
 import { anchorNotes, createAnchorForm } from './anchor-form.js';
 import { renderAnchorSettings } from './anchor-settings.js';
+import { createSubscriptions } from './subscriptions.js';
 import { createDigest } from './digest.js';
 import { h, replaceChildren } from './dom.js';
 import { createFeeds } from './feeds.js';
@@ -107,6 +108,7 @@ async function main() {
   const digest = createDigest(ctx, { onNewItem: () => volume.refreshSoon() });
   const alerts = createAlerts(ctx, { onSpikeHits: (times) => volume.setSpikes(times) });
   const feeds = createFeeds(ctx);
+  const subscriptions = createSubscriptions(ctx);
 
   const picker = document.getElementById('anchor-select');
   const saved = sessionStorage.getItem(ANCHOR_KEY);
@@ -167,7 +169,7 @@ async function main() {
     await Promise.all([digest.show(next), volume.show(next)]);
   }
 
-  const results = await Promise.allSettled([anchor ? showAnchor(anchor) : Promise.resolve(), alerts.start(), feeds.load()]);
+  const results = await Promise.allSettled([anchor ? showAnchor(anchor) : Promise.resolve(), alerts.start(), feeds.load(), subscriptions.load()]);
   for (const r of results) if (r.status === 'rejected' && r.reason?.status !== 401) console.warn('Anchorwatch: a panel failed to load', r.reason);
   test.ready = true;
   document.body.dataset.ready = 'true';

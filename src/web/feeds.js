@@ -31,6 +31,18 @@ export function createFeeds(ctx) {
     return h('td', { ...props, attrs: { title } }, h('span', { class: 'small', text: parts.join(' · ') }));
   }
 
+  /** WebSub push state: pushed feeds get news within seconds; polling is then a safety net. */
+  function pushBadge(feed) {
+    const p = feed.push;
+    if (!p) return null;
+    const parts = [`WebSub ${p.state} at ${p.hub}`];
+    if (p.leaseExpiresAt) parts.push(`lease until ${p.leaseExpiresAt}`);
+    if (p.lastPushAt) parts.push(`last push ${p.lastPushAt}`);
+    if (p.rejectedPushes) parts.push(`${p.rejectedPushes} pushes refused (bad signature)`);
+    if (p.lastError) parts.push(p.lastError);
+    return h('span', { class: `small push push-${p.state}`, text: ` push: ${p.state}`, attrs: { title: parts.join(' · ') } });
+  }
+
   function statusBadge(feed) {
     return h('span', { class: `status status-${feed.status}`, text: feed.status });
   }
@@ -43,7 +55,7 @@ export function createFeeds(ctx) {
         h('span', { class: 'feed-title', text: feed.title || feed.url }),
         h('span', { class: 'feed-url muted small' }, safeLink(feed.url, feed.url)),
       ),
-      h('td', { dataset: { label: 'Status' } }, statusBadge(feed), feed.lastStatus ? h('span', { class: 'muted small http', text: ` HTTP ${feed.lastStatus}` }) : null),
+      h('td', { dataset: { label: 'Status' } }, statusBadge(feed), feed.lastStatus ? h('span', { class: 'muted small http', text: ` HTTP ${feed.lastStatus}` }) : null, pushBadge(feed)),
       h('td', { class: 'num', text: String(feed.itemCount ?? 0), dataset: { label: 'Items' } }),
       h('td', { dataset: { label: 'Last poll' } }, timeEl(feed.lastPolledAt, 'never')),
       lastRead(feed),

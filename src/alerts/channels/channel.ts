@@ -8,6 +8,7 @@
 import type { AlertRecord, AlertTargets, ChannelKind } from '../../model/alert.ts';
 import type { AlertEvent } from '../../model/delivery.ts';
 import type { GuardedClient } from '../../net/guarded-client.ts';
+import type { MailSender } from '../../net/smtp-mailer.ts';
 import type { AttemptVerdict } from '../retry-schedule.ts';
 
 /** How one attempt ended, as the channel saw it. */
@@ -24,9 +25,10 @@ export interface TargetContext {
   checkUrl(url: string): Promise<URL>;
 }
 
-/** What an attempt may use: the process's guarded client and clock. */
+/** What an attempt may use: the process's guarded client, its SMTP client (null without SMTP_URL) and clock. */
 export interface DeliveryContext {
   http: Pick<GuardedClient, 'request'>;
+  mail: MailSender | null;
   now(): number;
   /** A receiver that does not answer within this is tried again later. */
   attemptTimeoutMs: number;
@@ -46,8 +48,8 @@ export interface DeliveryChannel<K extends ChannelKind = ChannelKind> {
   checkTarget(input: TargetInputs[K], ctx: TargetContext): Promise<CheckedTarget<K>>;
   /** The alert's live target on this channel, or null (none, or disabled). */
   targetOf(alert: AlertRecord): AlertTargets[K] | null;
-  /** The payload of an event, rendered once when the hit is recorded and sent as it is on every attempt. */
-  render(event: AlertEvent): string;
+  /** The payload of an event for a target, rendered once when the hit is recorded and sent as it is on every attempt. */
+  render(event: AlertEvent, target: AlertTargets[K]): string;
   /** Makes one attempt; `id` is the delivery's id, the same on every attempt. Throws only for faults that are not the receiver's. */
   deliver(delivery: { id: string; body: string }, target: AlertTargets[K], ctx: DeliveryContext): Promise<AttemptResult>;
   /** What the attempt means for the delivery: done, try again later, give up, or stop using the target. */
@@ -58,7 +60,8 @@ export interface DeliveryChannel<K extends ChannelKind = ChannelKind> {
 
 /** What the API takes for each channel's target. */
 export interface TargetInputs {
-  webhook: { url: string; secret?: string };
+  webhook: { url: string; secret?: string; format?: 'standard' | 'slack' };
+  email: { to: string[] };
 }
 
 /** The channels of a process, by kind: the composition root lists them. */

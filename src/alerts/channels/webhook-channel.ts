@@ -2,13 +2,15 @@ import { isAppError } from '../../errors.ts';
 import type { DeliveryChannel } from './channel.ts';
 import { verdictOf } from '../retry-schedule.ts';
 import { generateWebhookSecret, webhookHeaders } from '../sign-webhook.ts';
+import { slackMessage } from './slack-message.ts';
 
 const RESPONSE_CAP_BYTES = 64 * 1024;
 
 /**
  * Webhooks: a POST of the event as JSON, signed the Standard Webhooks way (the same
  * webhook-id on every attempt, a fresh timestamp each time), through the process's guarded
- * client. 2xx delivers; 410 disables the webhook; other 4xx (but 408 and 429) fail for good;
+ * client; `format: "slack"` posts a Slack-compatible `{ text, blocks }` message instead of the
+ * event, signed the same way. 2xx delivers; 410 disables the webhook; other 4xx (but 408 and 429) fail for good;
  * anything else is retried.
  */
 export const webhookChannel: DeliveryChannel<'webhook'> = {
@@ -18,15 +20,18 @@ export const webhookChannel: DeliveryChannel<'webhook'> = {
     const url = await ctx.checkUrl(input.url);
     // Where none is supplied, one is generated and shown once; a supplied secret is never echoed.
     const generated = input.secret ? null : generateWebhookSecret();
-    return { target: { url: url.href, secret: input.secret ?? generated!, disabled: false }, shownOnce: generated ? { secret: generated } : null };
+    return {
+      target: { url: url.href, secret: input.secret ?? generated!, disabled: false, format: input.format ?? 'standard' },
+      shownOnce: generated ? { secret: generated } : null,
+    };
   },
 
   targetOf(alert) {
     return alert.webhook && !alert.webhook.disabled ? alert.webhook : null;
   },
 
-  render(event) {
-    return JSON.stringify(event);
+  render(event, target) {
+    return JSON.stringify(target.format === 'slack' ? slackMessage(event) : event);
   },
 
   async deliver(delivery, target, ctx) {

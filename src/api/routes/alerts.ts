@@ -3,6 +3,7 @@ import { AppError, ErrorCodes } from '../../errors.ts';
 import type { AlertRecord } from '../../model/alert.ts';
 import { createAlert, type CreateAlertDeps } from '../../pipeline/create-alert.ts';
 import { listAlertHits } from '../../pipeline/list-alert-hits.ts';
+import { previewAlert, type PreviewDeps } from '../../pipeline/preview-alert.ts';
 import type { AlertStore } from '../../storage/alert-store.ts';
 import type { ItemStore } from '../../storage/item-store.ts';
 import type { StreamFollower } from '../../storage/stream-follower.ts';
@@ -10,7 +11,8 @@ import type { StreamStore } from '../../storage/stream-store.ts';
 import { lastEventIdOf, serveResumableStream } from '../resumable-stream.ts';
 import { SseSession, type SseOptions } from '../sse-session.ts';
 import { validate } from '../validate.ts';
-import { createAlertBody, listQuery } from '../schemas/alerts.ts';
+import { ConcurrencyGate } from '../concurrency-gate.ts';
+import { createAlertBody, listQuery, previewAlertBody } from '../schemas/alerts.ts';
 import { noQuery, streamQuery } from '../schemas/common.ts';
 
 /** Alerts one key may own. */
@@ -29,7 +31,8 @@ function presentAlert(alert: AlertRecord) {
     name: alert.name,
     query: alert.query,
     anchorId: alert.anchorId,
-    webhook: alert.webhook ? { url: alert.webhook.url, disabled: alert.webhook.disabled } : null,
+    webhook: alert.webhook ? { url: alert.webhook.url, disabled: alert.webhook.disabled, format: alert.webhook.format ?? 'standard' } : null,
+    email: alert.email ? { to: alert.email.to } : null,
     ...(alert.spike ? { spike: alert.spike } : {}),
     createdAt: new Date(alert.createdAt).toISOString(),
   };
@@ -46,6 +49,10 @@ export interface AlertsRouterDeps {
   sse: SseOptions;
   /** Counts open event streams (the metrics gauge). */
   sseClients: { inc(): void; dec(): void };
+  /** Previews: the stores they read and VOLUME_QUERY_MAX_ITEMS. */
+  preview: Omit<PreviewDeps, 'now'>;
+  /** EXPENSIVE_READ_CONCURRENCY: previews one process runs at once. */
+  expensiveReadConcurrency: number;
 }
 
 /** /api/alerts: keyword and spike alerts of the caller, their hits, deliveries and live stream. */
@@ -67,6 +74,19 @@ export function alertsRouter(deps: AlertsRouterDeps): Router {
     let presented: Record<string, unknown> = presentAlert(alert);
     for (const [kind, extra] of Object.entries(shownOnce)) presented = { ...presented, [kind]: { ...(presented[kind] as object), ...extra } };
     res.status(201).location(`/api/alerts/${alert.id}`).json(presented);
+  });
+
+  // A preview tests stored items one by one, like a q= series: capped per process the same way.
+  const previews = new ConcurrencyGate(deps.expensiveReadConcurrency);
+  router.post('/preview', async (req, res) => {
+    const body = validate(previewAlertBody, req.body, 'body');
+    previews.enter(res);
+    const result = await previewAlert(body, { ...deps.preview, now: deps.creation.now });
+    res.json({
+      count: result.count,
+      hits: result.hits.map((h) => ({ ...h, publishedAt: new Date(h.publishedAt).toISOString() })),
+      volume: result.volume.map((v) => ({ t: new Date(v.t).toISOString(), count: v.count })),
+    });
   });
 
   router.get('/', async (req, res) => {
@@ -120,6 +140,7 @@ export function alertsRouter(deps: AlertsRouterDeps): Router {
     res.json({
       deliveries: deliveries.map((d) => ({
         webhookId: d.webhookId,
+        channel: d.channel,
         itemId: d.itemId,
         status: d.status,
         attempts: d.attempts,

@@ -1,5 +1,7 @@
 import { Router } from 'express';
+import { AppError, ErrorCodes } from '../../errors.ts';
 import { createAnchor } from '../../pipeline/create-anchor.ts';
+import { createAnchorFromUrl, type AnchorFromUrlDeps } from '../../pipeline/create-anchor-from-url.ts';
 import type { AnchorDeps } from '../../pipeline/register-anchor.ts';
 import { updateAnchorEntities } from '../../pipeline/update-anchor-entities.ts';
 import { requireAdmin } from '../auth.ts';
@@ -11,8 +13,8 @@ import { deleteAnchor, type DeleteAnchorDeps } from '../../pipeline/delete-ancho
 import { setAnchorScope } from '../../pipeline/set-anchor-scope.ts';
 import { noQuery } from '../schemas/common.ts';
 
-/** What /api/anchors uses: anchor registration (extraction off the event loop, re-tag requests) and deletion. */
-export type AnchorsRouterDeps = AnchorDeps & { deletion: DeleteAnchorDeps };
+/** What /api/anchors uses: anchor registration (extraction off the event loop, re-tag requests, reading a URL) and deletion. */
+export type AnchorsRouterDeps = AnchorDeps & Partial<Pick<AnchorFromUrlDeps, 'checkUrl' | 'readArticle'>> & { deletion: DeleteAnchorDeps };
 
 /** /api/anchors: the source pieces and their entity lists. */
 export function anchorsRouter(deps: AnchorsRouterDeps): Router {
@@ -31,7 +33,14 @@ export function anchorsRouter(deps: AnchorsRouterDeps): Router {
 
   router.post('/', requireAdmin, async (req, res) => {
     const body = validate(createAnchorBody, req.body, 'body');
-    const record = await createAnchor(body, deps);
+    let record;
+    if (body.text !== undefined) {
+      record = await createAnchor({ ...body, title: body.title!, text: body.text }, deps);
+    } else {
+      const { checkUrl, readArticle } = deps;
+      if (!checkUrl || !readArticle) throw new AppError(ErrorCodes.badRequest, 'This process cannot fetch pages: give the text');
+      record = await createAnchorFromUrl({ url: body.url!, ...(body.title ? { title: body.title } : {}) }, { ...deps, checkUrl, readArticle });
+    }
     res.status(201).location(`/api/anchors/${record.id}`).json(presentAnchor(record));
   });
 

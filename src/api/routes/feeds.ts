@@ -23,6 +23,8 @@ export interface FeedsRouterDeps {
   /** Where others reach this API: the OPML export's owner link. */
   publicUrl(): string;
   now(): number;
+  /** After a feed is deleted (its WebSub hub is asked to stop); absent: nothing. */
+  onDeleted?(feed: FeedRecord): Promise<void>;
 }
 
 /** /api/feeds: registry, polling on demand, OPML in and out. */
@@ -52,6 +54,7 @@ export function feedsRouter(deps: FeedsRouterDeps): Router {
         intervalSeconds: body.intervalSeconds ?? null,
         htmlUrl: body.htmlUrl ? httpUrlOrNull(body.htmlUrl) : null,
         category: body.category ? normalizeCategory(body.category) : null,
+        fullText: body.fullText ?? null,
       },
       deps.registration,
     );
@@ -94,7 +97,9 @@ export function feedsRouter(deps: FeedsRouterDeps): Router {
   });
 
   router.delete('/:id', requireAdmin, async (req, res) => {
-    if (!(await feeds.delete(String(req.params.id)))) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    const feed = await feeds.get(String(req.params.id));
+    if (!feed || !(await feeds.delete(feed.id))) throw new AppError(ErrorCodes.notFound, 'No feed with this id.');
+    await deps.onDeleted?.(feed);
     res.status(204).end();
   });
 

@@ -55,7 +55,7 @@ export function volumeRouter(deps: VolumeRouterDeps): Router {
       anchor,
       bounds,
       { ...(query.entities !== undefined ? { entities: query.entities } : {}), ...(query.q ? { q: query.q } : {}), withTotal: share },
-      { items: deps.items, queryMaxItems: deps.queryMaxItems },
+      { items: deps.items, feeds: deps.feeds, queryMaxItems: deps.queryMaxItems },
     );
     const starts = bounds.slice(0, -1).map((t) => new Date(t).toISOString());
     const series = counted.series.map((s) => ({

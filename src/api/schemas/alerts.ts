@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isStandardWebhookSecret, WEBHOOK_SECRET_BYTES } from '../../alerts/sign-webhook.ts';
-import { accessTokenParam, exactlyOneOf, isoTime, limitParam } from './common.ts';
+import { accessTokenParam, exactlyOneOf, isoDateParam, isoTime, limitParam } from './common.ts';
 import { DigestItem } from './digests.ts';
 
 /** The webhook of an alert, as the caller gives it. */
@@ -19,9 +19,21 @@ export const webhookBody = z
         pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
         description: `Standard Webhooks signing secret: whsec_ + base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} random bytes (400 otherwise); generated and returned once when omitted.`,
       }),
+    format: z
+      .enum(['standard', 'slack'])
+      .optional()
+      .meta({ description: '`standard` (default): the JSON event; `slack`: a Slack-compatible `{ "text", "blocks" }` message (title as a link, outlet, time, matched entities), still signed.' }),
   })
   .strict()
   .meta({ id: 'WebhookInput' });
+
+/** The e-mail target of an alert, as the caller gives it. */
+export const emailBody = z
+  .object({
+    to: z.array(z.email().max(320)).min(1).max(20).meta({ description: 'Recipients: one message per hit to each.' }),
+  })
+  .strict()
+  .meta({ id: 'EmailInput', description: 'One e-mail per hit (subject: the alert name and the item title; text and HTML parts). 400 when the server has no SMTP_URL.' });
 
 /** A spike rule: exactly one of `entity` and `query`, and its thresholds. */
 export const spikeBody = z
@@ -51,11 +63,13 @@ export const createAlertBody = z
       .min(1)
       .optional()
       .meta({
-        description: 'A keyword alert: words, "quoted phrases", AND, OR, NOT, parentheses, a trailing * for a prefix, entity:KEY.',
-        examples: ['entity:person:abbas-araghchi AND (talks OR negotiat*)'],
+        description:
+          'A keyword alert: words, "quoted phrases", AND, OR, NOT, parentheses, a trailing * for a prefix, entity:KEY, A NEAR/n B (within n words, either order, inside the title or inside the summary), title: (the title only) and source: (the feed title).',
+        examples: ['entity:person:abbas-araghchi AND (talks OR negotiat*)', 'title:(Iran NEAR/5 talks) source:"Al Jazeera"'],
       }),
     anchorId: z.string().min(1).max(100).optional().meta({ description: 'The anchor whose entities entity:KEY refers to; the first anchor when omitted.' }),
     webhook: webhookBody.optional(),
+    email: emailBody.optional(),
     spike: spikeBody.optional().meta({ description: 'A spike alert: its rule.' }),
   })
   .strict()
@@ -74,6 +88,7 @@ export const Webhook = z
   .object({
     url: z.url(),
     disabled: z.boolean(),
+    format: z.enum(['standard', 'slack']),
     secret: z
       .string()
       .regex(/^whsec_/)
@@ -82,11 +97,15 @@ export const Webhook = z
   })
   .meta({ id: 'Webhook' });
 
+/** The e-mail target of an alert, as the API shows it. */
+export const EmailTargetOut = z.object({ to: z.array(z.string()) }).meta({ id: 'EmailTarget' });
+
 const alertFields = {
   id: z.string(),
   name: z.string(),
   anchorId: z.string(),
   webhook: Webhook.nullable(),
+  email: EmailTargetOut.nullable(),
   createdAt: isoTime,
 };
 
@@ -125,11 +144,12 @@ export const AlertHitList = z.object({ hits: z.array(AlertHit) }).meta({ id: 'Al
 /** One webhook delivery of an alert. */
 export const Delivery = z
   .object({
-    webhookId: z.string().meta({ description: 'The webhook-id header, the same on every retry.' }),
+    webhookId: z.string().meta({ description: 'The delivery id (the webhook-id header, the e-mail Message-ID), the same on every retry.' }),
+    channel: z.enum(['webhook', 'email']),
     itemId: z.string(),
     status: z.enum(['pending', 'delivered', 'failed']),
     attempts: z.int().min(0),
-    lastStatus: z.int().nullable(),
+    lastStatus: z.int().nullable().meta({ description: 'The HTTP status, or the SMTP reply code, of the last attempt.' }),
     lastError: z.string().nullable(),
     nextAttemptAt: isoTime.nullable().meta({ description: 'Set only while pending.' }),
   })
@@ -149,3 +169,24 @@ export const AlertHitWebhook = z
 export const AlertSpikeWebhook = z
   .object({ type: z.literal('alert.spike'), alert: alertRef, count: z.int(), baseline: z.number(), items: z.array(DigestItem) })
   .meta({ id: 'AlertSpikeWebhook', description: 'Body POSTed to a spike alert webhook, signed per Standard Webhooks.' });
+
+/** Body of POST /api/alerts/preview. */
+export const previewAlertBody = z
+  .object({
+    query: z.string().min(1).meta({ description: 'A query in the alert query language.', examples: ['Muscat NEAR/5 talks'] }),
+    anchorId: z.string().min(1).max(100).optional().meta({ description: 'The anchor whose entities entity:KEY refers to; the first anchor when omitted.' }),
+    from: isoDateParam.optional().meta({ description: 'Start (ISO 8601 with a zone); 7 days before `to` when omitted.' }),
+    to: isoDateParam.optional().meta({ description: 'End (ISO 8601 with a zone); now when omitted.' }),
+    limit: z.int().min(1).max(200).default(20).meta({ description: 'Hits returned, newest first (the count covers them all).' }),
+  })
+  .strict()
+  .meta({ id: 'AlertPreviewInput' });
+
+/** The answer of POST /api/alerts/preview. */
+export const AlertPreview = z
+  .object({
+    count: z.int().min(0).meta({ description: 'Stored items of the range the query matches.' }),
+    hits: z.array(z.object({ itemId: z.string(), title: z.string(), link: z.url().nullable(), publishedAt: isoTime })),
+    volume: z.array(z.object({ t: isoTime, count: z.int().min(0) })).meta({ description: 'Matches per UTC day, every day present.' }),
+  })
+  .meta({ id: 'AlertPreview', description: 'What the query would have matched; nothing is saved or sent.' });

@@ -9,8 +9,8 @@ export const entityRole = z.enum(['core', 'context']).meta({ description: '`core
 /** Body of POST /api/anchors. */
 export const createAnchorBody = z
   .object({
-    title: z.string().trim().min(1).max(300),
-    text: z.string().trim().min(1).max(200_000),
+    title: z.string().trim().min(1).max(300).optional().meta({ description: 'Required with `text`; with `url` alone, read from the page.' }),
+    text: z.string().trim().min(1).max(200_000).optional().meta({ description: 'The piece as plain text; omit it to have the article at `url` fetched and read.' }),
     url: z
       .string()
       .trim()
@@ -21,6 +21,8 @@ export const createAnchorBody = z
       .meta({ description: 'http(s) only.' }),
     publishedAt: z.string().datetime({ offset: true }).optional(),
   })
+  .refine((b) => b.text !== undefined || b.url !== undefined, { path: ['text'], message: 'give the text (with a title), or a url to read it from' })
+  .refine((b) => b.text === undefined || b.title !== undefined, { path: ['title'], message: 'required with text' })
   .meta({ id: 'AnchorInput' });
 
 /** Body of PUT /api/anchors/:id/entities. */

@@ -46,6 +46,7 @@ export const DigestItem = z
     alsoReportedBy: z
       .array(z.object({ feedId: z.string(), title: z.string().nullable(), link: z.url().nullable() }))
       .meta({ description: 'Other feeds that carried the same story (same canonical link, or near-identical words in the digest).' }),
+    fullText: z.boolean().meta({ description: 'True when the item was tagged and scored with its article page\'s main text too (FULL_TEXT).' }),
   })
   .meta({ id: 'DigestItem', description: 'One story, however many feeds reported it.' });
 

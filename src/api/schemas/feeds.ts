@@ -2,6 +2,23 @@ import { z } from 'zod';
 import { httpUrlOrNull } from '../../reader/opml.ts';
 import { FieldError, isoTime } from './common.ts';
 
+const count = z.int().min(0);
+
+/** FULL_TEXT's values: read the article page of short items, of every item, or never. */
+const fullTextMode = z.enum(['auto', 'always', 'never']);
+
+/** A feed's WebSub subscription. */
+const Push = z
+  .object({
+    hub: z.url(),
+    state: z.enum(['pending', 'subscribed', 'failed']),
+    leaseExpiresAt: isoTime.nullable(),
+    lastPushAt: isoTime.nullable(),
+    lastError: z.string().nullable(),
+    rejectedPushes: count.meta({ description: 'Pushes refused for a bad or missing X-Hub-Signature (answered 2xx, nothing changed).' }),
+  })
+  .meta({ id: 'FeedPush' });
+
 /** Body of POST /api/feeds. */
 export const createFeedBody = z
   .object({
@@ -16,10 +33,10 @@ export const createFeedBody = z
       .optional()
       .meta({ format: 'uri', description: 'The site’s own page (http or https), kept for OPML export.' }),
     category: z.string().trim().min(1).max(500).optional().meta({ description: 'A folder path such as "News/World", kept for OPML export.' }),
+    fullText: fullTextMode.optional().meta({ description: 'When this feed\'s items have their article page read before tagging; overrides FULL_TEXT.' }),
   })
   .meta({ id: 'FeedInput' });
 
-const count = z.int().min(0);
 
 /** What the last successful read of a feed's document found. */
 const LastPoll = z.object({
@@ -48,6 +65,8 @@ export const Feed = z
       .string()
       .nullable()
       .meta({ description: 'The folder path, segments joined by "/" ("News/World"), as an OPML import or the caller gave it; OPML export nests it as folders.' }),
+    fullText: fullTextMode.nullable().meta({ description: 'The feed\'s own full-text setting; null follows FULL_TEXT.' }),
+    push: Push.nullable().meta({ description: 'The WebSub subscription; null when the feed names no hub.' }),
   })
   .meta({ id: 'Feed', description: 'A registered news feed. Times are ISO 8601 UTC, null where none.' });
 

@@ -1,0 +1,102 @@
+import type { LastPoll } from '../model/feed.ts';
+import type { NormalizedItem, StoredItem } from '../model/item.ts';
+import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
+import type { PollDeps } from './poll-feed.ts';
+
+/** What one feed document did to the store. */
+export interface IngestedDocument {
+  read: ReadFeedResult;
+  newItems: number;
+  /** Items of the document that were stored before (seen). */
+  seenItems: number;
+  lastPoll: LastPoll;
+}
+
+const TAG_BATCH = 100;
+/** New items a document tags itself at most; a larger one (a new feed's archive) goes to the tag queue. */
+const TAG_INLINE_MAX = 50;
+
+/**
+ * The one path from a feed document's bytes to stored, tagged or queued items, shared by a
+ * poll and a WebSub push: decode, parse, normalise (retention window and item cap), store each
+ * item once (the dedupe key), then tag the few new ones in this job or queue them. Throws
+ * AppError when the document as a whole is unusable.
+ */
+export async function ingestDocument(
+  feedId: string,
+  doc: { body: Buffer; contentType: string | null; baseUrl: string },
+  started: number,
+  deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs'>,
+): Promise<IngestedDocument> {
+  // Items older than the retention window are counted, not stored: retention would only trim them again.
+  const read = await readFeed(
+    doc.body,
+    doc.contentType,
+    { feedId, baseUrl: doc.baseUrl, now: started },
+    { maxItems: deps.maxItemsPerFeed, notBefore: started - deps.retentionMs },
+  );
+  for (const itemError of read.itemErrors) {
+    deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
+  }
+  const fresh = read.items;
+  const results = await deps.items.ingest(feedId, fresh, started);
+  const toTag: string[] = [];
+  let newItems = 0;
+  results.forEach((result, i) => {
+    const item = fresh[i]!;
+    if (result === 'new') {
+      newItems++;
+      if (item.hasPublishedDate) deps.metrics.freshness.observe({ stage: 'fetched' }, Math.max(0, (started - item.publishedAt) / 1000));
+    }
+    if (result !== 'seen') toTag.push(item.id);
+  });
+  deps.metrics.itemsIngested.inc(newItems);
+  deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
+  await tagOrQueue(feedId, fresh, results, toTag, started, deps);
+  const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
+  return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected } };
+}
+
+/**
+ * Tags a document's new items in the job when they are few and all new (the job holds them),
+ * else queues them. Either way they stay in the untagged index until tagged, so a crash or a
+ * failed inline pass is picked up by the queue or the sweep: at least once, never lost.
+ */
+async function tagOrQueue(
+  feedId: string,
+  fresh: NormalizedItem[],
+  results: string[],
+  toTag: string[],
+  started: number,
+  deps: Pick<PollDeps, 'enqueueTagging' | 'tagNow' | 'log'>,
+): Promise<void> {
+  if (toTag.length === 0) return;
+  if (deps.tagNow && toTag.length <= TAG_INLINE_MAX && results.every((r) => r !== 'seen-untagged')) {
+    const items = fresh.filter((_, i) => results[i] === 'new').map((item) => storedCopy(item, feedId, started));
+    try {
+      await deps.tagNow(items);
+      return;
+    } catch (err) {
+      deps.log.warn({ feedId, err }, 'inline tagging failed; queued instead');
+    }
+  }
+  for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+}
+
+/** The stored form of an item this job has just stored for the first time. */
+function storedCopy(item: NormalizedItem, feedId: string, seenAt: number): StoredItem {
+  return {
+    id: item.id,
+    feedId,
+    link: item.link,
+    title: item.title,
+    summary: item.summary,
+    author: item.author,
+    publishedAt: item.publishedAt,
+    hasPublishedDate: item.hasPublishedDate,
+    firstSeenAt: seenAt,
+    fullText: false,
+    sources: { [feedId]: item.link ?? '' },
+    tags: {},
+  };
+}
