@@ -8,7 +8,10 @@
  * Runs in its own process (`node --import tsx bench/feed-farm.ts`) so it neither shares the
  * app's event loop nor blurs per-process CPU figures. When listening it writes one JSON line
  * on stdout: `{ "ready": true, "hosts": [{ "host", "port" }], "feeds", "itemsPerFeed", ... }`.
- * `GET /_stats` on any address answers the request counters so far; `POST /_stats/reset`
+ * `GET /_stats` on any address answers the request counters so far, with the most requests
+ * that were in flight to one address at once (`peakInFlightPerHost`: a request counts from
+ * its arrival until its answer is sent, one event-loop turn later, so requests a client
+ * sends together overlap here as they would at a real server); `POST /_stats` answers and
  * zeroes them. Env: FARM_FEEDS (500), FARM_ITEMS (20), FARM_HOSTS (50), FARM_SEED (7).
  */
 import { createHash } from 'node:crypto';
@@ -103,7 +106,24 @@ function buildFeeds(now: number): { docs: FeedDoc[]; mentionShare: number } {
 
 const { docs, mentionShare } = buildFeeds(Date.now());
 const byPath = new Map(docs.map((d) => [d.path, d]));
-const stats = { ok: 0, notModified: 0, notFound: 0, bytesSent: 0 };
+const stats = { ok: 0, notModified: 0, notFound: 0, bytesSent: 0, peakInFlightPerHost: 0 };
+const inFlight = new Map<string, number>();
+
+/** Counts the request in flight to its address until answered; the answer waits one turn of the loop. */
+function track(host: string, req: IncomingMessage, res: ServerResponse): void {
+  const n = (inFlight.get(host) ?? 0) + 1;
+  inFlight.set(host, n);
+  if (n > stats.peakInFlightPerHost) stats.peakInFlightPerHost = n;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    inFlight.set(host, inFlight.get(host)! - 1);
+  };
+  res.once('finish', finish);
+  res.once('close', finish);
+  setImmediate(() => handle(req, res));
+}
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0]!;
@@ -111,7 +131,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     // Answers the counters so far; a POST also zeroes them (after answering).
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(stats));
-    if (req.method === 'POST') Object.assign(stats, { ok: 0, notModified: 0, notFound: 0, bytesSent: 0 });
+    if (req.method === 'POST') Object.assign(stats, { ok: 0, notModified: 0, notFound: 0, bytesSent: 0, peakInFlightPerHost: 0 });
     return;
   }
   const doc = byPath.get(path);
@@ -142,7 +162,10 @@ const servers: Server[] = [];
 const hosts: Array<{ host: string; port: number }> = [];
 for (let h = 1; h <= HOSTS; h++) {
   const host = `127.0.0.${h}`;
-  const server = createServer({ keepAliveTimeout: 30_000 }, handle);
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    if ((req.url ?? '').startsWith('/_stats')) handle(req, res);
+    else track(host, req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());

@@ -43,7 +43,9 @@ import { deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
 import { redisUrl } from './redis-url.ts';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const TARGETS = { itemsPerSecond: 2000, feedsPerSecond: 800 };
+const TARGETS = { itemsPerSecond: 5000, feedsPerSecond: 1500, redisCommandsPerItem: 15, redisCommandsPerPoll304: 8, redisBytesPerItem: 2048 };
+/** The farms every run measures: all feeds on one host (the per-host limit binds), and spread over 50. */
+const SCENARIOS: Record<string, number> = { 'single-host': 1, '50-hosts': 50 };
 // Measured by the issue's author on this machine, for scale.
 const REFERENCE = {
   freshrss: { itemsPerSecond: 691, feedsPerSecond304: 204 },
@@ -59,8 +61,46 @@ function spawnChild(name: string, role: string, file: string, env: NodeJS.Proces
 
 const mib = (bytes: number | null) => (bytes === null ? null : round(bytes / 1048576, 1));
 
-/** Runs both cycles, prints the table, writes bench/results/ingest.json and returns the result. */
+/**
+ * Runs every scenario (INGEST_SCENARIOS, default both) INGEST_RUNS times (default 1), prints
+ * each run's table and the medians, writes bench/results/ingest.json and returns it.
+ */
 export async function runIngestBench(): Promise<object> {
+  const names = (process.env.INGEST_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').filter((n) => n in SCENARIOS);
+  const runs = Math.max(1, Number(process.env.INGEST_RUNS ?? 1));
+  const scenarios: Record<string, object> = {};
+  for (const name of names) {
+    const results: any[] = [];
+    for (let i = 0; i < runs; i++) {
+      process.stdout.write(`\n-- ingest scenario ${name}, run ${i + 1} of ${runs} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})\n`);
+      results.push(await runScenario(name, SCENARIOS[name]!));
+    }
+    const median = (pick: (r: any) => number | null) => {
+      const xs = results.map(pick).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+      return xs.length === 0 ? null : xs[Math.floor((xs.length - 1) / 2)]!;
+    };
+    const medians = {
+      itemsPerSecond: median((r) => r.cycle1.itemsPerSecond),
+      itemsStoredPerSecond: median((r) => r.cycle1.itemsStoredPerSecond),
+      feedsPerSecond304: median((r) => r.cycle2.feedsPerSecond),
+      peakInFlightPerHost: Math.max(...results.map((r) => Math.max(r.cycle1.farmResponses.peakInFlightPerHost ?? 0, r.cycle2.farmResponses.peakInFlightPerHost ?? 0))),
+      redisCommandsPerItem: median((r) => r.cycle1.redisCommandsPerItem),
+      redisCommandsPerPoll304: median((r) => r.cycle2.redisCommandsPerFeed),
+      redisBytesPerItem: median((r) => r.redisBytesPerItem),
+      appCpuMsPerItem: median((r) => r.cycle1.appCpuMsPerItem),
+      appCpuMsPerPoll304: median((r) => r.cycle2.appCpuMsPerFeed),
+      loadAverageAtEnd: results.map((r) => r.noise.loadAverageAtEnd),
+    };
+    process.stdout.write(`\n${name}: medians of ${runs} run(s): ${JSON.stringify(medians)}\n`);
+    scenarios[name] = { runs: results.length, medians, all: results };
+  }
+  const out = { scenarios, targets: TARGETS, reference: REFERENCE };
+  process.stdout.write(`wrote ${await writeBenchResult('ingest', out)}\n`);
+  return out;
+}
+
+/** One run of both cycles on a farm of `hosts` loopback hosts; prints its table and returns its result. */
+async function runScenario(scenario: string, hosts: number): Promise<object> {
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const splitWorkers = Number(process.env.BENCH_WORKERS ?? 0);
   const cpuProf = process.env.BENCH_CPU_PROF === '1' || process.env.BENCH_CPU_PROF === 'true';
@@ -77,7 +117,7 @@ export async function runIngestBench(): Promise<object> {
 
   try {
     // ---- feed farm
-    const farm = await startFeedFarm({ ...process.env }, 30_000);
+    const farm = await startFeedFarm({ ...process.env, FARM_HOSTS: String(hosts) }, 30_000);
     children.push(Object.assign(farm.child, { role: 'farm' }));
     const { info: farmInfo, urls: feedUrls } = farm;
     const expectedItems = farmInfo.feeds * farmInfo.itemsPerFeed;
@@ -187,7 +227,10 @@ export async function runIngestBench(): Promise<object> {
       note: 'INFO cpu of the whole Redis server: includes any other client of this Redis during the run',
     };
 
+    const hostConcurrency = Number(process.env.HOST_CONCURRENCY ?? 4);
+    const peakInFlight = Math.max(farmStats1.peakInFlightPerHost ?? 0, farmStats2.peakInFlightPerHost ?? 0);
     const result = {
+      scenario,
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? null,
@@ -204,7 +247,7 @@ export async function runIngestBench(): Promise<object> {
         feedBytes: farmInfo.totalBytes,
         itemsMentioningAnchorNames: round(farmInfo.mentionShare, 3),
         app: splitWorkers > 0 ? `workers/api.ts + ${splitWorkers} × workers/worker.ts` : 'workers/all.ts (one process)',
-        hostConcurrency: Number(process.env.HOST_CONCURRENCY ?? 4),
+        hostConcurrency,
         pollConcurrency: Number(process.env.POLL_CONCURRENCY ?? 32),
         cpuProfiles: cpuProf ? path.relative(ROOT, profileDir) : null,
       },
@@ -215,6 +258,7 @@ export async function runIngestBench(): Promise<object> {
         allItemsStoredSeconds: round((c1.itemsStoredAt - c1.t0) / 1000, 3),
         itemsStored: storedItems,
         itemsPerSecond,
+        itemsStoredPerSecond: round(expectedItems / ((c1.itemsStoredAt - c1.t0) / 1000)),
         feedsPerSecond: feedsPerSecond1,
         farmResponses: farmStats1,
         cpuSeconds: c1Cpu,
@@ -261,7 +305,15 @@ export async function runIngestBench(): Promise<object> {
       },
       targets: TARGETS,
       reference: REFERENCE,
-      pass: { items: itemsPerSecond >= TARGETS.itemsPerSecond, feeds: feedsPerSecond2 >= TARGETS.feedsPerSecond },
+      peakInFlightPerHost: peakInFlight,
+      pass: {
+        items: itemsPerSecond >= TARGETS.itemsPerSecond,
+        feeds: feedsPerSecond2 >= TARGETS.feedsPerSecond,
+        hostLimit: peakInFlight <= hostConcurrency,
+        commandsPerItem: c1Commands !== null && c1Commands / expectedItems <= TARGETS.redisCommandsPerItem,
+        commandsPerPoll: c2Commands !== null && c2Commands / farmInfo.feeds <= TARGETS.redisCommandsPerPoll304,
+        bytesPerItem: redisBytesPerItem <= TARGETS.redisBytesPerItem,
+      },
     };
 
     if (storedItems !== expectedItems) process.stdout.write(`WARNING: ${storedItems} items stored, expected ${expectedItems}\n`);
@@ -270,7 +322,6 @@ export async function runIngestBench(): Promise<object> {
       process.stdout.write(`WARNING: cycle 2 answered ${farmStats2.notModified} × 304 and ${farmStats2.ok} × 200\n`);
     }
     printTable(result, children.map((c) => c.name));
-    process.stdout.write(`wrote ${await writeBenchResult('ingest', result)}\n`);
     return result;
   } finally {
     process.off('SIGINT', onSignal);

@@ -110,7 +110,7 @@ export async function runLatencyBench(): Promise<object> {
       const watch = watchLoad(app.proc.pid);
       let r: ScenarioResult;
       if (name === 'idle-1') r = await sequentialScenario('idle-1', sampling, redis, keys, streamUrl, 1, 1, CFG.idleSamples, 20);
-      else if (name === 'idle-1000') r = await sequentialScenario('idle-1000', sampling, redis, keys, streamUrl, CFG.clients, CFG.clientProcs, CFG.manySamples, 50);
+      else if (name === 'idle-1000') r = await sequentialScenario('idle-1000', sampling, redis, keys, streamUrl, CFG.clients, CFG.clientProcs, CFG.manySamples, 50, app.proc.pid);
       else if (name === 'ingest-1') r = await ingestScenario(sampling, redis, keys, streamUrl, children);
       else throw new Error(`unknown scenario ${name}`);
       r.load = watch();

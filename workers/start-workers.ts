@@ -1,4 +1,4 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import type { Config } from '../src/config.ts';
@@ -8,8 +8,8 @@ import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog } from '../src/pipeline/anchor-catalog.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
-import type { HostGateDeps } from '../src/pipeline/host-gate.ts';
-import { pollFeedJob, type PollDeps } from '../src/pipeline/poll-feed.ts';
+import { HostLanes } from '../src/pipeline/host-lanes.ts';
+import { pollFeeds, type PollDeps } from '../src/pipeline/poll-feed.ts';
 import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
 import { sweep, type SweepDeps } from '../src/pipeline/sweep.ts';
@@ -90,10 +90,12 @@ export async function startWorkers(
     attemptTimeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
-  const pollDeps: PollDeps & HostGateDeps = {
+  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
+  const pollDeps: PollDeps = {
     feeds: stores.feeds,
     items: stores.items,
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
+    tagNow: (items) => tagItems(items.map((i) => i.id), tagDeps, undefined, items),
     now: Date.now,
     log,
     metrics,
@@ -103,8 +105,7 @@ export async function startWorkers(
     retentionMs,
     maxItemsPerFeed: config.maxItemsPerFeed,
     fetch: { totalTimeoutMs: config.fetchTotalTimeoutMs, maxBytes: config.fetchMaxBytes },
-    hostConcurrency: config.hostConcurrency,
-    leaseMs,
+    hostLanes,
   };
   const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
   const sweepDeps: SweepDeps = {
@@ -127,12 +128,13 @@ export async function startWorkers(
     new Worker(QueueNames.schedule, (job: Job) => (scheduled[job.name] ?? scheduled.tick!)(), { ...common, concurrency: 1 }),
     new Worker<PollJob>(
       QueueNames.poll,
-      async (job, token) => {
-        const gated = await pollFeedJob(job.data, `${job.id}`, pollDeps);
-        if (!gated.busy) return gated.value;
-        // Every slot for this host is busy: come back shortly without counting an attempt.
-        await job.moveToDelayed(gated.retryAt, token);
-        throw new DelayedError();
+      async (job) => {
+        const ids = job.data.feedIds ?? (job.data.feedId ? [job.data.feedId] : []);
+        const outcomes = await pollFeeds(ids, job.data.reason, pollDeps);
+        // A short summary: the job history keeps it, and a batch's full outcomes would weigh on Redis.
+        const counts: Record<string, number> = {};
+        for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+        return counts;
       },
       { ...common, concurrency: config.pollConcurrency },
     ),

@@ -36,8 +36,9 @@ export async function memoryBreakdown(redis: Redis, keys: Keys): Promise<Record<
 export async function sampledItemBytes(redis: Redis, keys: Keys): Promise<{ itemHash: number; itemSources: number }> {
   const sampleIds = await redis.zrange(keys.items, 0, 199);
   const samplePipe = redis.pipeline();
-  for (const id of sampleIds) samplePipe.memory('USAGE', keys.item(id), 'SAMPLES', '0').memory('USAGE', keys.itemSources(id), 'SAMPLES', '0');
+  // The sources live in the item hash now (`s:<feedId>` fields): itemSources stays 0 for older readers of the result.
+  for (const id of sampleIds) samplePipe.memory('USAGE', keys.item(id), 'SAMPLES', '0');
   const sampleRes = (await samplePipe.exec()) ?? [];
-  const mean = (parity: number) => sampleRes.filter((_, i) => i % 2 === parity).reduce((n, r) => n + Number(r[1] ?? 0), 0) / Math.max(1, sampleIds.length);
-  return { itemHash: mean(0), itemSources: mean(1) };
+  const mean = sampleRes.reduce((n, r) => n + Number(r[1] ?? 0), 0) / Math.max(1, sampleIds.length);
+  return { itemHash: mean, itemSources: 0 };
 }

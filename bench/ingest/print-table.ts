@@ -12,6 +12,7 @@ export function printTable(r: any, names: string[]): void {
   out.push(tableRow(['feeds/s', r.cycle1.feedsPerSecond, r.cycle2.feedsPerSecond, `≥ ${r.targets.feedsPerSecond} (304)`], w));
   out.push(tableRow(['  register/submit s', r.cycle1.registerSeconds, r.cycle2.submitSeconds, ''], w));
   out.push(tableRow(['  all items stored s', r.cycle1.allItemsStoredSeconds, '', ''], w));
+  out.push(tableRow(['peak in flight / host', r.cycle1.farmResponses.peakInFlightPerHost ?? '', r.cycle2.farmResponses.peakInFlightPerHost ?? '', `≤ ${r.setup.hostConcurrency}`], w));
   out.push(tableRow(['redis commands / item|feed', r.cycle1.redisCommandsPerItem, r.cycle2.redisCommandsPerFeed, ''], w));
   out.push(tableRow(['app CPU ms / item|feed', r.cycle1.appCpuMsPerItem, r.cycle2.appCpuMsPerFeed, ''], w));
   out.push('');
@@ -29,6 +30,6 @@ export function printTable(r: any, names: string[]): void {
     `sources hash ≈ ${r.redisMemory.sampledItemSourcesBytes} B, all non-BullMQ keys ≈ ${r.redisMemory.prefixKeysBytesPerItemWithoutBullmq} B/item)`);
   out.push(`reference on this machine: FreshRSS ${r.reference.freshrss.itemsPerSecond} items/s, ${r.reference.freshrss.feedsPerSecond304} feeds/s; ` +
     `Miniflux ${r.reference.miniflux.itemsPerSecond} items/s, ${r.reference.miniflux.feedsPerSecond304} feeds/s`);
-  out.push(`pass: items ${r.pass.items ? 'yes' : 'NO'}, feeds ${r.pass.feeds ? 'yes' : 'NO'}`);
+  out.push(`pass: ${Object.entries(r.pass).map(([k, v]) => `${k} ${v ? 'yes' : 'NO'}`).join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -7,6 +7,7 @@ import type { Keys } from '../../src/storage/keys.ts';
 import { stopBenchChild, type BenchChild } from '../bench-child.ts';
 import { callApi } from '../call-api.ts';
 import { startFeedFarm } from '../farm-process.ts';
+import { procMemoryBytes } from '../process-memory.ts';
 import { ClientPool } from './client-pool.ts';
 import { ADMIN_TOKEN, CFG, log, now, TARGETS } from './config.ts';
 import { runSample, type Sample, type SampleEnv } from './samples.ts';
@@ -14,12 +15,17 @@ import { summarise, type ScenarioResult } from './summary.ts';
 import { attachTagJobs, pipelineTrouble } from './tag-jobs.ts';
 
 /** Samples one after another (`gapMs` apart) with `clients` SSE clients in `procs` processes, after a warm-up. */
-export async function sequentialScenario(name: string, env: SampleEnv, redis: Redis, keys: Keys, streamUrl: string, clients: number, procs: number, count: number, gapMs: number): Promise<ScenarioResult> {
+export async function sequentialScenario(name: string, env: SampleEnv, redis: Redis, keys: Keys, streamUrl: string, clients: number, procs: number, count: number, gapMs: number, apiPid?: number): Promise<ScenarioResult> {
   log(`-- ${name}: opening ${clients} SSE client(s) in ${procs} process(es)`);
   const t = Date.now();
+  const rssBefore = apiPid ? procMemoryBytes(apiPid, 'VmRSS') : null;
   const pool = await ClientPool.open(streamUrl, clients, procs);
   log(`   connected in ${Date.now() - t} ms; ${CFG.warmup} warm-up + ${count} samples`);
   await sleep(500);
+  // The API process's resident memory grown by the open streams, per connection.
+  const rssAfter = apiPid ? procMemoryBytes(apiPid, 'VmRSS') : null;
+  const memoryPerConnectionBytes = rssBefore !== null && rssAfter !== null ? Math.round((rssAfter - rssBefore) / clients) : null;
+  if (memoryPerConnectionBytes !== null) log(`   API RSS ${(rssBefore! / 1048576).toFixed(1)} → ${(rssAfter! / 1048576).toFixed(1)} MiB: ${memoryPerConnectionBytes} B per connection`);
   try {
     let misses = 0;
     const checked = async () => {
@@ -35,7 +41,7 @@ export async function sequentialScenario(name: string, env: SampleEnv, redis: Re
       await sleep(gapMs);
     }
     await attachTagJobs(redis, keys, samples);
-    return summarise(name, samples, clients, TARGETS.idleP99Ms, pool.problems);
+    return { ...summarise(name, samples, clients, TARGETS.idleP99Ms, pool.problems), memoryPerConnectionBytes };
   } finally {
     await pool.close();
   }

@@ -43,6 +43,8 @@ export interface ScenarioResult {
   breakdownMs: Record<string, Dist>;
   problems: string[];
   ingest?: unknown;
+  /** Growth of the API process's RSS while the clients connected, per connection. */
+  memoryPerConnectionBytes?: number | null;
   /** Machine CPU during the scenario (share of all CPUs), the app's cores, and everything else's share. */
   load?: LoadReport;
 }

@@ -2,25 +2,15 @@ import { AppError, ErrorCodes } from '../errors.ts';
 import { mayHaveLostEntries, type StreamEntry, type StreamStore } from '../storage/stream-store.ts';
 import type { StreamFollower } from '../storage/stream-follower.ts';
 import { compareStreamIds, isStreamId } from '../storage/stream-id.ts';
-import { formatEvent, type SseSession } from './sse-session.ts';
+import type { SseSession } from './sse-session.ts';
+import { frameOf, StreamHubs, type HubClient, type RenderedEvent } from './stream-hub.ts';
 
-/** One event to send, rendered from a stream entry (null to skip the entry). */
-export type RenderedEvent = { event: string; data: string } | null;
-
-// An entry's frame is formatted once and written to every client that follows the stream:
-// with a thousand clients the per-client cost is one socket write.
-const frames = new WeakMap<object, string>();
-
-function frameOf(event: { event: string; data: string }, id: string): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = formatEvent(event.event, event.data, id);
-    frames.set(event, frame);
-  }
-  return frame;
-}
+export type { RenderedEvent } from './stream-hub.ts';
 
 const CATCH_UP_PAGE = 200;
+
+// One set of hubs per follower (that is, per API process).
+const hubsOf = new WeakMap<StreamFollower, StreamHubs>();
 
 /** The Last-Event-ID of a request (header first, then `?lastEventId=`); 400 when it is not a stream id. */
 export function lastEventIdOf(header: string | undefined, query: unknown): string | null {
@@ -38,10 +28,12 @@ export function lastEventIdOf(header: string | undefined, query: unknown): strin
  * Serves a Redis Stream to an SSE session with the resume promise: a client that comes back
  * with Last-Event-ID gets every entry it missed, once and in order, then the live ones.
  *
- * The live subscription starts first and buffers; the catch-up then reads the stream up to
- * the point where the subscription begins, so no entry falls between the two and none is
- * sent twice. A client whose id has been trimmed away is told to reload instead of being
- * silently skipped ahead.
+ * The client joins its stream's hub first (live entries buffer for it); the catch-up then
+ * reads the stream up to the point where the hub's subscription begins, so no entry falls
+ * between the two and none is sent twice; then the client goes live and the hub writes to
+ * it with every other client. A client whose id has been trimmed away is told to reload
+ * instead of being silently skipped ahead. `renderKey` tells apart renders of one stream
+ * that differ (an anchor's version); clients with the same key share one render per entry.
  */
 export async function serveResumableStream(opts: {
   session: SseSession;
@@ -49,42 +41,51 @@ export async function serveResumableStream(opts: {
   streams: StreamStore;
   key: string;
   lastEventId: string | null;
+  renderKey?: string;
   render(entries: StreamEntry[]): Promise<RenderedEvent[]>;
 }): Promise<void> {
   const { session, follower, streams, key } = opts;
-  let lastSent: string | null = opts.lastEventId;
-  let live = false;
-  const buffered: StreamEntry[] = [];
-  let chain: Promise<void> = Promise.resolve();
+  let hubs = hubsOf.get(follower);
+  if (!hubs) {
+    hubs = new StreamHubs(follower);
+    hubsOf.set(follower, hubs);
+  }
+  const client: HubClient = {
+    lastSent: opts.lastEventId,
+    live: false,
+    buffered: [],
+    write: (frame) => session.sendFrame(frame),
+    fail: () => session.close(),
+  };
 
+  // The client's own sends (catch-up and what buffered meanwhile), in order, skipping what it has.
   const deliver = async (entries: StreamEntry[]) => {
-    const fresh = lastSent === null ? entries : entries.filter((e) => compareStreamIds(e.id, lastSent!) > 0);
+    const fresh = client.lastSent === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.lastSent!) > 0);
     if (fresh.length === 0 || session.closed) return;
     const rendered = await opts.render(fresh);
     for (let i = 0; i < fresh.length; i++) {
+      // The hub may have written newer entries meanwhile (the client went live): never go back.
+      if (client.lastSent !== null && compareStreamIds(fresh[i]!.id, client.lastSent) <= 0) continue;
       const event = rendered[i];
       if (event && !session.sendFrame(frameOf(event, fresh[i]!.id))) return;
-      lastSent = fresh[i]!.id;
+      client.lastSent = fresh[i]!.id;
     }
   };
 
-  const subscription = await follower.subscribe(key, (entries) => {
-    if (!live) buffered.push(...entries);
-    else chain = chain.then(() => deliver(entries)).catch(() => session.close());
-  });
-  session.onClose(() => subscription.unsubscribe());
+  const membership = await hubs.join(key, opts.renderKey ?? '', opts.render, client);
+  session.onClose(() => membership.leave());
 
-  if (lastSent === null) {
-    lastSent = subscription.fromId;
-  } else if (compareStreamIds(lastSent, subscription.fromId) < 0) {
+  if (client.lastSent === null) {
+    client.lastSent = membership.fromId;
+  } else if (compareStreamIds(client.lastSent, membership.fromId) < 0) {
     const trim = await streams.trimState(key);
-    if (mayHaveLostEntries(trim, lastSent, compareStreamIds)) {
-      session.send('reload', JSON.stringify({ reason: 'trimmed', lastEventId: lastSent, oldestAvailable: trim.firstId }));
-      lastSent = subscription.fromId;
+    if (mayHaveLostEntries(trim, client.lastSent, compareStreamIds)) {
+      session.send('reload', JSON.stringify({ reason: 'trimmed', lastEventId: client.lastSent, oldestAvailable: trim.firstId }));
+      client.lastSent = membership.fromId;
     } else {
-      let cursor = lastSent;
-      while (!session.closed && compareStreamIds(cursor, subscription.fromId) < 0) {
-        const page = await streams.range(key, cursor, subscription.fromId, CATCH_UP_PAGE);
+      let cursor = client.lastSent;
+      while (!session.closed && compareStreamIds(cursor, membership.fromId) < 0) {
+        const page = await streams.range(key, cursor, membership.fromId, CATCH_UP_PAGE);
         if (page.length === 0) break;
         await deliver(page);
         cursor = page[page.length - 1]!.id;
@@ -92,7 +93,11 @@ export async function serveResumableStream(opts: {
       }
     }
   }
-  live = true;
-  chain = chain.then(() => deliver(buffered.splice(0))).catch(() => session.close());
-  await chain;
+  try {
+    // What arrived during the catch-up, until nothing is left: then the hub takes over, in the same turn.
+    while (client.buffered.length > 0 && !session.closed) await deliver(client.buffered.splice(0));
+    client.live = true;
+  } catch {
+    session.close();
+  }
 }

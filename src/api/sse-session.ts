@@ -13,6 +13,12 @@ export interface SseOptions {
 /** Default stream tuning: heartbeat under the contract's 15 s, 1 MiB of slack per client. */
 export const defaultSseOptions: SseOptions = { heartbeatMs: 10_000, maxBufferedBytes: 1024 * 1024, retryMs: 3000 };
 
+/** An event encoded once for every client: its bytes, and the same bytes framed as one HTTP/1.1 chunk. */
+export interface Frame {
+  bytes: Buffer;
+  chunk: Buffer;
+}
+
 /** The wire form of one event: optional id, the event name, the data split into lines. */
 export function formatEvent(event: string, data: string, id?: string): string {
   const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
@@ -70,9 +76,23 @@ export class SseSession {
     return this.write(formatEvent(event, data, id));
   }
 
-  /** Sends an event already formatted with formatEvent (shared by every client of a stream). */
-  sendFrame(frame: string): boolean {
-    return this.write(frame);
+  /**
+   * Sends an event encoded once for every client of a stream. On a chunked HTTP/1.1 response
+   * the pre-framed chunk goes straight to the socket, one write and no per-client framing;
+   * whole chunks only, so it interleaves safely with the response's own writes.
+   */
+  sendFrame(frame: Frame): boolean {
+    if (this.closedFlag) return false;
+    const socket = this.res.socket;
+    const raw = this.res as unknown as { chunkedEncoding?: boolean; writableCorked?: number };
+    if (!socket || raw.chunkedEncoding !== true || this.res.writableLength > 0 || this.res.writableCorked) return this.write(frame.bytes);
+    socket.write(frame.chunk);
+    if (socket.writableLength > this.options.maxBufferedBytes) {
+      socket.destroy();
+      this.close();
+      return false;
+    }
+    return true;
   }
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
@@ -100,7 +120,7 @@ export class SseSession {
     for (const handler of this.onCloseHandlers.splice(0)) handler();
   }
 
-  private write(chunk: string): boolean {
+  private write(chunk: string | Buffer): boolean {
     if (this.closedFlag) return false;
     this.res.write(chunk);
     if (this.res.writableLength > this.options.maxBufferedBytes) {

@@ -6,10 +6,10 @@ import { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
+import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
-import type { PollJob } from '../queue/queue-names.ts';
-import { withHostSlot, type Gated, type HostGateDeps } from './host-gate.ts';
+import type { HostLanes } from './host-lanes.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -17,6 +17,8 @@ export interface PollDeps {
   items: ItemStore;
   /** Queues tagging for stored items (idempotent: a repeated id changes nothing). */
   enqueueTagging(itemIds: string[]): Promise<void>;
+  /** Tags new items in this job, from the copies it holds (a routine poll's few items: cheaper than a queue hop). */
+  tagNow?(items: StoredItem[]): Promise<unknown>;
   now(): number;
   log: Logger;
   metrics: Metrics;
@@ -28,6 +30,8 @@ export interface PollDeps {
   maxItemsPerFeed: number;
   /** The process's guarded HTTP client. */
   http: Pick<GuardedClient, 'request'>;
+  /** The per-host request slots every fetch is made in (HOST_CONCURRENCY across all workers). */
+  hostLanes: Pick<HostLanes, 'run'>;
   fetch: {
     totalTimeoutMs: number;
     maxBytes: number;
@@ -42,21 +46,33 @@ export type PollOutcome =
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
 const TAG_BATCH = 100;
+/** New items a poll tags itself at most; a larger document (a new feed's archive) goes to the tag queue. */
+const TAG_INLINE_MAX = 50;
+
+/** Feeds of one batch polled at once at most: enough to keep every host's slots busy. */
+const BATCH_PARALLEL = 8;
 
 /**
- * One poll job: the feed is polled while holding one of its host's slots (so no host sees
- * more than HOST_CONCURRENCY requests from all workers); "busy" when every slot is taken.
- * `slotToken` names this attempt's slot (the job id).
+ * One poll job: a batch of feeds (one for a poll someone asked for), loaded in one round
+ * trip and polled a few at a time. Each fetch waits for one of its host's slots, which are
+ * handed from request to request (HostLanes), so the slots of a host with many due feeds
+ * never idle and no poll is bounced back to the queue.
  */
-export async function pollFeedJob(job: PollJob, slotToken: string, deps: PollDeps & HostGateDeps): Promise<Gated<PollOutcome>> {
-  const feed = await deps.feeds.get(job.feedId);
-  if (!feed) return { busy: false, value: { outcome: 'skipped' } };
-  return withHostSlot(feed.url, slotToken, deps, async () => {
-    const outcome = await pollFeed(job.feedId, deps, job.reason, feed);
-    deps.metrics.polls.inc({ outcome: outcome.outcome });
-    deps.log.debug({ feedId: job.feedId, ...outcome }, 'feed polled');
-    return outcome;
-  });
+export async function pollFeeds(feedIds: string[], reason: 'schedule' | 'manual', deps: PollDeps): Promise<PollOutcome[]> {
+  const feeds = await deps.feeds.getMany(feedIds, { itemCount: false });
+  const outcomes: PollOutcome[] = new Array(feedIds.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < feedIds.length) {
+      const i = next++;
+      const outcome = await pollFeed(feedIds[i]!, deps, reason, feeds[i] ?? null);
+      deps.metrics.polls.inc({ outcome: outcome.outcome });
+      deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
+      outcomes[i] = outcome;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_PARALLEL, feedIds.length) }, lane));
+  return outcomes;
 }
 
 /**
@@ -83,7 +99,10 @@ export async function pollFeed(
     const stopFetchTimer = deps.metrics.fetchDuration.startTimer();
     let fetched;
     try {
-      fetched = await fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch });
+      // Only the request holds the host's slot: parsing and storing happen after it is handed on.
+      fetched = await deps.hostLanes.run(feed.url, () =>
+        fetchFeed(deps.http, feed.url, { etag: feed.etag, lastModified: feed.lastModified, ...deps.fetch }),
+      );
       stopFetchTimer({ outcome: fetched.kind === 'ok' ? 'ok' : 'not-modified' });
     } catch (err) {
       stopFetchTimer({ outcome: 'error' });
@@ -131,7 +150,7 @@ export async function pollFeed(
       if (result !== 'seen') toTag.push(item.id);
     });
     deps.metrics.itemsIngested.inc(newItems);
-    for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+    await tagOrQueue(feedId, fresh, results, toTag, started, deps);
 
     const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
     const lastPoll: LastPoll = { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected };
@@ -159,6 +178,42 @@ export async function pollFeed(
     }
     return recordFailure(feedId, feed.errorCount + 1, err, started, policy, deps);
   }
+}
+
+/**
+ * Tags a poll's new items in the job when they are few and all new (the job holds them), else
+ * queues them. Either way they stay in the untagged index until tagged, so a crash or a
+ * failed inline pass is picked up by the queue or the sweep: at least once, never lost.
+ */
+async function tagOrQueue(feedId: string, fresh: NormalizedItem[], results: string[], toTag: string[], started: number, deps: PollDeps): Promise<void> {
+  if (toTag.length === 0) return;
+  if (deps.tagNow && toTag.length <= TAG_INLINE_MAX && results.every((r) => r !== 'seen-untagged')) {
+    const items = fresh.filter((_, i) => results[i] === 'new').map((item) => storedCopy(item, feedId, started));
+    try {
+      await deps.tagNow(items);
+      return;
+    } catch (err) {
+      deps.log.warn({ feedId, err }, 'inline tagging failed; queued instead');
+    }
+  }
+  for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+}
+
+/** The stored form of an item this poll has just stored for the first time. */
+function storedCopy(item: NormalizedItem, feedId: string, seenAt: number): StoredItem {
+  return {
+    id: item.id,
+    feedId,
+    link: item.link,
+    title: item.title,
+    summary: item.summary,
+    author: item.author,
+    publishedAt: item.publishedAt,
+    hasPublishedDate: item.hasPublishedDate,
+    firstSeenAt: seenAt,
+    sources: { [feedId]: item.link ?? '' },
+    tags: {},
+  };
 }
 
 async function recordFailure(

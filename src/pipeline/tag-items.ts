@@ -8,6 +8,7 @@ import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+import type { StoredItem } from '../model/item.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
@@ -54,13 +55,14 @@ function signatureBytes(sig: Uint32Array): Buffer {
  * atomically per item and anchor. Safe to run twice on the same ids: tags replace earlier
  * tags and move index entries, a story once assigned is kept, a hit is recorded once.
  */
-export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string): Promise<TagOutcome> {
+export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string, loaded?: StoredItem[]): Promise<TagOutcome> {
   const stopTimer = deps.metrics.taggingDuration.startTimer();
   const all = await deps.catalog.current();
   const anchors: CatalogEntry[] = onlyAnchorId ? all.filter((a) => a.record.id === onlyAnchorId) : all;
   // A re-tag revisits old items: alerts fire on new items only.
   const alertsByAnchor = onlyAnchorId ? new Map() : await deps.alertCatalog.current();
-  const items = await deps.items.getMany(itemIds);
+  // A poll that tags its own new items hands them over: nothing is read back that it holds.
+  const items = loaded ?? (await deps.items.getMany(itemIds));
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];

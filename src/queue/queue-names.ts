@@ -21,7 +21,10 @@ export const QueueNames = {
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
 
 export interface PollJob {
-  feedId: string;
+  /** One feed (a poll someone asked for) … */
+  feedId?: string;
+  /** … or a batch of due feeds, polled by one job so the queue's bookkeeping is paid once per batch. */
+  feedIds?: string[];
   /** 'schedule' for a due poll, 'manual' when the API asked. */
   reason: 'schedule' | 'manual';
 }
@@ -44,9 +47,9 @@ export function deliveryJobId(deliveryId: string, attempt: number): string {
   return `deliver-${deliveryId}-${attempt}`;
 }
 
-/** Job id of a scheduled poll: one per feed and due time, so a tick run twice adds it once. */
-export function scheduledPollJobId(feedId: string, dueAt: number): string {
-  return `poll-${feedId}-${dueAt}`;
+/** Job id of a batch of scheduled polls: one per set of feeds and due times, so a tick run twice adds it once. */
+export function scheduledBatchJobId(due: Array<{ id: string; dueAt: number }>, digest: (text: string) => string): string {
+  return `polls-${digest(due.map((d) => `${d.id}@${d.dueAt}`).join(','))}`;
 }
 
 /** Job id of a manual poll: unique, so it runs even when a scheduled one is waiting. */

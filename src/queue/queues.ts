@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Keys } from '../storage/keys.ts';
-import { deliveryJobId, manualPollJobId, QueueNames, scheduledPollJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
+import { deliveryJobId, manualPollJobId, QueueNames, scheduledBatchJobId, type DeliverJob, type PollJob, type RetagJob, type TagJob } from './queue-names.ts';
 
 /** Job options per queue: keep a bounded history, retry transient failures with backoff. */
 const jobDefaults: DefaultJobOptions = {
@@ -73,11 +73,24 @@ export async function enqueueDeliveries(queue: Queue<DeliverJob>, deliveryIds: s
   for (const id of deliveryIds) await enqueueDelivery(queue, id, 1);
 }
 
-/** Queues the polls of claimed feeds, one job per feed and due time, so a tick run twice adds each once. */
+/** Due feeds one poll job carries at most. */
+export const POLL_BATCH_MAX = 20;
+
+/**
+ * Queues the polls of claimed feeds in jobs of up to POLL_BATCH_MAX feeds, so the queue's
+ * bookkeeping is paid once per batch; each job id is derived from its feeds and due times,
+ * so a tick run twice adds each once.
+ */
 export async function enqueueScheduledPolls(queue: Queue<PollJob>, due: Array<{ id: string; dueAt: number }>): Promise<void> {
   if (due.length === 0) return;
+  // Spread evenly: 41 due feeds make three jobs of 14, not 20 + 20 + 1.
+  const jobs = Math.ceil(due.length / POLL_BATCH_MAX);
+  const size = Math.ceil(due.length / jobs);
+  const batches: Array<Array<{ id: string; dueAt: number }>> = [];
+  for (let i = 0; i < due.length; i += size) batches.push(due.slice(i, i + size));
+  const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
   await queue.addBulk(
-    due.map(({ id, dueAt }) => ({ name: 'poll', data: { feedId: id, reason: 'schedule' as const }, opts: { jobId: scheduledPollJobId(id, dueAt) } })),
+    batches.map((b) => ({ name: 'poll', data: { feedIds: b.map((d) => d.id), reason: 'schedule' as const }, opts: { jobId: scheduledBatchJobId(b, sha1) } })),
   );
 }
 

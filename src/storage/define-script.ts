@@ -11,17 +11,17 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestItem' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStory' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours';
+export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    awIngestItem: ScriptCall<Context>;
+    awIngestFeed: ScriptCall<Context>;
     awWriteTags: ScriptCall<Context>;
     awClaimDue: ScriptCall<Context>;
     awAcquireSlot: ScriptCall<Context>;
-    awAssignStory: ScriptCall<Context>;
+    awAssignStories: ScriptCall<Context>;
     awRecordHit: ScriptCall<Context>;
     awFireSpike: ScriptCall<Context>;
     awBucketCounts: ScriptCall<Context>;

@@ -76,16 +76,22 @@ export class FeedStore {
     return feed ?? null;
   }
 
-  /** Several feeds by id, in order (null where unknown), in one round trip. */
-  async getMany(ids: string[]): Promise<Array<FeedRecord | null>> {
+  /** Several feeds by id, in order (null where unknown), in one round trip; `itemCount: false` leaves the count at 0 (a poll needs none). */
+  async getMany(ids: string[], opts: { itemCount?: boolean } = {}): Promise<Array<FeedRecord | null>> {
     if (ids.length === 0) return [];
+    const withCount = opts.itemCount !== false;
+    const step = withCount ? 2 : 1;
     const pipeline = this.redis.pipeline();
     // itemCount is the length of the feed's item list, which the item aggregate keeps (ItemStore).
-    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).zcard(this.keys.feedItems(id));
+    for (const id of ids) {
+      pipeline.hgetall(this.keys.feed(id));
+      if (withCount) pipeline.zcard(this.keys.feedItems(id));
+    }
     const results = (await pipeline.exec()) ?? [];
     return ids.map((_, i) => {
-      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
-      return raw && raw.id ? toRecord(raw, (results[i * 2 + 1]?.[1] as number | undefined) ?? 0) : null;
+      const raw = results[i * step]?.[1] as Record<string, string> | undefined;
+      const count = withCount ? ((results[i * step + 1]?.[1] as number | undefined) ?? 0) : 0;
+      return raw && raw.id ? toRecord(raw, count) : null;
     });
   }
 
@@ -108,12 +114,14 @@ export class FeedStore {
     for (const [k, v] of Object.entries(update)) {
       fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     }
-    const tx = this.redis.multi().hset(this.keys.feed(id), fields);
+    // One pipelined call, no transaction: each write is idempotent, and a schedule entry not
+    // moved on yet (a crash in between) only means the lease runs out and the feed is polled again.
+    const tx = this.redis.pipeline().hset(this.keys.feed(id), fields);
     if (update.nextPollAt !== undefined && update.nextPollAt !== null && update.status !== 'disabled') {
       tx.zadd(this.keys.schedule, update.nextPollAt, id);
     }
     if (update.status === 'disabled') tx.zrem(this.keys.schedule, id);
-    await tx.exec();
+    for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
   }
 
   /** Moves a feed to a new URL after a permanent redirect; false when another feed owns that URL. */
@@ -155,9 +163,9 @@ export class FeedStore {
     return claimed;
   }
 
-  /** Takes a slot among `limit` concurrent requests to one host; false when all are taken. */
-  async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
-    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs));
+  /** Takes a slot among `limit` concurrent requests to one host, or renews the lease of the one `token` holds; false when all are taken. */
+  async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew = false): Promise<boolean> {
+    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs), renew ? '1' : '0');
     return ok === 1;
   }
 
@@ -167,19 +175,32 @@ export class FeedStore {
   }
 }
 
+// One ZADD moves every claimed feed's due time on by the lease.
 const CLAIM_DUE = `
 local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
+if #due == 0 then return due end
 local lease = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local args = {}
 for i = 1, #due, 2 do
-  redis.call('ZADD', KEYS[1], lease, due[i])
+  args[#args + 1] = lease
+  args[#args + 1] = due[i]
 end
+redis.call('ZADD', KEYS[1], unpack(args))
 return due
 `;
 
+// A token that holds a slot renews its lease; a new one takes a slot when fewer than the limit
+// are held, expired leases (a dead holder's) being dropped only when the host looks full.
+// The key lives as long as its latest lease.
 const ACQUIRE_SLOT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if ARGV[5] == '1' and redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[4], ARGV[1]) == 1 then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+end
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1

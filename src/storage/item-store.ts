@@ -3,7 +3,9 @@ import type { IngestResult, NormalizedItem, StoredItem } from '../model/item.ts'
 import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
-import { ASSIGN_STORY, COUNTS_BELOW, INGEST, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
+import { createHash } from 'node:crypto';
+import { ASSIGN_STORIES, INGEST_FEED } from './batch-scripts.ts';
+import { COUNTS_BELOW, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
@@ -15,10 +17,22 @@ export interface IdPage {
 /** Entries a digest stream keeps (approximately); older ones are trimmed, and a client that missed them is told to reload. */
 export const STREAM_MAX_LEN = 10_000;
 
-/** How long an LSH bucket remembers items: syndicated copies arrive within days, not weeks. */
-const BAND_TTL_SECONDS = 7 * 24 * 3600;
+/** LSH buckets are kept by week: the current week's hash and the last one's are searched, so an item is found for 7 to 14 days. */
+const BAND_WEEK_MS = 7 * 24 * 3600_000;
+const BAND_TTL_SECONDS = 15 * 24 * 3600;
+
+/** A band as stored: its index and 7 bytes of a hash of its rows (false matches are rejected on the full signature). */
+function bandField(band: string): Buffer {
+  const out = createHash('sha1').update(band).digest().subarray(0, 8);
+  out[0] = Number(band.slice(1, band.indexOf(':')));
+  return out;
+}
 
 const HOUR_MS = 3_600_000;
+/** Items per ingest script call at most. */
+const INGEST_CHUNK = 200;
+/** Items per story script call at most (each carries its 42 bands). */
+const STORY_CHUNK = 50;
 
 /**
  * The item aggregate: items, their tags, and every index derived from them (every item,
@@ -32,62 +46,43 @@ export class ItemStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    defineScript(redis, 'awIngestItem', INGEST, 6);
+    defineScript(redis, 'awIngestFeed', INGEST_FEED);
     defineScript(redis, 'awWriteTags', WRITE_TAGS);
-    defineScript(redis, 'awRetireItem', RETIRE, 5);
-    defineScript(redis, 'awAssignStory', ASSIGN_STORY);
+    defineScript(redis, 'awRetireItem', RETIRE, 4);
+    defineScript(redis, 'awAssignStories', ASSIGN_STORIES);
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
     defineScript(redis, 'awSumHours', SUM_HOURS);
   }
 
-  /** Stores each item once; returns per item whether it was new, seen, or seen but still untagged. */
+  /** Stores each item once (one script call for the feed's whole document); returns per item whether it was new, seen, or seen but still untagged. */
   async ingest(feedId: string, items: NormalizedItem[], now: number): Promise<IngestResult[]> {
     if (items.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const item of items) {
-      const link = item.link ?? '';
-      pipeline.awIngestItem(
-        this.keys.item(item.id),
-        this.keys.itemSources(item.id),
-        this.keys.items,
-        this.keys.feedItems(feedId),
-        this.keys.untagged,
-        this.keys.itemsHourly,
-        item.id,
-        feedId,
-        link,
-        String(item.publishedAt),
-        String(now),
-        'id', item.id,
-        'feedId', feedId,
-        'link', link,
-        'guid', item.guid ?? '',
-        'title', item.title,
-        'summary', item.summary,
-        'author', item.author ?? '',
-        'publishedAt', String(item.publishedAt),
-        'hasPublishedDate', item.hasPublishedDate ? '1' : '0',
-        'firstSeenAt', String(now),
-      );
+    const out: IngestResult[] = [];
+    // Chunks keep one script call's argument list and run time modest for a huge document.
+    for (let start = 0; start < items.length; start += INGEST_CHUNK) {
+      const chunk = items.slice(start, start + INGEST_CHUNK);
+      const keys = [this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...chunk.map((i) => this.keys.item(i.id))];
+      const args: string[] = [feedId, String(now)];
+      for (const item of chunk) {
+        const d = JSON.stringify([item.id, feedId, item.link ?? '', item.guid ?? '', item.title, item.summary, item.author ?? '', item.hasPublishedDate ? 1 : 0]);
+        args.push(item.id, item.link ?? '', String(item.publishedAt), d);
+      }
+      const codes = (await this.redis.awIngestFeed(keys.length, ...keys, ...args)) as number[];
+      for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
     }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, code]) => {
-      if (err) throw err;
-      return code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen';
-    });
+    return out;
   }
 
   /** Loads items by id, in the order given; ids no longer stored are skipped. */
   async getMany(ids: string[]): Promise<StoredItem[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.item(id)).hgetall(this.keys.itemSources(id));
+    for (const id of ids) pipeline.hgetall(this.keys.item(id));
     const results = (await pipeline.exec()) ?? [];
     const items: StoredItem[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const raw = results[i * 2]?.[1] as Record<string, string> | undefined;
-      const sources = (results[i * 2 + 1]?.[1] as Record<string, string> | undefined) ?? {};
-      if (raw && raw.id) items.push(toStoredItem(raw, sources));
+      const raw = results[i]?.[1] as Record<string, string> | undefined;
+      if (raw && raw.d) items.push(toStoredItem(raw));
     }
     return items;
   }
@@ -202,7 +197,6 @@ export class ItemStore {
     for (const id of ids) {
       pipeline.awRetireItem(
         this.keys.item(id),
-        this.keys.itemSources(id),
         this.keys.items,
         this.keys.untagged,
         this.keys.itemsHourly,
@@ -223,31 +217,22 @@ export class ItemStore {
 
   /**
    * Assigns each item to a story (near-duplicates across feeds); returns the leader id per
-   * item (itself when it leads). One call per item, in order, so copies within the same
-   * batch find each other.
+   * item (itself when it leads). One script call for the batch, items in order, so copies
+   * within the same batch find each other.
    */
-  async assignStories(entries: Array<{ itemId: string; signature: Buffer; bands: string[] }>, threshold: number): Promise<string[]> {
+  async assignStories(entries: Array<{ itemId: string; signature: Buffer; bands: string[] }>, threshold: number, now = Date.now()): Promise<string[]> {
     if (entries.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const e of entries) {
-      const bandKeys = e.bands.map((b) => this.keys.storyBand(b));
-      pipeline.awAssignStory(
-        1 + bandKeys.length,
-        this.keys.item(e.itemId),
-        ...bandKeys,
-        e.itemId,
-        e.signature,
-        String(threshold),
-        this.keys.item(''),
-        this.keys.storyMembers(''),
-        String(BAND_TTL_SECONDS),
-      );
+    const week = Math.floor(now / BAND_WEEK_MS);
+    const out: string[] = [];
+    for (let start = 0; start < entries.length; start += STORY_CHUNK) {
+      const chunk = entries.slice(start, start + STORY_CHUNK);
+      const args: Array<string | Buffer> = [String(threshold), this.keys.item(''), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
+      for (const e of chunk) args.push(e.itemId, e.signature, String(e.bands.length), ...e.bands.map(bandField));
+      const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), ...chunk.map((e) => this.keys.item(e.itemId))];
+      const leaders = (await this.redis.awAssignStories(keys.length, ...keys, ...args)) as string[];
+      for (const l of leaders) out.push(String(l));
     }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, leader]) => {
-      if (err) throw err;
-      return String(leader);
-    });
+    return out;
   }
 
   /** The member ids of the stories led by the given items, per leader. */
@@ -344,9 +329,14 @@ export class ItemStore {
   }
 }
 
-function toStoredItem(raw: Record<string, string>, sources: Record<string, string>): StoredItem {
+function toStoredItem(raw: Record<string, string>): StoredItem {
   const tags: Record<string, ItemTags> = {};
+  const sources: Record<string, string> = {};
   for (const [field, value] of Object.entries(raw)) {
+    if (field.startsWith('s:')) {
+      sources[field.slice(2)] = value;
+      continue;
+    }
     if (!field.startsWith('t:')) continue;
     const anchorId = field.slice(2);
     const parsed = JSON.parse(value) as { e: Array<[string, number]>; s: number; r: boolean };
@@ -357,16 +347,17 @@ function toStoredItem(raw: Record<string, string>, sources: Record<string, strin
       version: Number(raw[`tv:${anchorId}`] ?? 0),
     };
   }
+  const [id, feedId, link, , title, summary, author, hasPublishedDate] = JSON.parse(raw.d!) as [string, string, string, string, string, string, string, number];
   return {
-    id: raw.id!,
-    feedId: raw.feedId ?? '',
-    link: raw.link ? raw.link : null,
-    title: raw.title ?? '',
-    summary: raw.summary ?? '',
-    author: raw.author ? raw.author : null,
-    publishedAt: Number(raw.publishedAt),
-    hasPublishedDate: raw.hasPublishedDate === '1',
-    firstSeenAt: Number(raw.firstSeenAt),
+    id,
+    feedId,
+    link: link ? link : null,
+    title,
+    summary,
+    author: author ? author : null,
+    publishedAt: Number(raw.p),
+    hasPublishedDate: hasPublishedDate === 1,
+    firstSeenAt: Number(raw.f),
     sources,
     tags,
   };

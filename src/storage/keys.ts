@@ -28,10 +28,8 @@ export function createKeys(prefix: string) {
     /** ZSET of in-flight request tokens → lease expiry, one per feed host. */
     hostSlots: (host: string) => `${p}:host:${host}`,
 
-    /** HASH of one stored item. */
+    /** HASH of one stored item (compact layout: see storage/batch-scripts.ts), with `s:<feedId>` → link for each feed that carried it. */
     item: (itemId: string) => `${p}:item:${itemId}`,
-    /** HASH feedId → link under which that feed carried the item. */
-    itemSources: (itemId: string) => `${p}:item-src:${itemId}`,
     /** ZSET itemId → publishedAt ms: every stored item. */
     items: `${p}:items`,
     /** HASH UTC hour number → items published in it: kept by the same scripts that change `items`. */
@@ -43,8 +41,8 @@ export function createKeys(prefix: string) {
 
     /** ZSET anchorId → position: the anchors in load order (the first is the default). */
     anchors: `${p}:anchors`,
-    /** SET of item ids whose story signature falls in one LSH band bucket (expires). */
-    storyBand: (band: string) => `${p}:band:${band}`,
+    /** HASH LSH band → up to 4 item ids whose story signature falls in it, one per week (expires after two). */
+    storyBands: (week: number) => `${p}:bands:${week}`,
     /** ZSET itemId → publishedAt ms: the other items of the story an item leads. */
     storyMembers: (leaderId: string) => `${p}:story:${leaderId}`,
 

@@ -129,6 +129,7 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
       streams: deps.streams,
       key: deps.streams.digestStream(anchor.id),
       lastEventId,
+      renderKey: `${anchor.id}:${anchor.version}`,
       render,
     });
   });

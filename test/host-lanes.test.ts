@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostLanes, type HostSlotRegistry } from '../src/pipeline/host-lanes.ts';
+import { FeedStore } from '../src/storage/feed-store.ts';
+import { createKeys } from '../src/storage/keys.ts';
+import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
+
+const prefix = uniquePrefix('host-lanes');
+let redis: Redis;
+let feeds: FeedStore;
+
+/** The real slot registry, counting how often each process goes to Redis for a slot. */
+function counted(store: FeedStore): HostSlotRegistry & { acquires: number } {
+  const registry = {
+    acquires: 0,
+    acquireHostSlot: (host: string, token: string, limit: number, leaseMs: number, now: number, renew?: boolean) => {
+      registry.acquires++;
+      return store.acquireHostSlot(host, token, limit, leaseMs, now, renew);
+    },
+    releaseHostSlot: (host: string, token: string) => store.releaseHostSlot(host, token),
+  };
+  return registry;
+}
+
+/** `n` requests through `lanes` to one host, each taking `ms`; tracks how many run at once. */
+function requests(lanes: HostLanes[], n: number, ms: number, gauge: { now: number; peak: number }): Promise<void[]> {
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      lanes[i % lanes.length]!.run('http://busy.example:8080/feed.xml', async () => {
+        gauge.now++;
+        gauge.peak = Math.max(gauge.peak, gauge.now);
+        await new Promise((r) => setTimeout(r, ms));
+        gauge.now--;
+      }),
+    ),
+  );
+}
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl);
+  feeds = new FeedStore(redis, createKeys(prefix));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await dropPrefix(prefix);
+});
+
+describe('host lanes', () => {
+  it('keeps every slot of a host busy and hands each on without going back to Redis', async () => {
+    const slots = counted(feeds);
+    const lanes = new HostLanes({ slots, hostConcurrency: 4, leaseMs: 60_000, now: Date.now });
+    const gauge = { now: 0, peak: 0 };
+    await requests([lanes], 60, 5, gauge);
+    expect(gauge.peak).toBe(4);
+    // Four leases taken at the start, then every request got a slot handed on.
+    expect(slots.acquires).toBeLessThanOrEqual(6);
+    expect(lanes.state('http://busy.example:8080/')).toEqual({ held: 0, waiting: 0 });
+    expect(await redis.zcard(createKeys(prefix).hostSlots('busy.example:8080'))).toBe(0);
+  });
+
+  it('never lets two processes together exceed the limit, and both get through', async () => {
+    const a = new HostLanes({ slots: counted(feeds), hostConcurrency: 3, leaseMs: 60_000, now: Date.now });
+    const b = new HostLanes({ slots: counted(feeds), hostConcurrency: 3, leaseMs: 60_000, now: Date.now });
+    const gauge = { now: 0, peak: 0 };
+    await requests([a, b], 40, 8, gauge);
+    expect(gauge.peak).toBeGreaterThanOrEqual(1);
+    expect(gauge.peak).toBeLessThanOrEqual(3);
+    expect(await redis.zcard(createKeys(prefix).hostSlots('busy.example:8080'))).toBe(0);
+  });
+
+  it('waits out the lease of a slot a dead process still holds, then proceeds', async () => {
+    const leaseMs = 400;
+    // A process that took every slot and died: its leases end by themselves.
+    for (const token of ['dead-1', 'dead-2']) expect(await feeds.acquireHostSlot('busy.example:8080', token, 2, leaseMs, Date.now())).toBe(true);
+    const lanes = new HostLanes({ slots: counted(feeds), hostConcurrency: 2, leaseMs, now: Date.now });
+    const started = Date.now();
+    const gauge = { now: 0, peak: 0 };
+    await requests([lanes], 6, 5, gauge);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 50);
+    expect(gauge.peak).toBeLessThanOrEqual(2);
+  });
+
+  it('renews a slot handed on for longer than a third of its lease, so no other process can take it meanwhile', async () => {
+    const leaseMs = 300;
+    const slots = counted(feeds);
+    const lanes = new HostLanes({ slots, hostConcurrency: 1, leaseMs, now: Date.now });
+    const key = createKeys(prefix).hostSlots('busy.example:8080');
+    let stolen = 0;
+    const gauge = { now: 0, peak: 0 };
+    let done = false;
+    const run = requests([lanes], 12, 60, gauge).then(() => {
+      done = true;
+    });
+    // Another process keeps asking; with the lease renewed it never gets in while the run lasts.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await redis.zcard(key)).toBe(1);
+    const other = (async () => {
+      while (!done) {
+        if (await feeds.acquireHostSlot('busy.example:8080', 'intruder', 1, leaseMs, Date.now())) {
+          if (!done) stolen++;
+          await feeds.releaseHostSlot('busy.example:8080', 'intruder');
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await run;
+    await other;
+    expect(stolen).toBe(0);
+    expect(gauge.peak).toBe(1);
+    // 12 requests of 60 ms on one slot: 720 ms, more than two leases; renewals kept it.
+    expect(slots.acquires).toBeGreaterThan(1);
+  });
+});
