@@ -32,7 +32,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   wildcardShare: [0, 1],
   venueShare: [0, 1],
   foreignPenalty: [0, 4],
-  sidesFloor: [0, 0.5],
+  sidesFloor: [0, 0.9],
   sidesExponent: [0.5, 3],
   scale: [1, 6],
   threshold: [0.2, 0.8],

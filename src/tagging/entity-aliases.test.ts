@@ -26,4 +26,10 @@ describe('alias generation', () => {
     const v = topicVariants('aircraft carrier group');
     expect(v).toEqual(expect.arrayContaining(['carrier group', 'carrier groups', 'carrier strike group', 'aircraft carrier', 'aircraft carriers']));
   });
+  it('topic: spelling variants come from the data file, story-specific pairs are gone', () => {
+    expect(topicVariants('nuclear program')).toEqual(expect.arrayContaining(['nuclear programme']));
+    expect(topicVariants('defense ministry')).toEqual(expect.arrayContaining(['defence ministry']));
+    expect(topicVariants('nuclear dossier')).not.toContain('nuclear file');
+    expect(topicVariants('security alert')).not.toContain('travel advisory');
+  });
 });

@@ -3,6 +3,7 @@
  * entity of the source piece besides its display name. Possessives, case and diacritics are
  * the matcher's business (it folds and strips them), so aliases here are only new words.
  */
+import { createRequire } from 'node:module';
 import type { EntityKind } from '../model/anchor.ts';
 import { foldPhrase } from './text-normalize.ts';
 
@@ -178,19 +179,12 @@ export function organizationAcronym(name: string): string | null {
 
 /**
  * Lexicalised variants of a topic phrase's head noun: the ways news writes the same thing.
- * Keyed by the folded two-word head of the phrase.
+ * Keyed by the folded two-word head of the phrase; general knowledge kept as data
+ * (phrase-variants.json), nothing chosen for a story.
  */
-const HEAD_NOUN_VARIANTS: Record<string, string[]> = {
-  'carrier group': ['carrier strike group', 'carrier battle group', 'aircraft carrier', 'carrier task force'],
-  'carrier groups': ['carrier strike groups', 'carrier battle groups', 'aircraft carriers', 'carrier task forces'],
-  'missile program': ['missile programme', 'missile programs', 'missile programmes'],
-  'nuclear program': ['nuclear programme'],
-  'security alert': ['travel advisory', 'security warning'],
-  'proxy groups': ['proxy group', 'proxy forces', 'proxy militias'],
-  'uranium stockpiles': ['uranium stockpile', 'enriched uranium'],
-  'nuclear dossier': ['nuclear file'],
-  'nuclear capacity': ['nuclear capability', 'nuclear capabilities'],
-};
+const HEAD_NOUN_VARIANTS: Readonly<Record<string, string[]>> = (
+  createRequire(import.meta.url)('./phrase-variants.json') as { variants: Record<string, string[]> }
+).variants;
 
 // Irregular or -es plurals among head nouns we are likely to meet; default is + "s".
 function pluralOf(noun: string): string {
