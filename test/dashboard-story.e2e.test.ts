@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { articlePage } from './helpers/article-pages.ts';
+import { startArticleServer, type ArticleServer } from './helpers/article-server.ts';
 import { axeViolations } from './helpers/axe.ts';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { asFeedItem, labelledItems } from './helpers/labelled-items.ts';
@@ -20,6 +22,7 @@ const ANCHOR = 'muscat-talks';
 let app: TestApp;
 let server: FeedServer;
 let browser: Browser;
+let pages: ArticleServer;
 
 type DigestItem = { id: string; title: string; why: { judged: boolean | null; evidence: Array<{ kind: string; name: string }> } };
 
@@ -51,6 +54,7 @@ const shownIds = (page: Page) => page.locator('#digest-list .digest-item').evalu
 describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is not installed)`}`, () => {
   beforeAll(async () => {
     server = await startFeedServer();
+    pages = await startArticleServer();
     app = await startTestApp(uniquePrefix('dash-story'));
     const items = labelledItems();
     server.route('/wire.xml', (_q, r) => r.end(rssOf('Story Wire', items.map((i) => asFeedItem(i)))));
@@ -67,6 +71,7 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
 
   afterAll(async () => {
     await browser?.close();
+    await pages?.close();
     await app?.stop();
     await server?.close();
   });
@@ -168,6 +173,33 @@ describe.skipIf(!hasChromium)(`the analyst's controls in headless Chromium${hasC
     expect(await page.locator('#anchor-select option').count()).toBe(1);
     // The scope's syntax error is a 400 the page expects; the browser logs it all the same.
     expect(errors.filter((e) => !/status of 400 .*\/scope$/.test(e))).toEqual([]);
+    await context.close();
+  });
+  it('creates a source piece from the address of an article, read from its page', { timeout: 120_000 }, async () => {
+    const body =
+      'Water ministers of Egypt and Ethiopia met in Khartoum on Monday for talks on the filling of the Grand Ethiopian Renaissance Dam. ' +
+      'Sudanese mediators said both delegations had agreed to meet again within a month, while Egyptian officials warned that a drought year would test any deal.';
+    pages.pages.set('/dam-talks', articlePage('Egypt and Ethiopia resume dam talks in Khartoum', body, 'boxed').html);
+    const { page, context, errors } = await openPage();
+    await page.getByRole('button', { name: 'New source piece' }).click();
+    await page.locator('#anchor-form-url').fill(`${pages.url}/dam-talks`);
+    await page.getByRole('button', { name: 'Add source piece' }).click();
+    await expect.poll(() => page.locator('#source-title').textContent(), { timeout: 30_000 }).toBe('Egypt and Ethiopia resume dam talks in Khartoum');
+    const { body: list } = await app.json<{ anchors: Array<{ id: string; title: string; url: string | null }> }>('/api/anchors');
+    const created = list.anchors.find((a) => a.title === 'Egypt and Ethiopia resume dam talks in Khartoum')!;
+    expect(created.url).toBe(`${pages.url}/dam-talks`);
+    const { body: anchor } = await app.json<{ entities: Array<{ name: string }> }>(`/api/anchors/${created.id}`);
+    expect(anchor.entities.map((e) => e.name)).toEqual(expect.arrayContaining(['Egypt', 'Ethiopia']));
+    // A page without an article: the form says why, and nothing is created.
+    pages.pages.set('/front-page', `<html><body><nav><ul>${Array.from({ length: 30 }, (_, i) => `<li><a href="/s${i}">Headline ${i}</a></li>`).join('')}</ul></nav></body></html>`);
+    await page.getByRole('button', { name: 'New source piece' }).click();
+    await page.locator('#anchor-form-url').fill(`${pages.url}/front-page`);
+    await page.getByRole('button', { name: 'Add source piece' }).click();
+    await expect.poll(() => page.locator('#anchor-form-message').textContent(), { timeout: 30_000 }).toMatch(/article/i);
+    expect((await app.json<{ anchors: unknown[] }>('/api/anchors')).body.anchors.length).toBe(list.anchors.length);
+    expect(await axeViolations(page)).toEqual([]);
+    expect(errors.filter((e) => !/status of 400 .*\/api\/anchors$/.test(e))).toEqual([]);
+    await app.api(`/api/anchors/${created.id}`, { method: 'DELETE' });
     await context.close();
   });
 });

@@ -1,5 +1,5 @@
-// The form that adds a source piece: a title and the pasted text (POST /api/anchors).
-// Kept on its own so other ways of giving a piece (a URL) can join it here.
+// The form that adds a source piece (POST /api/anchors): the article's address, read from its
+// page by the server, or a title and the pasted text.
 
 import { api } from './api.js';
 import { h } from './dom.js';
@@ -13,6 +13,7 @@ export function createAnchorForm(ctx, { onCreated }) {
   const form = document.getElementById('anchor-form');
   const title = document.getElementById('anchor-form-title');
   const text = document.getElementById('anchor-form-text');
+  const url = document.getElementById('anchor-form-url');
   const message = document.getElementById('anchor-form-message');
   const submit = form.querySelector('button[type="submit"]');
 
@@ -27,17 +28,20 @@ export function createAnchorForm(ctx, { onCreated }) {
     toggle.focus();
   });
 
-  /** The request body from the form's fields; other fields add theirs here. */
+  /** The request body from the form's fields: pasted text wins; an address alone is read by the server. */
   function body() {
-    return { title: title.value.trim(), text: text.value.trim() };
+    const json = { title: title.value.trim(), text: text.value.trim() };
+    const address = url.value.trim();
+    if (address && !json.text) return json.title ? { url: address, title: json.title } : { url: address };
+    return address ? { ...json, url: address } : json;
   }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     message.textContent = '';
     const json = body();
-    if (!json.title || !json.text) {
-      message.textContent = 'Give the piece a title and paste its text.';
+    if (!json.url && (!json.title || !json.text)) {
+      message.textContent = 'Give the address of the article, or a title and its pasted text.';
       return;
     }
     submit.disabled = true;
