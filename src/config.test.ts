@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', redisUrlSet: true });
   });
 
+  it('refuses REDIS_CLUSTER_NODES with a message that says cluster mode is not in this release', () => {
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
+    } catch (err) {
+      error = err;
+    }
+    expect(isAppError(error)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/REDIS_CLUSTER_NODES.*Redis Cluster mode is not available/s);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '' })).not.toThrow();
+  });
+
   it('caps the items read from one feed document at MAX_ITEMS_PER_FEED (default 1,000)', () => {
     expect(loadConfig({}).maxItemsPerFeed).toBe(1000);
     expect(loadConfig({ MAX_ITEMS_PER_FEED: '250' }).maxItemsPerFeed).toBe(250);

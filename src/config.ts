@@ -33,6 +33,12 @@ function isPublicUrl(value: string): boolean {
 }
 
 const schema = z.object({
+  // Cluster mode is not in this release (the keys of a prefix share one hash slot); refusing the
+  // variable beats a process that starts and then fails with MOVED on the first command.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.trim() === '', 'Redis Cluster mode is not available in this release: leave it unset and point REDIS_URL at one Redis (a primary)'),
   REDIS_URL: z
     .string()
     .trim()
