@@ -3,9 +3,9 @@
  * entity of the source piece besides its display name. Possessives, case and diacritics are
  * the matcher's business (it folds and strips them), so aliases here are only new words.
  */
-import { createRequire } from 'node:module';
 import type { EntityKind } from '../model/anchor.ts';
 import { foldPhrase } from './text-normalize.ts';
+import phraseVariants from './phrase-variants.json' with { type: 'json' };
 
 /**
  * Places likely in world news and their demonyms (adjective / people), with common
@@ -182,9 +182,7 @@ export function organizationAcronym(name: string): string | null {
  * Keyed by the folded two-word head of the phrase; general knowledge kept as data
  * (phrase-variants.json), nothing chosen for a story.
  */
-const HEAD_NOUN_VARIANTS: Readonly<Record<string, string[]>> = (
-  createRequire(import.meta.url)('./phrase-variants.json') as { variants: Record<string, string[]> }
-).variants;
+const HEAD_NOUN_VARIANTS: Readonly<Record<string, string[]>> = phraseVariants.variants as Record<string, string[]>;
 
 // Irregular or -es plurals among head nouns we are likely to meet; default is + "s".
 function pluralOf(noun: string): string {
