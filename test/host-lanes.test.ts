@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HostLanes, type HostSlotRegistry } from '../src/pipeline/host-lanes.ts';
+import { HostBusyError, HostLanes, type HostSlotRegistry } from '../src/pipeline/host-lanes.ts';
 import { FeedStore } from '../src/storage/feed-store.ts';
 import { createKeys } from '../src/storage/keys.ts';
 import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
@@ -111,5 +111,41 @@ describe('host lanes', () => {
     expect(gauge.peak).toBe(1);
     // 50 requests of 60 ms on one slot: 3 s, more than a lease; renewals kept it.
     expect(slots.acquires).toBeGreaterThan(1);
+  });
+  it('keeps renewing the lease while one request outlasts it, so a slot in use is never taken', async () => {
+    const leaseMs = 1500;
+    const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs, now: Date.now });
+    let done = false;
+    let stolen = 0;
+    const run = lanes.run('http://slow.example/feed.xml', () => new Promise((r) => setTimeout(r, 4000))).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    while (!done) {
+      if (await feeds.acquireHostSlot('slow.example', 'intruder', 1, leaseMs, Date.now())) {
+        if (!done) stolen++;
+        await feeds.releaseHostSlot('slow.example', 'intruder');
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await run;
+    expect(stolen).toBe(0);
+    // Released at the end: the next request gets the slot at once.
+    expect(await feeds.acquireHostSlot('slow.example', 'after', 1, leaseMs, Date.now())).toBe(true);
+    await feeds.releaseHostSlot('slow.example', 'after');
+  });
+
+  it('gives up with HostBusyError after maxWaitMs while every slot of the host stays busy, and leaves the lane usable', async () => {
+    const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 10_000, now: Date.now });
+    const url = 'http://patient.example/page';
+    const first = lanes.run(url, () => new Promise((r) => setTimeout(() => r('first'), 600)));
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(lanes.run(url, async () => 'second', { maxWaitMs: 100 })).rejects.toBeInstanceOf(HostBusyError);
+    // Another process holding the only slot: the same bounded wait, asking Redis instead.
+    const other = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 10_000, now: Date.now });
+    await expect(other.run(url, async () => 'third', { maxWaitMs: 100 })).rejects.toBeInstanceOf(HostBusyError);
+    expect(await first).toBe('first');
+    expect(lanes.state(url)).toEqual({ held: 0, waiting: 0 });
+    expect(await lanes.run(url, async () => 'later', { maxWaitMs: 1000 })).toBe('later');
   });
 });

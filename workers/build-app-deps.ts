@@ -9,7 +9,7 @@ import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
-import { HostLanes } from '../src/pipeline/host-lanes.ts';
+import { HOST_SLOT_LEASE_MS, HostLanes } from '../src/pipeline/host-lanes.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
 import { websubDepsOf } from './websub-deps.ts';
@@ -44,7 +44,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
   const now = Date.now;
   const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
   // A source piece read by URL takes one of its host's slots, like a poll or an article read.
-  const articleLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: config.articleTimeoutMs + 60_000, now });
+  const articleLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: HOST_SLOT_LEASE_MS, now });
   const anchorDeps: AnchorDeps = {
     anchors: stores.anchors,
     extract: offLoopExtractor(parts.extractionChild),

@@ -17,7 +17,7 @@ import { noteHub, runWebSubJob } from '../src/pipeline/websub-subscription.ts';
 import { discoverWebSub } from '../src/reader/websub-links.ts';
 import { deliverAlert, type DeliverDeps } from '../src/pipeline/deliver-alert.ts';
 import { evaluateSpikes, type SpikeDeps } from '../src/pipeline/evaluate-spikes.ts';
-import { HostLanes } from '../src/pipeline/host-lanes.ts';
+import { HOST_SLOT_LEASE_MS, HostLanes } from '../src/pipeline/host-lanes.ts';
 import { pollFeeds, type PollDeps } from '../src/pipeline/poll-feed.ts';
 import { retagAnchor, type RetagDeps } from '../src/pipeline/retag-anchor.ts';
 import { scheduleTick, type TickDeps } from '../src/pipeline/schedule-tick.ts';
@@ -84,6 +84,7 @@ export async function startWorkers(
   // A job held by a process that died is handed to another one after the lock lapses.
   const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
+  // Host slots are renewed while their request runs: a short lease frees a killed worker's slots soon.
   const retentionMs = config.retentionDays * 24 * 3600_000;
   const collection = new CollectionStatsRecorder(stores.collectionStats, log);
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
@@ -96,7 +97,7 @@ export async function startWorkers(
   const refreshStories = setInterval(() => void catalog.current().catch((err: unknown) => log.warn({ err }, 'anchor recompile failed')), storyRefreshMs);
   refreshStories.unref();
   // One set of host lanes per process: polls and article reads share a host's slots.
-  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs, now: Date.now });
+  const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: HOST_SLOT_LEASE_MS, now: Date.now });
   const articleDeps = readArticleDepsOf(config, stores, http, metrics, hostLanes);
   const websubDeps = websubDepsOf(config, stores, queues, http, log, io.publicUrl);
   const tagDeps: RetagDeps = {

@@ -8,6 +8,17 @@ export interface HostSlotRegistry {
   releaseHostSlot(host: string, token: string): Promise<void>;
 }
 
+/** How long a host slot is leased; renewed every third of it while its request runs. */
+export const HOST_SLOT_LEASE_MS = 15_000;
+
+/** No slot of the host came free within the time a caller would wait. */
+export class HostBusyError extends Error {
+  constructor(readonly host: string) {
+    super(`Every request slot for ${host} stayed busy`);
+    this.name = 'HostBusyError';
+  }
+}
+
 /** What the lanes need. */
 export interface HostLanesDeps {
   slots: HostSlotRegistry;
@@ -59,14 +70,33 @@ export class HostLanes {
 
   constructor(private readonly deps: HostLanesDeps) {}
 
-  /** Runs `work` (one request to the URL's host) holding one of the host's slots. */
-  async run<T>(url: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` (one request to the URL's host) holding one of the host's slots. The slot's
+   * lease is renewed while the work runs, so a lease can stay short: a process killed while
+   * holding slots blocks its hosts for one lease at most. With `maxWaitMs`, gives up with
+   * HostBusyError when no slot came in that time (an enrichment that may be skipped).
+   */
+  async run<T>(url: string, work: () => Promise<T>, opts: { maxWaitMs?: number } = {}): Promise<T> {
     const host = hostOf(url);
-    const slot = await this.acquire(host);
+    const slot = await this.acquire(host, opts.maxWaitMs === undefined ? null : this.deps.now() + opts.maxWaitMs);
+    const beat = setInterval(() => void this.heartbeat(host, slot), Math.max(10, Math.floor(this.deps.leaseMs / 3)));
+    beat.unref();
     try {
       return await work();
     } finally {
+      clearInterval(beat);
       await this.release(host, slot);
+    }
+  }
+
+  /** Extends the lease of a slot in use; a lapsed one is left to the hand-over check. */
+  private async heartbeat(host: string, slot: Slot): Promise<void> {
+    const { slots, hostConcurrency, leaseMs, now } = this.deps;
+    const t = now();
+    try {
+      if (await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, t, true)) slot.leasedAt = t;
+    } catch {
+      // Redis away for a moment: the next beat tries again, the lease has two beats of margin.
     }
   }
 
@@ -85,7 +115,7 @@ export class HostLanes {
     return lane;
   }
 
-  private async acquire(host: string): Promise<Slot> {
+  private async acquire(host: string, deadline: number | null): Promise<Slot> {
     const { slots, hostConcurrency, leaseMs, now } = this.deps;
     for (;;) {
       const lane = this.lane(host);
@@ -102,10 +132,12 @@ export class HostLanes {
       }
       if (lane.held > 0) {
         // One of this process's slots will be handed on when its request ends.
-        const handed = await new Promise<Slot | null>((resolve) => lane.waiters.push(resolve));
+        const handed = await this.waitForHandOver(lane, deadline);
+        if (handed === 'timeout') throw new HostBusyError(host);
         if (handed && (await this.renewIfOld(host, handed))) return handed;
         continue;
       }
+      if (deadline !== null && now() >= deadline) throw new HostBusyError(host);
       // Other processes hold every slot: ask again shortly (spread, so askers do not align).
       await new Promise((resolve) => setTimeout(resolve, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS));
     }
@@ -124,6 +156,27 @@ export class HostLanes {
     }
     if (ok) slot.leasedAt = t;
     return ok;
+  }
+
+  /** The slot handed on to this waiter, null when the lane emptied, 'timeout' past the deadline. */
+  private waitForHandOver(lane: Lane, deadline: number | null): Promise<Slot | null | 'timeout'> {
+    return new Promise((resolve) => {
+      const waiter = (slot: Slot | null) => {
+        if (timer) clearTimeout(timer);
+        resolve(slot);
+      };
+      lane.waiters.push(waiter);
+      // A waiter already handed a slot is no longer in the list: the timeout then does nothing.
+      const timer =
+        deadline === null
+          ? null
+          : setTimeout(() => {
+              const i = lane.waiters.indexOf(waiter);
+              if (i < 0) return;
+              lane.waiters.splice(i, 1);
+              resolve('timeout');
+            }, Math.max(0, deadline - this.deps.now()));
+    });
   }
 
   private async release(host: string, slot: Slot): Promise<void> {

@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { extractArticle } from '../reader/extract-article.ts';
 import { fetchArticle } from '../reader/fetch-article.ts';
 import type { ArticleStore } from '../storage/article-store.ts';
-import { hostOf, type HostLanes } from './host-lanes.ts';
+import { HostBusyError, hostOf, type HostLanes } from './host-lanes.ts';
 
 /** What reading an article page needs: the cache, the guarded client, and the host gate polling uses. */
 export interface ReadArticleDeps {
@@ -26,6 +26,9 @@ export interface ReadArticleDeps {
     failureMs: number;
   };
 }
+
+/** How long to wait for a busy host's slot before giving up on an article (it is only an enrichment). */
+const SLOT_WAIT_MS = 5000;
 
 /**
  * Errors that say the page's own host is unreachable: its other pages are not tried for a while.
@@ -58,7 +61,14 @@ export async function readArticle(url: string, deps: ReadArticleDeps, opts: { us
     deps.metrics.articleReads.inc({ outcome: 'host-down' });
     return failed(url, down, `The host ${host} could not be reached a moment ago`, now);
   }
-  return deps.hostLanes.run(url, () => fetchAndRead(url, cached, deps));
+  try {
+    return await deps.hostLanes.run(url, () => fetchAndRead(url, cached, deps), { maxWaitMs: SLOT_WAIT_MS });
+  } catch (err) {
+    if (!(err instanceof HostBusyError)) throw err;
+    // Not remembered: the host was only busy, the next pass may well find a slot.
+    deps.metrics.articleReads.inc({ outcome: 'failed' });
+    return failed(url, 'host_busy', err.message, deps.now());
+  }
 }
 
 function failed(url: string, code: string, message: string, at: number): ArticleRecord {
