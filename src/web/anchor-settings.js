@@ -5,9 +5,10 @@ import { h, replaceChildren } from './dom.js';
 
 /**
  * Renders the scope form and the delete control of `anchor` into #anchor-settings.
- * `onScopeSaved(anchor)` runs after a new scope was saved, `onDeleted(id)` after a delete.
+ * `onScopeSaved(anchor)` runs after a new scope was saved, `onDeleting(id)` just before a
+ * delete is sent (the page stops asking about that piece), `onDeleted(id)` after it.
  */
-export function renderAnchorSettings(ctx, anchor, { onScopeSaved, onDeleted }) {
+export function renderAnchorSettings(ctx, anchor, { onScopeSaved, onDeleting, onDeleted }) {
   const box = document.getElementById('anchor-settings');
   const scopeState = h('p', { class: 'muted small scope-state', text: anchor.scope ? `Scope: ${anchor.scope}` : 'No scope: every relevant item is shown.' });
   if (!ctx.isAdmin) {
@@ -62,6 +63,7 @@ export function renderAnchorSettings(ctx, anchor, { onScopeSaved, onDeleted }) {
       on: {
         click: async () => {
           try {
+            onDeleting?.(anchor.id);
             await api(`/api/anchors/${encodeURIComponent(anchor.id)}`, { method: 'DELETE' });
             onDeleted(anchor.id);
           } catch (err) {

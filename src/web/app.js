@@ -165,7 +165,7 @@ async function main() {
     document.title = `${next.title} · Anchorwatch`;
     renderSource(ctx, next, onAnchorChanged);
     replaceChildren(document.getElementById('source-notes'), anchorNotes(next));
-    renderAnchorSettings(ctx, next, { onScopeSaved: onAnchorChanged, onDeleted });
+    renderAnchorSettings(ctx, next, { onScopeSaved: onAnchorChanged, onDeleting: (id) => volume.forget(id), onDeleted });
     await Promise.all([digest.show(next), volume.show(next)]);
   }
 

@@ -233,6 +233,7 @@ export function createVolume(ctx, test) {
       anchor = next;
       const keys = new Set(anchor.entities.map((e) => e.key));
       const top = await loadTop();
+      if (anchor !== next) return;
       let saved = null;
       try {
         saved = JSON.parse(sessionStorage.getItem(storageKey()) ?? 'null');
@@ -253,6 +254,12 @@ export function createVolume(ctx, test) {
       spikes = [...new Set(times)].sort((a, b) => a - b);
       if (test.chart) test.chart.spikes = [...spikes];
       plot?.redraw(false);
+    },
+    /** Stops every pending reload of a piece being deleted: its volume answers 404 from now on. */
+    forget(id) {
+      if (anchor?.id !== id) return;
+      clearTimeout(refreshTimer);
+      anchor = null;
     },
     /** Reloads chart and top lists a little later (new items arrive in bursts). */
     refreshSoon() {
