@@ -117,7 +117,10 @@ describe('host lanes', () => {
     const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs, now: Date.now });
     let done = false;
     let stolen = 0;
-    const run = lanes.run('http://slow.example/feed.xml', () => new Promise((r) => setTimeout(r, 4000))).then(() => {
+    // `done` turns true when the work ends, before the slot is given back: an intruder that gets
+    // in after that took a free slot, not one in use.
+    const run = lanes.run('http://slow.example/feed.xml', async () => {
+      await new Promise((r) => setTimeout(r, 4000));
       done = true;
     });
     await new Promise((r) => setTimeout(r, 50));
