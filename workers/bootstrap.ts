@@ -17,7 +17,7 @@ export async function bootstrap(config: Config, stores: Stores, queues: Queues, 
     const record = await registerAnchorSource(source, {
       anchors: stores.anchors,
       extract: async (s) => extractEntities(s),
-      requestRetag: (anchorId, version) => enqueueRetag(queues.retag, anchorId, version),
+      requestRetag: (anchorId, version, options) => enqueueRetag(queues.retag, anchorId, version, options),
       now: Date.now,
     });
     log.info({ anchorId: record.id, version: record.version, entities: record.entities.length }, 'anchor ready');

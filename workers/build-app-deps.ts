@@ -48,7 +48,7 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
   const anchorDeps: AnchorDeps = {
     anchors: stores.anchors,
     extract: offLoopExtractor(parts.extractionChild),
-    requestRetag: (anchorId, version) => enqueueRetag(queues.retag, anchorId, version),
+    requestRetag: (anchorId, version, options) => enqueueRetag(queues.retag, anchorId, version, options),
     now,
   };
   const reader = new DigestReader(stores);

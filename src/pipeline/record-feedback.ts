@@ -33,13 +33,16 @@ async function itemOr404(itemId: string, deps: FeedbackDeps) {
 /**
  * Records an analyst's verdict on one item: stored, the item moved in or out of the digest
  * at once whatever its score (one tag write, which sends `remove` or `item` on the stream),
- * and a new anchor version queued for re-tagging, which recompiles the model with every
- * judgement so similar items move too. Giving the same verdict again changes nothing more.
+ * and a new anchor version queued for re-scoring the newest items, which recompiles the model
+ * with every judgement so similar items move too. The verdict is stored before the version is
+ * bumped, so every compile of that version or a later one learns from it, however many
+ * verdicts arrive at once. Giving the same verdict again changes nothing more (no new version,
+ * no re-scoring): a retried request is harmless.
  */
 export async function recordFeedback(anchor: AnchorRecord, input: { itemId: string; relevant: boolean }, deps: FeedbackDeps): Promise<FeedbackResult> {
   const item = await itemOr404(input.itemId, deps);
-  await deps.feedback.set(anchor.id, { itemId: item.id, relevant: input.relevant, at: deps.now() });
-  const record = await saveAnchorRevision(anchor, {}, deps);
+  const changed = await deps.feedback.set(anchor.id, { itemId: item.id, relevant: input.relevant, at: deps.now() });
+  const record = changed ? await saveAnchorRevision(anchor, {}, deps, { recent: true }) : ((await deps.anchors.get(anchor.id)) ?? anchor);
   const tags = item.tags[anchor.id];
   await writeNow(record, item.id, tags, input.relevant, input.relevant, deps);
   return { itemId: item.id, relevant: input.relevant, score: tags?.score ?? 0 };
@@ -52,7 +55,7 @@ export async function recordFeedback(anchor: AnchorRecord, input: { itemId: stri
  */
 export async function withdrawFeedback(anchor: AnchorRecord, itemId: string, deps: FeedbackDeps): Promise<void> {
   if (!(await deps.feedback.remove(anchor.id, itemId))) throw new AppError(ErrorCodes.notFound, 'No verdict on this item.');
-  const record = await saveAnchorRevision(anchor, {}, deps);
+  const record = await saveAnchorRevision(anchor, {}, deps, { recent: true });
   const [item] = await deps.items.getMany([itemId]);
   const tags = item?.tags[anchor.id];
   if (!item || !tags) return;

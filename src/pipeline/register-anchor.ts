@@ -9,8 +9,8 @@ export interface AnchorDeps {
   anchors: AnchorStore;
   /** Runs entity extraction (compromise): in-process at start-up, in a child process for the API. */
   extract(source: AnchorSource): Promise<Entity[]>;
-  /** Queues a background re-tag of recent items for a new entity version. */
-  requestRetag(anchorId: string, version: number): Promise<void>;
+  /** Queues a background re-tag of recent items for a new anchor version (`recent`: only the last days', after a verdict). */
+  requestRetag(anchorId: string, version: number, options?: { recent?: boolean }): Promise<void>;
   now(): number;
 }
 

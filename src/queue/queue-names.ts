@@ -40,6 +40,8 @@ export interface TagJob {
 export interface RetagJob {
   anchorId: string;
   version: number;
+  /** Only the most recent items (a verdict's re-scoring), not the whole re-tag window. */
+  recent?: boolean;
 }
 
 export interface WebSubJob {

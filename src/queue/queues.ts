@@ -106,8 +106,8 @@ export async function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, n
 }
 
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */
-export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, version: number): Promise<void> {
-  await queue.add('retag', { anchorId, version }, { jobId: `retag-${anchorId}-${version}` });
+export async function enqueueRetag(queue: Queue<RetagJob>, anchorId: string, version: number, options: { recent?: boolean } = {}): Promise<void> {
+  await queue.add('retag', { anchorId, version, ...(options.recent ? { recent: true } : {}) }, { jobId: `retag-${anchorId}-${version}` });
 }
 
 /**

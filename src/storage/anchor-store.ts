@@ -1,14 +1,52 @@
 import type { Redis } from 'ioredis';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorModelSummary } from '../model/anchor-model.ts';
+import { defineScript } from './define-script.ts';
 import type { Keys } from './keys.ts';
+
+/**
+ * Compare-and-set of an anchor record: writes the new record (and bumps the generation) only
+ * while the stored one still has the expected version. Returns 1 when written, 0 when the
+ * version moved on meanwhile, -1 when the anchor is gone.
+ */
+const REVISE_ANCHOR = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+if tonumber(cjson.decode(cur).version) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+return 1
+`;
+
+/** Attempts of a revision against concurrent writers before giving up (each loses only to a newer write). */
+const REVISE_ATTEMPTS = 20;
 
 /** Redis storage of the anchors (source pieces). */
 export class AnchorStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    defineScript(redis, 'awReviseAnchor', REVISE_ANCHOR, 2);
+  }
+
+  /**
+   * Saves a new version of an existing anchor made from the stored one by `change`, atomically:
+   * concurrent revisions (two verdicts, a verdict and a scope edit) each get their own version
+   * and none is lost. Null when the anchor is gone.
+   */
+  async revise(id: string, change: (current: AnchorRecord) => AnchorRecord): Promise<AnchorRecord | null> {
+    for (let attempt = 0; attempt < REVISE_ATTEMPTS; attempt++) {
+      const raw = await this.redis.get(this.keys.anchor(id));
+      if (!raw) return null;
+      const current = JSON.parse(raw) as AnchorRecord;
+      const next = { ...change(current), version: current.version + 1 };
+      const written = Number(await this.redis.awReviseAnchor(this.keys.anchor(id), this.keys.anchorsGeneration, String(current.version), JSON.stringify({ ...next, model: undefined })));
+      if (written === -1) return null;
+      if (written === 1) return next;
+    }
+    throw new Error(`anchor ${id}: too many concurrent revisions`);
+  }
 
   /** Every anchor, in registration order (the first one is the default), each with what its last compile found. */
   async list(): Promise<AnchorRecord[]> {

@@ -9,6 +9,7 @@ import type { CollectionStats } from '../model/collection-stats.ts';
 import type { Judgment, StoryTerm, Why } from '../model/story.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { extractEntities } from './extract-entities.ts';
+import { applyFeedback, fitFeedback, withLearnedTerms, type FeedbackParameters, type LearnedFeedback } from './feedback-learner.ts';
 import { detectPieceLanguage } from './piece-language.ts';
 import type { ModelParameters } from './model-parameters.ts';
 import { buildStoryModel, scoreStory, storyTermsOf, type StoryModel } from './story-model.ts';
@@ -23,6 +24,8 @@ export interface CompileContext {
   coverage?: Array<{ title: string; summary: string }>;
   /** Parameters other than the calibrated ones (the calibration script's search). */
   params?: Partial<ModelParameters>;
+  /** Feedback learner parameters other than the fitted ones (`npm run calibrate:feedback`). */
+  feedbackParams?: FeedbackParameters;
 }
 
 /** Everything needed to tag items against one version of one anchor. */
@@ -31,6 +34,8 @@ export interface CompiledAnchor {
   entities: Entity[];
   matcher: Matcher;
   relevance: StoryModel;
+  /** What the analyst's verdicts taught, on top of the story model. */
+  feedback: LearnedFeedback;
   structure: StoryStructure;
   /** Hash of the entity list and the text: items tagged under another version may be re-tagged. */
   version: string;
@@ -64,15 +69,18 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[],
     .digest('hex')
     .slice(0, 16);
   const relevance = buildStoryModel(source, entities, structure, context);
+  const matcher = compileMatcher(entities);
+  const feedback = fitFeedback({ source, entities, matcher, relevance }, context.judgments ?? [], context.stats, context.feedbackParams);
   return {
     source,
     entities,
-    matcher: compileMatcher(entities),
+    matcher,
     relevance,
+    feedback,
     structure,
     version,
     entityByKey: new Map(entities.map((e) => [e.key, e])),
-    storyTerms: storyTermsOf(relevance),
+    storyTerms: withLearnedTerms(storyTermsOf(relevance), feedback, relevance),
     language,
     warnings,
   };
@@ -89,7 +97,8 @@ export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: 
     const e = anchor.entityByKey.get(m.key);
     if (e) entities.push({ key: e.key, name: e.name, kind: e.kind, count: m.count });
   }
-  const { score, evidence } = scoreStory(anchor.relevance, matches, titleTokens, summaryTokens);
+  const prior = scoreStory(anchor.relevance, matches, titleTokens, summaryTokens);
+  const { score, evidence } = applyFeedback(anchor.relevance, anchor.feedback, prior, titleTokens, summaryTokens);
   const threshold = anchor.relevance.threshold;
   return { entities, score, relevant: score >= threshold, why: { score, threshold, evidence } };
 }

@@ -4,12 +4,14 @@
  * government or the people of each side) AND its subject (the piece's vocabulary, headline
  * first, weighted by how distinctive each term is against the collection). Context entities
  * add weight only beside core evidence. The vocabulary grows from coverage (terms frequent on
- * the story and rare elsewhere) and from the analyst's verdicts (Rocchio).
+ * the story and rare elsewhere); the analyst's verdicts
+ * are learned on top of it (feedback-learner.ts).
  */
 import nlp from 'compromise';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
-import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
+import type { Evidence, StoryTerm, StoryTermSource } from '../model/story.ts';
+import type { DenseFeatures } from './feedback-learner.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { EXTRACTION_CHAR_CAP } from './extract-entities.ts';
@@ -49,7 +51,6 @@ export interface StoryModel {
 /** Input of the model besides the piece and its structure. */
 export interface StoryModelContext {
   stats?: CollectionStats;
-  judgments?: Judgment[];
   coverage?: Array<{ title: string; summary: string }>;
   params?: Partial<ModelParameters>;
 }
@@ -171,22 +172,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     }
   }
 
-  // The analyst's verdicts: Rocchio on the vocabulary, positives towards, negatives away.
-  const judgments = ctx.judgments ?? [];
-  const pos = judgments.filter((j) => j.relevant);
-  const neg = judgments.filter((j) => !j.relevant);
-  const adjust = (group: Judgment[], sign: number) => {
-    const counts = new Map<string, number>();
-    for (const j of group) for (const t of termsOfTokens([tokenize(j.title), tokenize(j.summary)]).unigrams) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const [t, n] of counts) {
-      if (names.has(t)) continue;
-      const delta = sign * params.feedbackRate * idf(t) * Math.sqrt(n / group.length);
-      const prev = terms.get(t);
-      terms.set(t, { weight: (prev?.weight ?? 0) + delta, source: prev?.source ?? 'feedback' });
-    }
-  };
-  if (pos.length > 0) adjust(pos, 1);
-  if (neg.length > 0) adjust(neg, -1);
+  // The analyst's verdicts are learned on top of this model (feedback-learner.ts), not here.
 
   const partyEntities: Entity[] = structure.parties.map((p, i) => ({
     key: `party:${i}`,
@@ -235,7 +221,7 @@ export function scoreStory(
   matches: ReadonlyArray<{ key: string; count: number }>,
   titleTokens: Token[],
   summaryTokens: Token[],
-): { score: number; evidence: Evidence[] } {
+): { score: number; evidence: Evidence[]; raw: number; dense: DenseFeatures } {
   const p = model.params;
   const evidence: Evidence[] = [];
   const present = new Set<number>();
@@ -310,7 +296,9 @@ export function scoreStory(
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
-  return { score, evidence };
+  // The parts of the score, for the feedback learner (in the score's own units).
+  const dense: DenseFeatures = { core: (gate * p.coreEntityFactor * core) / p.scale, context: (p.contextEntityFactor * context) / p.scale, subject: (gate * subject) / p.scale, foreign: Math.min(foreign, 2), missingSides: 1 - sides };
+  return { score, evidence, raw, dense };
 }
 
 let world: Matcher | null = null;

@@ -1,0 +1,139 @@
+/**
+ * `npm run calibrate:feedback [-- --samples N]`: fits the feedback learner's hyper-parameters
+ * (src/tagging/feedback-learner.ts) on the project's own calibration stories
+ * (test/fixtures/calibration/ and test/fixtures/feedback-calibration/), never on the shared evaluation files. Each story is replayed
+ * as `npm run eval -- --feedback N` does: an analyst corrects the first N errors in publication
+ * order, and the digest F1 is measured on the items after the last correction. The objective
+ * is the mean F1 over stories and N ∈ {1, 3, 5}; a leave-one-story-out check follows.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { AnchorSource, Entity } from '../src/model/anchor.ts';
+import type { CollectionStats } from '../src/model/collection-stats.ts';
+import type { Judgment } from '../src/model/story.ts';
+import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
+import type { LabelledItem } from '../src/tagging/evaluate.ts';
+import { extractEntities } from '../src/tagging/extract-entities.ts';
+import { FEEDBACK_PARAMETERS, type FeedbackParameters } from '../src/tagging/feedback-learner.ts';
+import { statsOfItems } from '../src/tagging/term-statistics.ts';
+import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
+
+const DIRS = ['test/fixtures/calibration', 'test/fixtures/feedback-calibration'];
+const ROUNDS = [1, 3, 5];
+
+const RANGES: Record<keyof FeedbackParameters, [number, number]> = {
+  margin: [0.1, 2],
+  aggressiveness: [0.1, 3],
+  epochs: [1, 5],
+  pieceProtection: [0, 1],
+  pairShare: [0, 1],
+  denseShare: [0, 1],
+};
+
+interface Story {
+  name: string;
+  source: AnchorSource;
+  entities: Entity[];
+  /** Publication order, oldest first. */
+  items: LabelledItem[];
+  stats: CollectionStats;
+}
+
+/** Counts of one replay: the digest on the items after the last correction. */
+function replay(story: Story, n: number, params: FeedbackParameters): { tp: number; fp: number; fn: number } {
+  const ctx = { stats: story.stats, feedbackParams: params };
+  let anchor: CompiledAnchor = compileAnchor(story.source, story.entities, ctx);
+  const judgments: Judgment[] = [];
+  let cut = 0;
+  for (let i = 0; i < story.items.length && judgments.length < n; i++) {
+    const it = story.items[i]!;
+    if (tagItem(anchor, it).relevant === it.relevant) continue;
+    judgments.push({ title: it.title, summary: it.summary, relevant: it.relevant });
+    anchor = compileAnchor(story.source, story.entities, { ...ctx, judgments });
+    cut = i + 1;
+  }
+  const c = { tp: 0, fp: 0, fn: 0 };
+  for (const it of story.items.slice(cut)) {
+    const r = tagItem(anchor, it).relevant;
+    if (r && it.relevant) c.tp++;
+    else if (r) c.fp++;
+    else if (it.relevant) c.fn++;
+  }
+  return c;
+}
+
+function objective(stories: Story[], params: FeedbackParameters): { f1: number; min: number } {
+  const f: number[] = [];
+  for (const s of stories) {
+    for (const n of ROUNDS) {
+      const c = replay(s, n, params);
+      f.push(c.tp + c.fp + c.fn === 0 ? 1 : (2 * c.tp) / (2 * c.tp + c.fp + c.fn));
+    }
+  }
+  return { f1: f.reduce((a, b) => a + b, 0) / f.length, min: Math.min(...f) };
+}
+
+/** Mulberry32: a small seeded generator, so a run is reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function search(stories: Story[], samples: number, seed: number): { params: FeedbackParameters; f1: number; min: number } {
+  const random = rng(seed);
+  const start = { ...FEEDBACK_PARAMETERS };
+  let best = { params: start, ...objective(stories, start) };
+  for (let i = 0; i < samples; i++) {
+    const p = { ...best.params };
+    for (const [k, [lo, hi]] of Object.entries(RANGES) as Array<[keyof FeedbackParameters, [number, number]]>) {
+      const v = i % 2 === 0 ? lo + random() * (hi - lo) : p[k] + (random() - 0.5) * 0.3 * (hi - lo);
+      p[k] = k === 'epochs' ? Math.round(Math.min(hi, Math.max(lo, v))) : Math.round(Math.min(hi, Math.max(lo, v)) * 100) / 100;
+    }
+    const s = objective(stories, p);
+    if (s.f1 > best.f1 + 1e-9 || (Math.abs(s.f1 - best.f1) < 1e-9 && s.min > best.min)) best = { params: p, ...s };
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const samples = Number(args[args.indexOf('--samples') + 1] ?? '') || 200;
+  const dirs: Array<{ name: string; dir: string }> = [];
+  for (const root of DIRS) {
+    for (const d of await readdir(root, { withFileTypes: true })) if (d.isDirectory()) dirs.push({ name: d.name, dir: path.join(root, d.name) });
+  }
+  const stories: Story[] = [];
+  for (const { name, dir } of dirs.sort((a, b) => a.name.localeCompare(b.name))) {
+    const source = await readAnchorFile(path.join(dir, 'anchor.md'));
+    const raw = await readLabelledItems(path.join(dir, 'items.jsonl'));
+    const items = raw.map((item, i) => ({ item, i })).sort((a, b) => (b.item.hoursAgo ?? 0) - (a.item.hoursAgo ?? 0) || a.i - b.i).map((x) => x.item);
+    stories.push({ name, source, entities: extractEntities(source), items, stats: statsOfItems(items) });
+  }
+  const lines = [`feedback calibration on ${stories.length} stories (${stories.map((s) => s.name).join(', ')}), rounds ${ROUNDS.join('/')}, ${samples} samples`];
+  const none = { ...FEEDBACK_PARAMETERS, aggressiveness: 0 };
+  lines.push(`no learning: mean F1 ${objective(stories, none).f1.toFixed(3)}; current parameters: ${objective(stories, { ...FEEDBACK_PARAMETERS }).f1.toFixed(3)}`);
+  const best = search(stories, samples, 1);
+  lines.push(`fitted: mean F1 ${best.f1.toFixed(3)}, worst replay ${best.min.toFixed(3)}`);
+  for (const s of stories) lines.push(`  ${s.name}: ${ROUNDS.map((n) => { const c = replay(s, n, best.params); return `N=${n} tp ${c.tp} fp ${c.fp} fn ${c.fn}`; }).join(' | ')}`);
+  if (!args.includes('--no-holdout')) {
+    lines.push('leave one story out (fit on the others, F1 on the one left out; no learning in brackets):');
+    for (const s of stories) {
+      const fit = search(stories.filter((x) => x !== s), Math.round(samples / 2), 2);
+      lines.push(`  ${s.name}: ${objective([s], fit.params).f1.toFixed(3)} (${objective([s], none).f1.toFixed(3)})`);
+    }
+  }
+  lines.push('parameters:');
+  lines.push(JSON.stringify(best.params, null, 2));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`calibrate:feedback: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
