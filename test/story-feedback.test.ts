@@ -385,3 +385,88 @@ describe('story growth', () => {
     expect(grown).toContain('snapback');
   }, 120_000);
 });
+
+describe('verdicts at once, again, and what they cost', () => {
+  const versionOf = async () => (JSON.parse((await redis.get(keys.anchor(ANCHOR)))!) as { version: number; scope: string | null }).version;
+  const stored = async () => JSON.parse((await redis.get(keys.anchor(ANCHOR)))!) as { version: number; scope: string | null };
+  const verdicts = async () => (await app.json<{ feedback: Array<{ itemId: string; relevant: boolean; at: string }> }>(`/api/digests/${ANCHOR}/feedback`)).body.feedback;
+
+  it('gives each of several verdicts sent at once its own anchor version, loses none of them nor a scope edit beside them, and learns from all', async () => {
+    const v0 = await versionOf();
+    const targets = (await allItems()).filter((i) => i.why!.judged === null).slice(0, 4);
+    expect(targets).toHaveLength(4);
+    const answers = await Promise.all([
+      ...targets.map((t, n) => post(`/api/digests/${ANCHOR}/feedback`, { itemId: t.id, relevant: n % 2 === 0 })),
+      put(`/api/anchors/${ANCHOR}/scope`, { scope: 'NOT "Concurrency Wire"' }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // Five revisions, five versions: none overwrote another (the scope survives the verdicts' writes).
+    const record = await stored();
+    expect(record.version).toBe(v0 + 5);
+    expect(record.scope).toBe('NOT "Concurrency Wire"');
+    expect((await verdicts()).map((v) => v.itemId).sort()).toEqual(targets.map((t) => t.id).sort());
+    // The compile of the last version holds every verdict: each judged item shows its own.
+    await settled(ANCHOR);
+    const after = await allItems();
+    targets.forEach((t, n) => expect(after.find((i) => i.id === t.id)!.why!.judged).toBe(n % 2 === 0));
+    expect(await put(`/api/anchors/${ANCHOR}/scope`, { scope: null })).toMatchObject({ status: 200 });
+    for (const t of targets) expect((await app.api(`/api/digests/${ANCHOR}/feedback/${t.id}`, { method: 'DELETE' })).status).toBe(204);
+    await settled(ANCHOR);
+    expect(await verdicts()).toEqual([]);
+  }, 180_000);
+
+  it('takes the same verdict twice as one: no new version, no re-scoring, the first time kept', async () => {
+    const target = (await allItems()).find((i) => i.relevant && i.why!.judged === null)!;
+    expect((await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: false })).status).toBe(200);
+    const v1 = await versionOf();
+    const [first] = await verdicts();
+    const again = await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: false });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ itemId: target.id, relevant: false });
+    expect(await versionOf()).toBe(v1);
+    expect(await verdicts()).toEqual([first]);
+    // Reversing it is a change.
+    expect((await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: true })).status).toBe(200);
+    expect(await versionOf()).toBe(v1 + 1);
+    expect((await app.api(`/api/digests/${ANCHOR}/feedback/${target.id}`, { method: 'DELETE' })).status).toBe(204);
+    await settled(ANCHOR);
+  }, 120_000);
+
+  it('shows what a rejection taught in story.terms (source feedback, negative) and takes it back when the verdict is withdrawn', async () => {
+    const termsNow = async () => (await app.json<Anchor>(`/api/anchors/${ANCHOR}`)).body.story.terms;
+    const target = (await allItems()).find((i) => i.relevant && i.why!.judged === null)!;
+    expect((await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: false })).status).toBe(200);
+    await settled(ANCHOR);
+    const taught = await waitFor(async () => {
+      const terms = (await termsNow()).filter((t) => t.source === 'feedback');
+      return terms.length > 0 ? terms : null;
+    });
+    expect(taught.every((t) => t.weight < 0)).toBe(true);
+    expect((await app.api(`/api/digests/${ANCHOR}/feedback/${target.id}`, { method: 'DELETE' })).status).toBe(204);
+    await settled(ANCHOR);
+    await waitFor(async () => (await termsNow()).every((t) => t.source !== 'feedback'));
+  }, 120_000);
+
+  it('re-scores only the last days after a verdict, and the whole window after a scope edit', async () => {
+    const all = await allItems();
+    const old = all[all.length - 1]!;
+    const target = all.find((i) => i.id !== old.id && i.why!.judged === null)!;
+    const firstSeen = Number(await redis.zscore(keys.items, old.id));
+    // The oldest item of the feed was first seen ten days ago.
+    await redis.zadd(keys.items, Date.now() - 10 * 24 * 3600_000, old.id);
+    const versionTagged = async (id: string) => Number(await redis.hget(keys.item(id), `tv:${ANCHOR}`));
+    const before = await versionTagged(old.id);
+    expect((await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: !target.relevant })).status).toBe(200);
+    const v = await versionOf();
+    await waitFor(async () => (await Promise.all(all.filter((i) => i.id !== old.id).map((i) => versionTagged(i.id)))).every((x) => x === v), 90_000);
+    expect(await versionTagged(old.id)).toBe(before);
+    // A scope edit re-tags the month.
+    expect((await put(`/api/anchors/${ANCHOR}/scope`, { scope: 'NOT "Nobody Wire"' })).status).toBe(200);
+    const v2 = await versionOf();
+    await waitFor(async () => (await versionTagged(old.id)) === v2, 90_000);
+    await redis.zadd(keys.items, firstSeen, old.id);
+    expect((await put(`/api/anchors/${ANCHOR}/scope`, { scope: null })).status).toBe(200);
+    expect((await app.api(`/api/digests/${ANCHOR}/feedback/${target.id}`, { method: 'DELETE' })).status).toBe(204);
+    await settled(ANCHOR);
+  }, 180_000);
+});
