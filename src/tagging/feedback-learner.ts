@@ -38,12 +38,12 @@ export interface FeedbackParameters {
 
 /** The fitted hyper-parameters. */
 export const FEEDBACK_PARAMETERS: Readonly<FeedbackParameters> = Object.freeze({
-  margin: 0.5,
-  aggressiveness: 1,
-  epochs: 3,
-  pieceProtection: 0.8,
-  pairShare: 0.5,
-  denseShare: 0,
+  margin: 1.69,
+  aggressiveness: 2.81,
+  epochs: 1,
+  pieceProtection: 0.04,
+  pairShare: 0.87,
+  denseShare: 0.29,
 });
 
 /** The scorer's evidence for one item, as the learner's dense features. */
