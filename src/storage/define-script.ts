@@ -11,7 +11,7 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours' | 'awClaimDigestSend' | 'awCompleteDigestSend';
+export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours' | 'awClaimDigestSend' | 'awCompleteDigestSend' | 'awSetFullText' | 'awDropAnchorTags';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
@@ -29,5 +29,7 @@ declare module 'ioredis' {
     awSumHours: ScriptCall<Context>;
     awClaimDigestSend: ScriptCall<Context>;
     awCompleteDigestSend: ScriptCall<Context>;
+    awSetFullText: ScriptCall<Context>;
+    awDropAnchorTags: ScriptCall<Context>;
   }
 }

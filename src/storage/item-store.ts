@@ -6,7 +6,8 @@ import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { createHash } from 'node:crypto';
 import { ASSIGN_STORIES, INGEST_FEED } from './batch-scripts.ts';
-import { COUNTS_BELOW, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
+import { decodeItem, encodeNewItem, encodeTags } from './item-codec.ts';
+import { COUNTS_BELOW, DROP_ANCHOR_TAGS, RETIRE, SET_FULL_TEXT, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
@@ -23,9 +24,28 @@ const BAND_WEEK_MS = 7 * 24 * 3600_000;
 const BAND_TTL_SECONDS = 15 * 24 * 3600;
 
 /** A band as stored: its index and 7 bytes of a hash of its rows (false matches are rejected on the full signature). */
-function bandField(band: string): Buffer {
+function bandBytes(band: string): Buffer {
   const out = createHash('sha1').update(band).digest().subarray(0, 8);
   out[0] = Number(band.slice(1, band.indexOf(':')));
+  return out;
+}
+
+/** Item ids as the buckets hold them: 24 hex digits packed into 12 bytes ('' for any other id: never a candidate). */
+function idBytes(id: string): Buffer {
+  return /^[0-9a-f]{24}$/.test(id) ? Buffer.from(id, 'hex') : Buffer.alloc(0);
+}
+
+/**
+ * The stored story signature: the low 16 bits of each 32-bit MinHash value, 2 bytes per
+ * position. Two different values agree by chance once in 65,536, which moves an estimated
+ * similarity by about 0.00002: nothing next to the 0.4 threshold, and half the bytes.
+ */
+function storedSignature(sig: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(sig.length / 2);
+  for (let i = 0, j = 0; i + 3 < sig.length; i += 4, j += 2) {
+    out[j] = sig[i + 2]!;
+    out[j + 1] = sig[i + 3]!;
+  }
   return out;
 }
 
@@ -53,6 +73,12 @@ export class ItemStore {
     defineScript(redis, 'awAssignStories', ASSIGN_STORIES);
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
     defineScript(redis, 'awSumHours', SUM_HOURS);
+    defineScript(redis, 'awSetFullText', SET_FULL_TEXT);
+    defineScript(redis, 'awDropAnchorTags', DROP_ANCHOR_TAGS);
+    // The scripts rebuild entity index keys from the record's entity keys by appending them.
+    if (keys.entityItems('a', 'k') !== keys.entityItems('a', '') + 'k' || keys.entityHourly('a', 'k') !== keys.entityHourly('a', '') + 'k') {
+      throw new Error('entity index keys must end with the entity key');
+    }
   }
 
   /** Stores each item once (one script call for the feed's whole document); returns per item whether it was new, seen, or seen but still untagged. */
@@ -63,11 +89,8 @@ export class ItemStore {
     for (let start = 0; start < items.length; start += INGEST_CHUNK) {
       const chunk = items.slice(start, start + INGEST_CHUNK);
       const keys = [this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...chunk.map((i) => this.keys.item(i.id))];
-      const args: string[] = [feedId, String(now)];
-      for (const item of chunk) {
-        const d = JSON.stringify([item.id, feedId, item.link ?? '', item.guid ?? '', item.title, item.summary, item.author ?? '', item.hasPublishedDate ? 1 : 0]);
-        args.push(item.id, item.link ?? '', String(item.publishedAt), d);
-      }
+      const args: Array<string | Buffer> = [feedId, String(now)];
+      for (const item of chunk) args.push(item.id, item.link ?? '', String(item.publishedAt), encodeNewItem(item, feedId, now));
       const codes = (await this.redis.awIngestFeed(keys.length, ...keys, ...args)) as number[];
       for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
     }
@@ -78,12 +101,30 @@ export class ItemStore {
   async getMany(ids: string[]): Promise<StoredItem[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.item(id));
+    for (const id of ids) pipeline.getBuffer(this.keys.item(id));
     const results = (await pipeline.exec()) ?? [];
+    const found = new Map<string, StoredItem>();
+    const legacy: string[] = [];
+    ids.forEach((id, i) => {
+      const [err, raw] = results[i] ?? [null, null];
+      // WRONGTYPE: an item stored in the older hash layout, read the old way below.
+      if (err) legacy.push(id);
+      else if (raw) {
+        const item = decodeItem(id, raw as Buffer);
+        if (item) found.set(id, item);
+      }
+    });
+    if (legacy.length > 0) {
+      const old = (await this.redis.pipeline(legacy.map((id) => ['hgetall', this.keys.item(id)])).exec()) ?? [];
+      legacy.forEach((id, i) => {
+        const raw = old[i]?.[1] as Record<string, string> | undefined;
+        if (raw && raw.d) found.set(id, legacyStoredItem(raw));
+      });
+    }
     const items: StoredItem[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const raw = results[i]?.[1] as Record<string, string> | undefined;
-      if (raw && raw.d) items.push(toStoredItem(raw));
+    for (const id of ids) {
+      const item = found.get(id);
+      if (item) items.push(item);
     }
     return items;
   }
@@ -103,19 +144,14 @@ export class ItemStore {
         ...pairs.flat(),
         anchorId,
         String(tags.version),
-        JSON.stringify({
-          e: tags.entities.map((e) => [e.key, e.count]),
-          s: tags.score,
-          r: tags.relevant,
-          ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
-          ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
-        }),
+        encodeTags(tags),
         tags.relevant ? '1' : '0',
         itemId,
-        JSON.stringify(pairs),
+        this.keys.entityItems(anchorId, ''),
         String(STREAM_MAX_LEN),
         this.keys.storyMembers(''),
         this.keys.anchor(anchorId),
+        this.keys.entityHourly(anchorId, ''),
       );
     }
     const results = (await pipeline.exec()) ?? [];
@@ -128,12 +164,7 @@ export class ItemStore {
   /** Marks items whose article page was read and tagged with their main text (idempotent; a gone item stays gone). */
   async markFullText(itemIds: string[]): Promise<void> {
     if (itemIds.length === 0) return;
-    const existing = await this.redis.pipeline(itemIds.map((id) => ['exists', this.keys.item(id)])).exec();
-    const pipeline = this.redis.pipeline();
-    itemIds.forEach((id, i) => {
-      if (existing?.[i]?.[1] === 1) pipeline.hset(this.keys.item(id), 'fullText', '1');
-    });
-    await pipeline.exec();
+    await this.redis.awSetFullText(itemIds.length, ...itemIds.map((id) => this.keys.item(id)));
   }
 
   /** Marks items as tagged against every anchor. */
@@ -223,6 +254,8 @@ export class ItemStore {
         this.keys.feedItems(''),
         this.keys.digest(''),
         this.keys.storyMembers(''),
+        this.keys.entityItems('\u0001', ''),
+        this.keys.entityHourly('\u0001', ''),
       );
     }
     for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
@@ -246,7 +279,7 @@ export class ItemStore {
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
       const args: Array<string | Buffer> = [String(threshold), this.keys.item(''), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(e.itemId, e.signature, String(e.bands.length), ...e.bands.map(bandField));
+      for (const e of chunk) args.push(e.itemId, idBytes(e.itemId), storedSignature(e.signature), String(e.bands.length), ...e.bands.map(bandBytes));
       const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), ...chunk.map((e) => this.keys.item(e.itemId))];
       const leaders = (await this.redis.awAssignStories(keys.length, ...keys, ...args)) as string[];
       for (const l of leaders) out.push(String(l));
@@ -360,14 +393,11 @@ export class ItemStore {
     for (let i = 0; i < doomed.length; i += 500) await this.redis.unlink(...doomed.slice(i, i + 500));
     // The tag fields go too: an anchor created later under the same id starts from version 1,
     // and tags of a higher old version would otherwise refuse its writes.
-    const fields = ['t:', 'tk:', 'tv:', 'tr:'].map((f) => f + anchorId);
     const page = 1000;
     for (let offset = 0; ; offset += page) {
       const ids = await this.redis.zrange(this.keys.items, offset, offset + page - 1);
       if (ids.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hdel(this.keys.item(id), ...fields);
-      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      await this.redis.awDropAnchorTags(ids.length, ...ids.map((id) => this.keys.item(id)), anchorId);
       if (ids.length < page) break;
     }
   }
@@ -378,7 +408,8 @@ export class ItemStore {
   }
 }
 
-function toStoredItem(raw: Record<string, string>): StoredItem {
+/** An item stored in the older hash layout (before the one-record layout of item-codec.ts), read as it was. */
+function legacyStoredItem(raw: Record<string, string>): StoredItem {
   const tags: Record<string, ItemTags> = {};
   const sources: Record<string, string> = {};
   for (const [field, value] of Object.entries(raw)) {
