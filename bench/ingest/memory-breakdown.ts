@@ -1,6 +1,7 @@
 /** Where the ingest benchmark's Redis memory went: MEMORY USAGE of the run's keys by kind, and of sampled items. */
 import type { Redis } from 'ioredis';
 import { QueueNames } from '../../src/queue/queue-names.ts';
+import { packValue, unpackValue } from '../../src/storage/item-codec.ts';
 import type { Keys } from '../../src/storage/keys.ts';
 
 /** Queues whose keys count as BullMQ's (`bullmq:<queue>`) rather than the app's own data. */
@@ -32,6 +33,9 @@ export async function memoryBreakdown(redis: Redis, keys: Keys): Promise<Record<
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1].bytes - a[1].bytes));
 }
 
+/** Names of the record's positions, for the report. */
+const RECORD_POSITIONS = ['format', 'feedId', 'link', 'bodyEncoding', 'titleBytes', 'body', 'author', 'hasPublishedDate', 'publishedAt', 'firstSeenAt', 'otherSources', 'fullText', 'story', 'tags', 'signature'];
+
 /** Mean MEMORY USAGE of the item key over the first 200 stored items, its encoding, and the mean stored length of each of its fields (hash fields, or the encoded string's). */
 export async function sampledItemBytes(redis: Redis, keys: Keys): Promise<{ itemHash: number; itemSources: number; encoding: string | null; fieldBytes: Record<string, number> }> {
   const sampleIds = await redis.zrange(keys.items, 0, 199);
@@ -48,11 +52,17 @@ export async function sampledItemBytes(redis: Redis, keys: Keys): Promise<{ item
   for (const id of sampleIds) typePipe.type(keys.item(id));
   const types = ((await typePipe.exec()) ?? []).map((r) => String(r[1]));
   const readPipe = redis.pipeline();
-  sampleIds.forEach((id, i) => (types[i] === 'hash' ? readPipe.hgetallBuffer(keys.item(id)) : readPipe.strlen(keys.item(id))));
+  sampleIds.forEach((id, i) => (types[i] === 'hash' ? readPipe.hgetallBuffer(keys.item(id)) : readPipe.getBuffer(keys.item(id))));
   const reads = (await readPipe.exec()) ?? [];
   reads.forEach(([, value], i) => {
     if (types[i] !== 'hash') {
-      fieldBytes['(string)'] = (fieldBytes['(string)'] ?? 0) + Number(value) / sampleIds.length;
+      // The one-record layout (src/storage/item-codec.ts): the packed size of each position.
+      const fields = unpackValue(value as Buffer, true) as Array<Parameters<typeof packValue>[0]>;
+      fields.forEach((f, pos) => {
+        const name = RECORD_POSITIONS[pos] ?? `#${pos + 1}`;
+        fieldBytes[name] = (fieldBytes[name] ?? 0) + packValue(f).length / sampleIds.length;
+      });
+      fieldBytes['(record)'] = (fieldBytes['(record)'] ?? 0) + (value as Buffer).length / sampleIds.length;
       return;
     }
     for (const [field, v] of Object.entries(value as Record<string, Buffer>)) {

@@ -59,7 +59,7 @@ describe('item record', () => {
       score: 0.123456789012345,
       relevant: true,
       version: 3,
-      why: { threshold: 0.3, evidence: [{ kind: 'entity', name: 'Muscat', weight: 0.0625 }] },
+      why: { threshold: 0.3, evidence: [{ kind: 'entity', name: 'Muscat', weight: 0.0625 }, { kind: 'scope', name: 'outside scope', weight: -1 }, { kind: 'term', name: 'talks', weight: 0.1 }] },
       judged: false,
     };
     let raw = encodeNewItem(item(), 'feed-1', 1);

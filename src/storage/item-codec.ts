@@ -20,7 +20,8 @@
  *   7 author ('')           8 hasPublishedDate 9 publishedAt ms     10 firstSeenAt ms
  *  11 the other feeds that carried it: feedId → link (the first is 2 → 3)
  *  12 fullText             13 story leader id ('' until clustered)
- *  14 tags: anchorId → [version, relevant, [[entityKey, count]...], score, why | false, judged | 0]
+ *  14 tags: anchorId → [version, relevant, [[entityKey, count]...], score, why | false, judged | 0],
+ *     why = [threshold, [[kind (index in EVIDENCE_KINDS), name, weight]...]]
  *  15 story signature ('' until clustered)
  * No field is ever nil: a hole in a Lua array would turn it into a map when a script re-packs it.
  */
@@ -33,6 +34,9 @@ import type { ItemTags } from '../model/tags.ts';
 export const ITEM_FORMAT = 1;
 /** 1-based positions in the record, as the Lua scripts use them. */
 export const ITEM_FIELD = Object.freeze({ feedId: 2, link: 3, publishedAt: 9, sources: 11, fullText: 12, story: 13, tags: 14, signature: 15 });
+
+/** Evidence kinds stored as their index here (one byte instead of the word); a kind not listed is stored as its name. */
+const EVIDENCE_KINDS: ReadonlyArray<Evidence['kind']> = ['entity', 'term', 'feedback', 'scope'];
 
 /** Bodies shorter than this are stored as they are: deflate gains nothing on a headline. */
 const DEFLATE_MIN_BYTES = 160;
@@ -298,19 +302,19 @@ export function encodeTags(tags: ItemTags): Buffer {
     tags.relevant,
     tags.entities.map((e) => [e.key, e.count]),
     tags.score,
-    tags.why ? [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] : false,
+    tags.why ? [tags.why.threshold, tags.why.evidence.map((v) => [EVIDENCE_KINDS.includes(v.kind) ? EVIDENCE_KINDS.indexOf(v.kind) : v.kind, v.name, v.weight])] : false,
     typeof tags.judged === 'boolean' ? tags.judged : 0,
   ]);
 }
 
 function decodeTags(v: Value): ItemTags {
-  const [version, relevant, entities, score, why, judged] = v as [number, boolean, Array<[string, number]>, number, false | [number, Array<[Evidence['kind'], string, number]>], boolean | 0];
+  const [version, relevant, entities, score, why, judged] = v as [number, boolean, Array<[string, number]>, number, false | [number, Array<[Evidence['kind'] | number, string, number]>], boolean | 0];
   return {
     entities: (entities ?? []).map(([key, count]) => ({ key: String(key), count })),
     score,
     relevant: relevant === true,
     version,
-    ...(why ? { why: { threshold: why[0], evidence: why[1].map(([kind, name, weight]) => ({ kind, name: String(name), weight })) } } : {}),
+    ...(why ? { why: { threshold: why[0], evidence: why[1].map(([kind, name, weight]) => ({ kind: typeof kind === 'number' ? EVIDENCE_KINDS[kind]! : kind, name: String(name), weight })) } } : {}),
     judged: typeof judged === 'boolean' ? judged : null,
   };
 }
