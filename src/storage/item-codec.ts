@@ -319,6 +319,20 @@ function decodeTags(v: Value): ItemTags {
   };
 }
 
+/** What retention needs of a record: its score, the feeds and anchors that list it, its story leader ('' for none). */
+export function decodeIndexEntries(raw: Buffer): { publishedAt: number; feeds: string[]; anchors: string[]; story: string } | null {
+  if (raw.length === 0 || (raw[0]! & 0xf0) !== 0x90) return null;
+  const fields = unpackValue(raw, true) as Value[];
+  if (fields[0] !== ITEM_FORMAT || fields.length < 14) return null;
+  const text = (v: Value) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+  return {
+    publishedAt: fields[ITEM_FIELD.publishedAt - 1] as number,
+    feeds: [text(fields[ITEM_FIELD.feedId - 1]!), ...Object.keys(asMap(fields[ITEM_FIELD.sources - 1] ?? null))],
+    anchors: Object.keys(asMap(fields[ITEM_FIELD.tags - 1] ?? null)),
+    story: text(fields[ITEM_FIELD.story - 1] ?? ''),
+  };
+}
+
 /** Decodes a stored record into the item; null when it is not a record of a known format. */
 export function decodeItem(id: string, raw: Buffer): StoredItem | null {
   if (raw.length === 0 || (raw[0]! & 0xf0) !== 0x90) return null;
