@@ -28,6 +28,8 @@ export type ScriptName =
   | 'awSumHours'
   | 'awClaimDigestSend'
   | 'awCompleteDigestSend'
+  | 'awSetFullText'
+  | 'awDropAnchorTags'
   | 'awReviseAnchor'
   | 'awSetVerdict';
 
@@ -50,6 +52,8 @@ declare module 'ioredis' {
     awSumHours: ScriptCall<Context>;
     awClaimDigestSend: ScriptCall<Context>;
     awCompleteDigestSend: ScriptCall<Context>;
+    awSetFullText: ScriptCall<Context>;
+    awDropAnchorTags: ScriptCall<Context>;
     awReviseAnchor: ScriptCall<Context>;
     awSetVerdict: ScriptCall<Context>;
   }
