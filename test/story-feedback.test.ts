@@ -458,7 +458,7 @@ describe('verdicts at once, again, and what they cost', () => {
     const firstSeen = Number(await redis.zscore(keys.items, old.id));
     // The oldest item of the feed was first seen ten days ago.
     await redis.zadd(keys.items, Date.now() - 10 * 24 * 3600_000, old.id);
-    const versionTagged = async (id: string) => Number(await redis.hget(keys.item(id), `tv:${ANCHOR}`));
+    const versionTagged = async (id: string) => Number(decodeItem(id, (await redis.getBuffer(keys.item(id)))!)?.tags[ANCHOR]?.version ?? 0);
     const before = await versionTagged(old.id);
     expect((await post(`/api/digests/${ANCHOR}/feedback`, { itemId: target.id, relevant: !target.relevant })).status).toBe(200);
     const v = await versionOf();

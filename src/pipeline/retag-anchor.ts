@@ -21,8 +21,8 @@ const RETAG_BATCH = 200;
 
 /**
  * Re-tags the recent items against one anchor version (a new anchor, changed entities or
- * scope, or a verdict: then only the newest), in batches, reporting progress. A job for an older version does nothing: the newer
- * version's own job does the work. Idempotent like tagging itself.
+ * scope, or a verdict: then only the newest), in batches, reporting progress. A job for an
+ * older version does nothing: the newer version's own job does the work. Idempotent like tagging itself.
  */
 export async function retagAnchor(
   job: RetagJob,
