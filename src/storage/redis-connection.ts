@@ -58,9 +58,9 @@ function clusterOptions(url: string, options: RedisOptions, role: ConnectionRole
     redisOptions,
     scaleReads: 'master',
     enableOfflineQueue: enableOfflineQueue ?? true,
-    // Several commands issued in one tick go out as one pipeline per node (a plain pipeline
-    // may not span nodes), so batches cost round trips per node, not per command.
-    enableAutoPipelining: true,
+    // No auto-pipelining: it picks a command's node by its first argument, which for a script
+    // with a key count is that count. Commands sent together still overlap on each node's socket.
+    enableAutoPipelining: false,
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 200,
     retryDelayOnFailover: 200,

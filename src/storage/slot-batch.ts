@@ -7,8 +7,8 @@ import { isCluster, type RedisClient } from './redis-connection.ts';
  * call or one pipeline; on a cluster a script or MULTI may only touch keys of one slot, and a
  * pipeline only keys of one node. These helpers let a store write its batches once: grouped
  * by slot (one group on a plain Redis, so it pays nothing), and sent as one pipeline on a plain
- * Redis or as separate commands on a cluster, which ioredis's auto-pipelining then sends as
- * one pipeline per node.
+ * Redis or as separate commands, all at once, on a cluster (each goes to its slot's node, and
+ * they overlap on each node's connection, so a batch costs about one round trip either way).
  */
 
 /** One command as a name (including the project's script commands) and its arguments. */
@@ -35,7 +35,7 @@ export function groupBySlot<T>(redis: RedisClient, entries: T[], keyOf: (entry: 
   return [...groups.values()];
 }
 
-/** Runs commands whose keys may lie in different slots: one pipeline on a plain Redis, per-node auto-pipelines on a cluster. */
+/** Runs commands whose keys may lie in different slots: one pipeline on a plain Redis, concurrent commands on a cluster. */
 export async function runBatch(redis: RedisClient, commands: BatchCommand[]): Promise<BatchResult> {
   if (commands.length === 0) return [];
   if (!isCluster(redis)) return ((await redis.pipeline(commands).exec()) ?? []) as BatchResult;
