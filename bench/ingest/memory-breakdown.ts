@@ -7,6 +7,21 @@ import type { Keys } from '../../src/storage/keys.ts';
 /** Queues whose keys count as BullMQ's (`bullmq:<queue>`) rather than the app's own data. */
 const BULLMQ_QUEUES: string[] = Object.values(QueueNames);
 
+/**
+ * The kind of a key, from its name after the prefix: `{tag}:name:...` (keys.ts) is named by
+ * the name's first segment (`digest`, `entity`, `bands`...), a key that is its tag alone by the
+ * tag's type (`{i:ID}` is an `item`), and a queue's keys (`{q:poll}:poll:...`) as BullMQ's.
+ */
+function kindOf(rest: string): string {
+  const close = rest.indexOf('}');
+  if (!rest.startsWith('{') || close < 0) return rest.split(':')[0]!;
+  const tag = rest.slice(1, close);
+  const name = rest.slice(close + 2).split(':')[0];
+  if (tag.startsWith('q:')) return `bullmq:${tag.slice(2)}`;
+  if (!name) return tag.startsWith('i:') ? 'item' : tag.split(':')[0]!;
+  return BULLMQ_QUEUES.includes(name) ? `bullmq:${name}` : name;
+}
+
 /** MEMORY USAGE of every key of the prefix, summed by kind (the first segment after the prefix), largest first. */
 export async function memoryBreakdown(redis: Redis, keys: Keys): Promise<Record<string, { keys: number; bytes: number }>> {
   // Every key name starts with the prefix's hash tag and a colon: what `keys.all` matches.
@@ -21,10 +36,7 @@ export async function memoryBreakdown(redis: Redis, keys: Keys): Promise<Record<
     for (const k of batch) pipeline.memory('USAGE', k, 'SAMPLES', '0');
     const results = (await pipeline.exec()) ?? [];
     batch.forEach((k, j) => {
-      const segments = k.slice(head.length).split(':');
-      // BullMQ keys are {prefix}:<queue>:<job id or structure>.
-      const queue = BULLMQ_QUEUES.includes(segments[0]!);
-      const kind = queue ? `bullmq:${segments[0]}` : segments[0]!;
+      const kind = kindOf(k.slice(head.length));
       const slot = (out[kind] ??= { keys: 0, bytes: 0 });
       slot.keys++;
       slot.bytes += Number(results[j]?.[1] ?? 0);

@@ -103,7 +103,7 @@ return out
 // entry per item in the band, the other 6 bytes then the item id as 12 raw bytes (24 hex
 // digits). So a week costs at most 42 × 256 fields, and an item 18 bytes per band rather than
 // a field and an id list of its own. The newest BUCKET_MAX items of a band are its candidates,
-// verified on their full signatures (2 bytes per value); the item joins the story of the most
+// verified on their full signatures (1 byte per value: see ItemStore's storedSignature); the item joins the story of the most
 // similar candidate at or above the threshold, else leads its own. Idempotent: an item that
 // has a story keeps it.
 // KEYS: this week's bands, last week's, this week's signatures, last week's.
@@ -113,7 +113,7 @@ return out
 export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local BUCKET_MAX, width, ENTRY = 4, 2, 18
+local BUCKET_MAX, width, ENTRY = 4, 1, 18
 local function known(id)
   local v = redis.call('HGET', sigsNow, id) or redis.call('HGET', sigsBefore, id)
   if not v then return nil, nil end
