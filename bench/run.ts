@@ -13,6 +13,7 @@ interface Bench {
 
 const BENCHES: Record<string, Bench> = {
   ingest: { file: './ingest.ts', run: (m) => (m.runIngestBench as () => Promise<unknown>)() },
+  'ingest-cluster': { file: './ingest-cluster.ts', run: (m) => (m.runIngestClusterBench as () => Promise<unknown>)() },
   tagging: { file: './tagging.ts', run: (m) => (m.runTaggingBench as () => Promise<unknown>)() },
   latency: { file: './latency.ts', run: (m) => (m.runLatencyBench as () => Promise<unknown>)() },
   volume: { file: './volume.ts', run: (m) => (m.runVolumeBench as () => Promise<unknown>)() },
