@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
@@ -9,6 +11,8 @@ import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog, STORY_REFRESH_MS } from '../src/pipeline/anchor-catalog.ts';
 import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
 import { StoryInputs } from '../src/pipeline/story-inputs.ts';
+import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
+import type { ThreadScript } from '../src/pipeline/thread-pool.ts';
 import { articleTexts } from '../src/pipeline/article-text.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
@@ -67,6 +71,19 @@ const ARTICLES_PER_PASS = 60;
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
+ * The pipeline thread's entry, next to this file: compiled JavaScript in production, the
+ * TypeScript source through tsx when this file itself runs as TypeScript (tests, benchmarks).
+ */
+function pipelineThread(): ThreadScript {
+  const compiled = import.meta.url.endsWith('.js');
+  return {
+    file: fileURLToPath(new URL(compiled ? './pipeline-thread.js' : './pipeline-thread.ts', import.meta.url)),
+    // tsx's ESM register(): `require.resolve` names the CommonJS build beside it.
+    ...(compiled ? {} : { loader: createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs') }),
+  };
+}
+
+/**
  * Starts every worker of the system on one process: one BullMQ Worker per queue, each
  * calling one pipeline use case with the deps built here. Any number of such processes can
  * run against one Redis: BullMQ hands each job to one of them, and every job is idempotent.
@@ -86,7 +103,10 @@ export async function startWorkers(
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   // Host slots are renewed while their request runs: a short lease frees a killed worker's slots soon.
   const retentionMs = config.retentionDays * 24 * 3600_000;
-  const collection = new CollectionStatsRecorder(stores.collectionStats, log);
+  // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
+  // too, in a one-process install) keeps only I/O.
+  const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThread(), config.pipelineThreads) : null;
+  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(
     stores.anchors,
@@ -112,6 +132,7 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
+    ...(offLoop ? { analyse: (anchors, items) => offLoop.analyse(anchors, items) } : {}),
     articleTexts: (items) =>
       articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
@@ -135,6 +156,7 @@ export async function startWorkers(
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
     countNewItems: (items) => collection.record(items),
     tagNow: (items) => tagItems(items.map((i) => i.id), tagDeps, undefined, items),
+    ...(offLoop ? { readFeed: (body, contentType, ctx, limits) => offLoop.read(body, contentType, ctx, limits) } : {}),
     now: Date.now,
     log,
     metrics,
@@ -234,6 +256,7 @@ export async function startWorkers(
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await collection.flush();
+      await offLoop?.close();
     },
   };
 }
