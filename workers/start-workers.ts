@@ -106,6 +106,8 @@ export async function startWorkers(
   // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
   // too, in a one-process install) keeps only I/O.
   const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThread(), config.pipelineThreads) : null;
+  // Polls start once the threads can take them (loading their modules takes a moment).
+  await offLoop?.ready();
   const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(

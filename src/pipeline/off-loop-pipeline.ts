@@ -52,6 +52,11 @@ export class OffLoopPipeline {
     return this.run({ kind: 'terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
   }
 
+  /** Resolves when every thread has loaded and answered (module loading takes a moment). */
+  ready(): Promise<void> {
+    return this.pool.each({ kind: 'ping' });
+  }
+
   /** Stops the threads. */
   close(): Promise<void> {
     return this.pool.close();

@@ -15,7 +15,9 @@ export type PipelineTask =
   /** New items tagged against the anchors of the given keys (in that order). */
   | { kind: 'analyse'; keys: string[]; items: ItemText[] }
   /** The collection-statistics terms of new items. */
-  | { kind: 'terms'; items: Array<{ title: string; summary: string }> };
+  | { kind: 'terms'; items: Array<{ title: string; summary: string }> }
+  /** Answers once the thread has loaded: the pool is ready. */
+  | { kind: 'ping' };
 
 /** What each task answers. */
 export interface PipelineResults {
@@ -23,6 +25,7 @@ export interface PipelineResults {
   read: ReadFeedResult;
   analyse: ItemAnalysis[];
   terms: string[][];
+  ping: void;
 }
 
 /**
@@ -52,6 +55,8 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
       }
       case 'terms':
         return task.items.map((item) => collectionTermsOf(item));
+      case 'ping':
+        return undefined;
     }
   };
 }

@@ -96,6 +96,15 @@ export class ThreadPool {
     if (this.closed) return Promise.reject(new Error('thread pool is closed'));
     let member = this.members[0]!;
     for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
+    return this.runOn<T>(member, task);
+  }
+
+  /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */
+  async each(task: { kind: string }): Promise<void> {
+    await Promise.all(this.members.map((m) => this.runOn(m, task)));
+  }
+
+  private runOn<T>(member: Member, task: { kind: string }): Promise<T> {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       member.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
