@@ -37,6 +37,8 @@ interface Pending {
 interface Member {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** It has answered once: a thread that dies before that (a broken install) is not started again and again. */
+  answered: boolean;
 }
 
 /**
@@ -51,6 +53,8 @@ export class ThreadPool {
   private readonly members: Member[] = [];
   private seq = 0;
   private closed = false;
+  /** Why the last thread standing could not start: every later task fails with it. */
+  private broken: Error | null = null;
   /** The latest broadcast of each kind, replayed into a new thread before any task. */
   private readonly shared = new Map<string, unknown>();
 
@@ -69,8 +73,9 @@ export class ThreadPool {
       : new Worker(file);
     // An idle pool must not keep a process alive that is otherwise done.
     worker.unref();
-    const member: Member = { worker, pending: new Map() };
+    const member: Member = { worker, pending: new Map(), answered: false };
     worker.on('message', (reply: ThreadReply) => {
+      member.answered = true;
       const p = member.pending.get(reply.id);
       if (!p) return;
       member.pending.delete(reply.id);
@@ -81,7 +86,12 @@ export class ThreadPool {
       const index = this.members.indexOf(member);
       for (const p of member.pending.values()) p.reject(err instanceof Error ? err : new Error(String(err)));
       member.pending.clear();
-      if (index >= 0 && !this.closed) this.members[index] = this.spawn();
+      if (index < 0 || this.closed) return;
+      if (member.answered) this.members[index] = this.spawn();
+      else {
+        this.members.splice(index, 1);
+        this.broken = err instanceof Error ? err : new Error(String(err));
+      }
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -94,6 +104,7 @@ export class ThreadPool {
   /** Runs one task on the least busy thread. */
   run<T>(task: { kind: string }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('thread pool is closed'));
+    if (this.members.length === 0) return Promise.reject(this.broken ?? new Error('no pipeline thread is running'));
     let member = this.members[0]!;
     for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
     return this.runOn<T>(member, task);
