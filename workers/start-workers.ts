@@ -106,8 +106,11 @@ export async function startWorkers(
   // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
   // too, in a one-process install) keeps only I/O.
   const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThread(), config.pipelineThreads) : null;
-  // Polls start once the threads can take them (loading their modules takes a moment).
-  await offLoop?.ready();
+  // Loading a thread's modules takes a moment: tasks sent meanwhile wait in its queue.
+  void offLoop?.ready().then(
+    () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
+    (err: unknown) => log.error({ err }, 'pipeline threads did not start'),
+  );
   const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(

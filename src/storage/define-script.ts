@@ -11,14 +11,14 @@ export function defineScript(redis: Redis, name: ScriptName, lua: string, number
 }
 
 /** Names of the project's Lua commands. */
-export type ScriptName = 'awIngestFeed' | 'awWriteTags' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours' | 'awClaimDigestSend' | 'awCompleteDigestSend';
+export type ScriptName = 'awIngestFeed' | 'awWriteTagsBatch' | 'awClaimDue' | 'awAcquireSlot' | 'awAssignStories' | 'awRecordHit' | 'awFireSpike' | 'awBucketCounts' | 'awRetireItem' | 'awSumHours' | 'awClaimDigestSend' | 'awCompleteDigestSend';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
     awIngestFeed: ScriptCall<Context>;
-    awWriteTags: ScriptCall<Context>;
+    awWriteTagsBatch: ScriptCall<Context>;
     awClaimDue: ScriptCall<Context>;
     awAcquireSlot: ScriptCall<Context>;
     awAssignStories: ScriptCall<Context>;

@@ -9,7 +9,7 @@
 // one to its publication hour, a member removed takes one away, in the same script step,
 // so the counts are the index's own and cannot drift from it. Volume reads them instead of
 // counting thousands of ranges.
-const HOURLY = `
+export const HOURLY = `
 local function hourOf(ms) return string.format('%d', math.floor(tonumber(ms) / 3600000)) end
 local function countIn(hourly, ms, delta)
   local h = hourOf(ms)
@@ -17,66 +17,7 @@ local function countIn(hourly, ms, delta)
 end
 `;
 
-// Replaces an item's tags for one anchor and moves it between the entity and digest
-// indexes accordingly. Indexes are sets of item ids, so applying the same tags twice
-// (a retried job) or re-tagging with new entities never counts an item twice.
-// Tags from an older anchor version never overwrite newer ones.
-// The digest shows one entry per story: a relevant item enters it when it leads its story
-// (or its leader is not shown); a leader that enters folds in members shown before it.
-// An item entering the digest is appended to the anchor's capped stream, in the same step;
-// one leaving it is appended as a `remove` entry.
-export const WRITE_TAGS = HOURLY + `
-local anchorId = ARGV[1]
-local version = tonumber(ARGV[2])
-local id = ARGV[5]
-local state = redis.call('HMGET', KEYS[1], 'tv:' .. anchorId, 'p', 'tk:' .. anchorId, 'story', 'tr:' .. anchorId)
-local current = tonumber(state[1] or '-1')
-if current > version then return 0 end
--- A job still running for a deleted anchor must not bring its indexes back.
-if redis.call('EXISTS', ARGV[9]) == 0 then return 0 end
-local score = state[2]
-if not score then return -1 end
-local newKeys = {}
-for i = 4, #KEYS, 2 do newKeys[KEYS[i]] = true end
-local old = state[3]
-if old then
-  for _, pair in ipairs(cjson.decode(old)) do
-    if not newKeys[pair[1]] and redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
-  end
-end
-for i = 4, #KEYS, 2 do
-  if redis.call('ZADD', KEYS[i], score, id) == 1 then countIn(KEYS[i + 1], score, 1) end
-end
--- Only an item once relevant can be in the digest: others skip the lookup.
-local wasShown = state[5] == '1' and redis.call('ZSCORE', KEYS[2], id) ~= false
-local leader = state[4] or id
-local show = false
-if ARGV[4] == '1' then
-  show = leader == id or redis.call('ZSCORE', KEYS[2], leader) == false
-end
-if show then
-  if not wasShown then redis.call('ZADD', KEYS[2], score, id) end
-  if leader == id then
-    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do
-      if redis.call('ZREM', KEYS[2], m) == 1 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', m) end
-    end
-  end
-elseif wasShown then
-  redis.call('ZREM', KEYS[2], id)
-end
-redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6], 'tv:' .. anchorId, ARGV[2], 'tr:' .. anchorId, ARGV[4])
-if show and not wasShown then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'item', id)
-  return 1
-end
--- An item leaving the digest (a judgement, a new entity list or scope, a re-scored model) is
--- announced on the same stream, so a live client drops it and a resuming one learns it too.
-if wasShown and not show then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', id)
-  return 3
-end
-return 2
-`;
+// The tag write (one anchor, a batch of items) is in tag-batch-script.ts.
 
 // Removes an item and every index entry that points at it, in one step, so retention trims
 // the digest, the entity series, the feed lists and the stories at once and never leaves a

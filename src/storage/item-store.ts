@@ -6,7 +6,8 @@ import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { createHash } from 'node:crypto';
 import { ASSIGN_STORIES, INGEST_FEED } from './batch-scripts.ts';
-import { COUNTS_BELOW, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
+import { COUNTS_BELOW, RETIRE, SUM_HOURS } from './item-scripts.ts';
+import { WRITE_TAGS_BATCH } from './tag-batch-script.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
@@ -34,6 +35,19 @@ const HOUR_MS = 3_600_000;
 const INGEST_CHUNK = 200;
 /** Items per story script call at most (each carries its 42 bands). */
 const STORY_CHUNK = 50;
+/** Items per tag-write script call at most. */
+const TAG_WRITE_CHUNK = 100;
+
+/** An item's tags for one anchor as the item hash stores them. */
+function encodeTags(tags: ItemTags): string {
+  return JSON.stringify({
+    e: tags.entities.map((e) => [e.key, e.count]),
+    s: tags.score,
+    r: tags.relevant,
+    ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
+    ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
+  });
+}
 
 /**
  * The item aggregate: items, their tags, and every index derived from them (every item,
@@ -48,7 +62,7 @@ export class ItemStore {
     private readonly keys: Keys,
   ) {
     defineScript(redis, 'awIngestFeed', INGEST_FEED);
-    defineScript(redis, 'awWriteTags', WRITE_TAGS);
+    defineScript(redis, 'awWriteTagsBatch', WRITE_TAGS_BATCH);
     defineScript(redis, 'awRetireItem', RETIRE, 4);
     defineScript(redis, 'awAssignStories', ASSIGN_STORIES);
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
@@ -88,41 +102,46 @@ export class ItemStore {
     return items;
   }
 
-  /** Writes tags of many (anchor, item) pairs in one round trip; per pair, true when the item newly entered the digest. */
+  /**
+   * Writes tags of many (anchor, item) pairs in one round trip, one script call per anchor
+   * and batch of items; per pair, true when the item newly entered the digest.
+   */
   async writeTags(writes: Array<{ anchorId: string; itemId: string; tags: ItemTags }>): Promise<boolean[]> {
     if (writes.length === 0) return [];
+    // Grouped by anchor (and version), in order: anchors touch disjoint indexes and fields.
+    const groups = new Map<string, number[]>();
+    writes.forEach((w, i) => {
+      const key = `${w.anchorId}\u0000${w.tags.version}`;
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    });
     const pipeline = this.redis.pipeline();
-    for (const { anchorId, itemId, tags } of writes) {
-      // Each entity's index with its hourly counts, as pairs: the script keeps them in step.
-      const pairs = tags.entities.map((e) => [this.keys.entityItems(anchorId, e.key), this.keys.entityHourly(anchorId, e.key)]);
-      pipeline.awWriteTags(
-        3 + pairs.length * 2,
-        this.keys.item(itemId),
-        this.keys.digest(anchorId),
-        this.keys.digestStream(anchorId),
-        ...pairs.flat(),
-        anchorId,
-        String(tags.version),
-        JSON.stringify({
-          e: tags.entities.map((e) => [e.key, e.count]),
-          s: tags.score,
-          r: tags.relevant,
-          ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
-          ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
-        }),
-        tags.relevant ? '1' : '0',
-        itemId,
-        JSON.stringify(pairs),
-        String(STREAM_MAX_LEN),
-        this.keys.storyMembers(''),
-        this.keys.anchor(anchorId),
-      );
+    const calls: number[][] = [];
+    for (const indexes of groups.values()) {
+      for (let c = 0; c < indexes.length; c += TAG_WRITE_CHUNK) {
+        const chunk = indexes.slice(c, c + TAG_WRITE_CHUNK);
+        const { anchorId, tags: first } = writes[chunk[0]!]!;
+        const keys = [this.keys.digest(anchorId), this.keys.digestStream(anchorId), this.keys.anchor(anchorId)];
+        const args = [anchorId, String(first.version), String(STREAM_MAX_LEN), this.keys.storyMembers('')];
+        for (const i of chunk) {
+          const { itemId, tags } = writes[i]!;
+          // Each entity's index with its hourly counts, as pairs: the script keeps them in step.
+          const pairs = tags.entities.map((e) => [this.keys.entityItems(anchorId, e.key), this.keys.entityHourly(anchorId, e.key)]);
+          keys.push(this.keys.item(itemId), ...pairs.flat());
+          args.push(itemId, encodeTags(tags), tags.relevant ? '1' : '0', JSON.stringify(pairs), String(pairs.length));
+        }
+        pipeline.awWriteTagsBatch(keys.length, ...keys, ...args);
+        calls.push(chunk);
+      }
     }
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, code]) => {
+    const entered: boolean[] = new Array(writes.length).fill(false);
+    results.forEach(([err, codes], c) => {
       if (err) throw err;
-      return code === 1;
+      calls[c]!.forEach((i, j) => (entered[i] = (codes as number[])[j] === 1));
     });
+    return entered;
   }
 
   /** Marks items whose article page was read and tagged with their main text (idempotent; a gone item stays gone). */
