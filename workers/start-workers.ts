@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
@@ -12,7 +10,7 @@ import { AnchorCatalog, STORY_REFRESH_MS } from '../src/pipeline/anchor-catalog.
 import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
 import { StoryInputs } from '../src/pipeline/story-inputs.ts';
 import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
-import type { ThreadScript } from '../src/pipeline/thread-pool.ts';
+import { pipelineThreadScript } from './pipeline-thread-script.ts';
 import { articleTexts } from '../src/pipeline/article-text.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
@@ -71,19 +69,6 @@ const ARTICLES_PER_PASS = 60;
 const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
- * The pipeline thread's entry, next to this file: compiled JavaScript in production, the
- * TypeScript source through tsx when this file itself runs as TypeScript (tests, benchmarks).
- */
-function pipelineThread(): ThreadScript {
-  const compiled = import.meta.url.endsWith('.js');
-  return {
-    file: fileURLToPath(new URL(compiled ? './pipeline-thread.js' : './pipeline-thread.ts', import.meta.url)),
-    // tsx's ESM register(): `require.resolve` names the CommonJS build beside it.
-    ...(compiled ? {} : { loader: createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs') }),
-  };
-}
-
-/**
  * Starts every worker of the system on one process: one BullMQ Worker per queue, each
  * calling one pipeline use case with the deps built here. Any number of such processes can
  * run against one Redis: BullMQ hands each job to one of them, and every job is idempotent.
@@ -105,7 +90,7 @@ export async function startWorkers(
   const retentionMs = config.retentionDays * 24 * 3600_000;
   // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
   // too, in a one-process install) keeps only I/O.
-  const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThread(), config.pipelineThreads) : null;
+  const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThreadScript(), config.pipelineThreads) : null;
   // Loading a thread's modules takes a moment: tasks sent meanwhile wait in its queue.
   void offLoop?.ready().then(
     () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
