@@ -69,6 +69,7 @@ export async function runIngestBench(): Promise<object> {
   const names = (process.env.INGEST_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').filter((n) => n in SCENARIOS);
   const runs = Math.max(1, Number(process.env.INGEST_RUNS ?? 1));
   const scenarios: Record<string, object> = {};
+  const startLoad = os.loadavg().map((x) => round(x, 2));
   for (const name of names) {
     const results: any[] = [];
     for (let i = 0; i < runs; i++) {
@@ -94,7 +95,8 @@ export async function runIngestBench(): Promise<object> {
     process.stdout.write(`\n${name}: medians of ${runs} run(s): ${JSON.stringify(medians)}\n`);
     scenarios[name] = { runs: results.length, medians, all: results };
   }
-  const out = { scenarios, targets: TARGETS, reference: REFERENCE };
+  // BENCH_LABEL says under what conditions the run was made (a loaded machine, an A/B pair).
+  const out = { label: process.env.BENCH_LABEL ?? null, loadAverageAtStart: startLoad, scenarios, targets: TARGETS, reference: REFERENCE };
   process.stdout.write(`wrote ${await writeBenchResult('ingest', out)}\n`);
   return out;
 }

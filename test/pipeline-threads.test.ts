@@ -26,6 +26,8 @@ const items = labelledItems().slice(0, 30).map((i, n) => ({ id: `i${n}`, title: 
 
 describe('pipeline threads', () => {
   it('read a feed document into the same items as readFeed, and keep the error code of a bad one', async () => {
+    // Until the threads have loaded, the steps run on the event loop: compare the threads' own answers.
+    await pipeline.ready();
     const body = Buffer.from(rssOf('Wire', items.slice(0, 5).map((i, n) => ({ title: i.title, link: `http://news.example/${n}`, guid: `g${n}`, description: i.summary, pubDate: new Date(Date.UTC(2026, 10, 1 + n)).toUTCString() }))));
     const ctx = { feedId: 'f1', baseUrl: 'http://news.example/feed.xml', now: Date.UTC(2026, 11, 1) };
     const limits = { maxItems: 3, notBefore: Date.UTC(2026, 10, 2) };

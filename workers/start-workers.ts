@@ -91,7 +91,7 @@ export async function startWorkers(
   // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
   // too, in a one-process install) keeps only I/O.
   const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThreadScript(), config.pipelineThreads) : null;
-  // Loading a thread's modules takes a moment: tasks sent meanwhile wait in its queue.
+  // Loading a thread's modules takes seconds: meanwhile the steps run on the event loop.
   void offLoop?.ready().then(
     () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
     (err: unknown) => log.error({ err }, 'pipeline threads did not start'),

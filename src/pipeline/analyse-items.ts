@@ -56,3 +56,20 @@ export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText):
   const { signature, bands } = storyInputs(item);
   return { tags, signature, bands };
 }
+
+/** Items tagged between two yields to the event loop. */
+const YIELD_EVERY = 5;
+
+/**
+ * analyseItem over a batch on the event loop: a large batch gives the loop back now and then,
+ * so a live item's job (or an API request in a one-process install) is not held up behind a
+ * backlog's CPU work.
+ */
+export async function analyseItems(anchors: readonly AnalysisAnchor[], texts: ItemText[]): Promise<ItemAnalysis[]> {
+  const out: ItemAnalysis[] = [];
+  for (const [n, text] of texts.entries()) {
+    if (n > 0 && n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    out.push(analyseItem(anchors, text));
+  }
+  return out;
+}

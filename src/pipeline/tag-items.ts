@@ -11,7 +11,7 @@ import type { ItemStore } from '../storage/item-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
-import { analyseItem, storyInputs, type AnalysisAnchor, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { analyseItems, storyInputs, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 
 /** What tagItems needs. */
 export interface TagDeps {
@@ -42,23 +42,6 @@ export interface TagOutcome {
   deliveries: number;
 }
 
-/** Items tagged between two yields to the event loop. */
-const YIELD_EVERY = 5;
-
-/**
- * The analysis on this event loop, when no pipeline thread takes it: a large batch gives the
- * loop back now and then, so a live item's job (or an API request in a one-process install)
- * is not held up behind a backlog's CPU work.
- */
-async function analyseInLoop(anchors: readonly AnalysisAnchor[], texts: ItemText[]): Promise<ItemAnalysis[]> {
-  const out: ItemAnalysis[] = [];
-  for (const [n, text] of texts.entries()) {
-    if (n > 0 && n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-    out.push(analyseItem(anchors, text));
-  }
-  return out;
-}
-
 /**
  * Tags stored items against every anchor (or only `onlyAnchorId`, a re-tag), matches new
  * items against the alerts, puts digest candidates and alert hits into stories
@@ -82,7 +65,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     const body = bodies.get(item.id);
     return body ? { id: item.id, title: item.title, summary: item.summary, body } : { id: item.id, title: item.title, summary: item.summary };
   });
-  const analyses = deps.analyse ? await deps.analyse(anchors, texts) : await analyseInLoop(anchors, texts);
+  const analyses = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];

@@ -101,6 +101,11 @@ export class ThreadPool {
     return member;
   }
 
+  /** Threads running (a thread that could not start is not replaced). */
+  get running(): number {
+    return this.members.length;
+  }
+
   /** Runs one task on the least busy thread. */
   run<T>(task: { kind: string }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('thread pool is closed'));
