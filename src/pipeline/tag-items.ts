@@ -68,7 +68,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const analyses = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
-  const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
+  const toCluster: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }> = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const [n, item] of items.entries()) {
@@ -97,7 +97,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // and the LSH buckets stay small.
     if (needsStory) {
       const story = analysis.signature && analysis.bands ? { signature: Buffer.from(analysis.signature.buffer, analysis.signature.byteOffset, analysis.signature.byteLength), bands: analysis.bands } : storyInputs(item);
-      toCluster.push({ itemId: item.id, ...story });
+      toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, ...story });
     }
   }
   const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);
@@ -107,7 +107,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   await deps.enqueueDeliveries(deliveryIds);
   await deps.alerts.recordSpikeMatches(spikeMatches);
 
-  const writes = results.map(({ itemId, anchor, tags }) => ({ anchorId: anchor.record.id, itemId, tags }));
+  const writes = results.map(({ itemId, anchor, tags }) => {
+    const leader = storyOf.get(itemId);
+    return { anchorId: anchor.record.id, itemId, tags, ...(leader ? { leader } : {}) };
+  });
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.
   if (!onlyAnchorId) {
