@@ -168,10 +168,13 @@ while a < #ARGV do
     if show then
       if not wasShown then redis.call('ZADD', digest, score, id) end
       if leader == id then
-        for _, m in ipairs(listWithout(redis.call('HGET', foldsKey, id), id)) do
-          if redis.call('ZREM', digest, m) == 1 then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', m) end
+        local folded = redis.call('HGET', foldsKey, id)
+        if folded then
+          for _, m in ipairs(listWithout(folded, id)) do
+            if redis.call('ZREM', digest, m) == 1 then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', m) end
+          end
+          redis.call('HDEL', foldsKey, id)
         end
-        redis.call('HDEL', foldsKey, id)
       else
         local members = listWithout(redis.call('HGET', foldsKey, leader), id)
         members[#members + 1] = id
