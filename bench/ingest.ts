@@ -28,7 +28,7 @@ import { createKeys } from '../src/storage/keys.ts';
 import { appEnv, LOCAL_FEEDS_ENV, waitForReady } from './app-process.ts';
 import { spawnBenchChild, stopBenchChild, type BenchChild } from './bench-child.ts';
 import { writeBenchResult } from './bench-result.ts';
-import { cpuSecondsByProcess, cpuSecondsDelta } from './cpu-sampler.ts';
+import { cpuSecondsByProcess, cpuSecondsDelta, procCpuSeconds } from './cpu-sampler.ts';
 import { startFeedFarm } from './farm-process.ts';
 import { freePort } from './free-port.ts';
 import { runNewItemsCycle, runNotModifiedCycle, type CycleContext } from './ingest/cycles.ts';
@@ -69,6 +69,7 @@ export async function runIngestBench(): Promise<object> {
   const names = (process.env.INGEST_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').filter((n) => n in SCENARIOS);
   const runs = Math.max(1, Number(process.env.INGEST_RUNS ?? 1));
   const scenarios: Record<string, object> = {};
+  const startLoad = os.loadavg().map((x) => round(x, 2));
   for (const name of names) {
     const results: any[] = [];
     for (let i = 0; i < runs; i++) {
@@ -94,9 +95,28 @@ export async function runIngestBench(): Promise<object> {
     process.stdout.write(`\n${name}: medians of ${runs} run(s): ${JSON.stringify(medians)}\n`);
     scenarios[name] = { runs: results.length, medians, all: results };
   }
-  const out = { scenarios, targets: TARGETS, reference: REFERENCE };
+  // BENCH_LABEL says under what conditions the run was made (a loaded machine, an A/B pair).
+  const out = { label: process.env.BENCH_LABEL ?? null, loadAverageAtStart: startLoad, scenarios, targets: TARGETS, reference: REFERENCE };
   process.stdout.write(`wrote ${await writeBenchResult('ingest', out)}\n`);
   return out;
+}
+
+/** Below this many cores busy over a sample, the app's start-up is over. */
+const SETTLED_CORES = 0.15;
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 60_000;
+
+/** Waits until the app processes together use less than SETTLED_CORES over a sample (or a minute passes); returns how long it took. */
+async function waitUntilSettled(appChildren: Child[]): Promise<number> {
+  const started = Date.now();
+  let before = appChildren.reduce((n, c) => n + (procCpuSeconds(c.pid) ?? 0), 0);
+  while (Date.now() - started < SETTLE_MAX_MS) {
+    await sleep(SETTLE_SAMPLE_MS);
+    const now = appChildren.reduce((n, c) => n + (procCpuSeconds(c.pid) ?? 0), 0);
+    if (now - before < (SETTLED_CORES * SETTLE_SAMPLE_MS) / 1000) break;
+    before = now;
+  }
+  return Date.now() - started;
 }
 
 /** One run of both cycles on a farm of `hosts` loopback hosts; prints its table and returns its result. */
@@ -144,6 +164,10 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     // Workers of a split install start on their own; give them a moment to connect.
     if (splitWorkers > 0) await sleep(1500);
     else await sleep(300);
+    // Ready is not idle: the app may still be loading (its pipeline threads load their modules
+    // after the API answers). The cycles measure ingestion, not start-up: wait until it settles.
+    const settleMs = await waitUntilSettled(appChildren);
+    process.stdout.write(`app settled ${settleMs} ms after ready\n`);
 
     // Progress is read straight from the app's indexes, named by the app's own key builder.
     const K = createKeys(prefix);

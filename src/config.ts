@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { availableParallelism } from 'node:os';
 import { AppError, ErrorCodes } from './errors.ts';
 
 /**
@@ -92,6 +93,8 @@ const schema = z.object({
   POLL_MAX_INTERVAL_SECONDS: int(60, 604_800).default(86_400),
   HOST_CONCURRENCY: int(1, 1000).default(4),
   POLL_CONCURRENCY: int(1, 1000).default(32),
+  // Worker threads that parse and tag off the event loop; unset: one per core beside the event loop's (0: none).
+  PIPELINE_THREADS: int(0, 64).optional(),
   FETCH_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
   FETCH_TOTAL_TIMEOUT_MS: int(500, 600_000).default(30_000),
   FETCH_MAX_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
@@ -130,6 +133,8 @@ export type Config = Readonly<{
   pollMaxIntervalSeconds: number;
   hostConcurrency: number;
   pollConcurrency: number;
+  /** Pipeline worker threads (parsing, tagging); 0 runs them on the event loop. */
+  pipelineThreads: number;
   fetchConnectTimeoutMs: number;
   fetchTotalTimeoutMs: number;
   fetchMaxBytes: number;
@@ -205,6 +210,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollMaxIntervalSeconds: Math.max(v.POLL_MAX_INTERVAL_SECONDS, v.POLL_INTERVAL_SECONDS),
     hostConcurrency: v.HOST_CONCURRENCY,
     pollConcurrency: v.POLL_CONCURRENCY,
+    // The event loop keeps a core for fetches, Redis and the API; the rest parse and tag.
+    pipelineThreads: v.PIPELINE_THREADS ?? Math.max(1, availableParallelism() - 1),
     fetchConnectTimeoutMs: v.FETCH_CONNECT_TIMEOUT_MS,
     fetchTotalTimeoutMs: v.FETCH_TOTAL_TIMEOUT_MS,
     fetchMaxBytes: v.FETCH_MAX_BYTES,

@@ -15,7 +15,7 @@ afterAll(killAllApps);
 describe('production: npm run build, then node dist/workers/all.js', () => {
   it('builds, answers /readyz, serves the default anchor and extracts a posted one in the compiled child', async () => {
     await exec('npm', ['run', 'build'], { timeout: 240_000 });
-    for (const file of ['dist/workers/all.js', 'dist/workers/extract-entities.js', 'dist/src/web/index.html']) expect(existsSync(file), file).toBe(true);
+    for (const file of ['dist/workers/all.js', 'dist/workers/extract-entities.js', 'dist/workers/pipeline-thread.js', 'dist/src/web/index.html']) expect(existsSync(file), file).toBe(true);
 
     const prefix = uniquePrefix('production');
     const proc = spawnApp('all', { REDIS_PREFIX: prefix, PORT: '0', ADMIN_TOKEN: TOKEN, FEEDS_FILE: '' }, { compiled: true });

@@ -9,6 +9,8 @@ import { AlertCatalog } from '../src/pipeline/alert-catalog.ts';
 import { AnchorCatalog, STORY_REFRESH_MS } from '../src/pipeline/anchor-catalog.ts';
 import { CollectionStatsRecorder } from '../src/pipeline/collection-stats-recorder.ts';
 import { StoryInputs } from '../src/pipeline/story-inputs.ts';
+import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
+import { pipelineThreadScript } from './pipeline-thread-script.ts';
 import { articleTexts } from '../src/pipeline/article-text.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
@@ -88,7 +90,15 @@ export async function startWorkers(
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   // Host slots are renewed while their request runs: a short lease frees a killed worker's slots soon.
   const retentionMs = config.retentionDays * 24 * 3600_000;
-  const collection = new CollectionStatsRecorder(stores.collectionStats, log);
+  // Parsing and tagging run on worker threads: both cores work, and the event loop (the API's
+  // too, in a one-process install) keeps only I/O.
+  const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThreadScript(), config.pipelineThreads) : null;
+  // Loading a thread's modules takes seconds: meanwhile the steps run on the event loop.
+  void offLoop?.ready().then(
+    () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
+    (err: unknown) => log.error({ err }, 'pipeline threads did not start'),
+  );
+  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(
     stores.anchors,
@@ -114,6 +124,7 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
+    ...(offLoop ? { analyse: (anchors, items) => offLoop.analyse(anchors, items) } : {}),
     articleTexts: (items) =>
       articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
@@ -137,6 +148,7 @@ export async function startWorkers(
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
     countNewItems: (items) => collection.record(items),
     tagNow: (items) => tagItems(items.map((i) => i.id), tagDeps, undefined, items),
+    ...(offLoop ? { readFeed: (body, contentType, ctx, limits) => offLoop.read(body, contentType, ctx, limits) } : {}),
     now: Date.now,
     log,
     metrics,
@@ -236,6 +248,7 @@ export async function startWorkers(
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await collection.flush();
+      await offLoop?.close();
     },
   };
 }

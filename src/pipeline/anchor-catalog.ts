@@ -4,7 +4,7 @@ import { compileAnchor, type CompiledAnchor } from '../tagging/compile-anchor.ts
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorModelSummary } from '../model/anchor-model.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
-import type { AnchorInputs, StoryInputs } from './story-inputs.ts';
+import { statsFromData, type AnchorInputs, type CollectionStatsData, type StoryInputs } from './story-inputs.ts';
 
 /** A compiled anchor with the stored version its tags will carry. */
 export interface CatalogEntry {
@@ -14,12 +14,36 @@ export interface CatalogEntry {
   scope: CompiledQuery | null;
   /** itemId → the analyst's verdict: such items are in or out of the digest whatever their score. */
   verdicts: ReadonlyMap<string, boolean>;
+  /** Everything the entry was compiled from, as plain data: a pipeline thread compiles its own copy from it. */
+  spec: AnchorSpec;
+}
+
+/** The inputs of one anchor's compile, as plain data (structured-cloneable), and the key they are cached under. */
+export interface AnchorSpec {
+  /** anchor id @ version @ refresh period: a thread compiles each key once. */
+  key: string;
+  record: AnchorRecord;
+  stats: CollectionStatsData | null;
+  judgments: AnchorInputs['judgments'];
+  coverage: AnchorInputs['coverage'];
+  verdicts: ReadonlyMap<string, boolean>;
 }
 
 /** How often anchors are recompiled with fresh collection statistics and coverage, by default. */
 export const STORY_REFRESH_MS = 10 * 60_000;
 
 const NO_INPUTS: AnchorInputs = { stats: undefined, judgments: [], verdicts: new Map(), coverage: [] };
+
+/** Compiles an anchor from its spec: the same entry on the event loop and in a pipeline thread. */
+export function compileSpec(spec: AnchorSpec): CatalogEntry {
+  const { record } = spec;
+  const compiled = compileAnchor(record.source, record.entities, {
+    ...(spec.stats ? { stats: statsFromData(spec.stats) } : {}),
+    judgments: spec.judgments,
+    coverage: spec.coverage,
+  });
+  return { record, compiled, scope: compileScope(record), verdicts: spec.verdicts, spec };
+}
 
 /**
  * The anchors compiled for tagging, cached per process. Compiling runs once per anchor
@@ -62,7 +86,7 @@ export class AnchorCatalog {
       live.add(cacheKey);
       let entry = this.compiledByVersion.get(cacheKey);
       if (!entry) {
-        entry = await this.compile(record);
+        entry = await this.compile(record, cacheKey);
         this.compiledByVersion.set(cacheKey, entry);
       }
       next.push(entry);
@@ -74,20 +98,23 @@ export class AnchorCatalog {
     return next;
   }
 
-  private async compile(record: AnchorRecord): Promise<CatalogEntry> {
+  private async compile(record: AnchorRecord, key: string): Promise<CatalogEntry> {
     const inputs = this.inputs ? await this.inputs.forAnchor(record) : NO_INPUTS;
-    const compiled = compileAnchor(record.source, record.entities, {
-      ...(inputs.stats ? { stats: inputs.stats } : {}),
+    const entry = compileSpec({
+      key,
+      record,
+      stats: inputs.statsData ?? null,
       judgments: inputs.judgments,
       coverage: inputs.coverage,
+      verdicts: inputs.verdicts,
     });
     const summary: AnchorModelSummary = {
       version: record.version,
-      storyTerms: compiled.storyTerms,
+      storyTerms: entry.compiled.storyTerms,
       compiledAt: Date.now(),
     };
     await this.anchors.saveModel(record.id, summary);
-    return { record, compiled, scope: compileScope(record), verdicts: inputs.verdicts };
+    return entry;
   }
 
   /** One anchor, compiled, or null. */

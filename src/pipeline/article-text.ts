@@ -23,14 +23,17 @@ export interface ArticleTextDeps {
 /** Under this many words of title and summary together, FULL_TEXT=auto reads the article. */
 export const SHORT_ITEM_WORDS = 40;
 
-function wordCount(text: string): number {
-  return text.match(/\S+/g)?.length ?? 0;
+/** Whether the text has fewer than `limit` words; stops counting at the limit (most items are long). */
+function hasFewerWords(text: string, limit: number): boolean {
+  const word = /\S+/g;
+  for (let n = 0; n < limit; n++) if (word.exec(text) === null) return true;
+  return false;
 }
 
 /** Whether an item's article page is read before tagging, under its feed's mode. */
 export function wantsFullText(item: Pick<StoredItem, 'title' | 'summary' | 'link'>, mode: FullTextMode): boolean {
   if (item.link === null || mode === 'never') return false;
-  return mode === 'always' || wordCount(`${item.title} ${item.summary}`) < SHORT_ITEM_WORDS;
+  return mode === 'always' || hasFewerWords(`${item.title} ${item.summary}`, SHORT_ITEM_WORDS);
 }
 
 /**

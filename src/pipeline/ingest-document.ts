@@ -26,10 +26,10 @@ export async function ingestDocument(
   feedId: string,
   doc: { body: Buffer; contentType: string | null; baseUrl: string },
   started: number,
-  deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs'>,
+  deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed'>,
 ): Promise<IngestedDocument> {
   // Items older than the retention window are counted, not stored: retention would only trim them again.
-  const read = await readFeed(
+  const read = await (deps.readFeed ?? readFeed)(
     doc.body,
     doc.contentType,
     { feedId, baseUrl: doc.baseUrl, now: started },

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import type { GuardedClient } from '../net/guarded-client.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
+import type { readFeed } from '../reader/read-feed.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
@@ -21,6 +22,8 @@ export interface PollDeps {
   countNewItems?(items: ReadonlyArray<{ title: string; summary: string }>): void;
   /** Tags new items in this job, from the copies it holds (a routine poll's few items: cheaper than a queue hop). */
   tagNow?(items: StoredItem[]): Promise<unknown>;
+  /** Reads a fetched document (a pipeline thread); absent: readFeed on this event loop. */
+  readFeed?: typeof readFeed;
   now(): number;
   log: Logger;
   metrics: Metrics;

@@ -8,12 +8,25 @@ import type { ItemStore } from '../storage/item-store.ts';
 /** What a compile of one anchor learns from beyond its piece: the collection, the analyst, the coverage. */
 export interface AnchorInputs {
   stats: CollectionStats | undefined;
+  /** The same statistics as plain data (a pipeline thread compiles the anchor from them); absent with no statistics. */
+  statsData?: CollectionStatsData;
   /** The texts of the items the analyst judged, with the verdicts. */
   judgments: Judgment[];
   /** itemId → verdict: judged items are in or out of the digest whatever their score. */
   verdicts: Map<string, boolean>;
   /** Recent items confidently on the story, for its vocabulary to grow from. */
   coverage: Array<{ title: string; summary: string }>;
+}
+
+/** Collection statistics as plain data: what crosses to a pipeline thread. */
+export interface CollectionStatsData {
+  documents: number;
+  frequencies: ReadonlyMap<string, number>;
+}
+
+/** Statistics read back from their plain data. */
+export function statsFromData(data: CollectionStatsData): CollectionStats {
+  return { documents: data.documents, documentFrequency: (term: string) => data.frequencies.get(term) ?? 0 };
 }
 
 /** What StoryInputs reads. */
@@ -43,28 +56,29 @@ const MIN_DOCUMENTS = 1;
  * items confidently on the story. Read when the catalog recompiles, never per item.
  */
 export class StoryInputs {
-  private snapshot: { at: number; stats: CollectionStats | undefined } | null = null;
+  private snapshot: { at: number; stats: CollectionStats | undefined; data: CollectionStatsData | undefined } | null = null;
 
   constructor(private readonly deps: StoryInputsDeps) {}
 
   /** The collection statistics, from a snapshot at most a few minutes old. */
   async stats(): Promise<CollectionStats | undefined> {
+    return (await this.statsSnapshot()).stats;
+  }
+
+  private async statsSnapshot(): Promise<{ stats: CollectionStats | undefined; data: CollectionStatsData | undefined }> {
     const now = this.deps.now();
-    if (this.snapshot && now - this.snapshot.at < STATS_MAX_AGE_MS) return this.snapshot.stats;
+    if (this.snapshot && now - this.snapshot.at < STATS_MAX_AGE_MS) return this.snapshot;
     const snap = await this.deps.stats.snapshot();
-    const stats: CollectionStats | undefined =
-      snap.documents >= MIN_DOCUMENTS
-        ? { documents: snap.documents, documentFrequency: (term: string) => snap.frequencies.get(term) ?? 0 }
-        : undefined;
-    this.snapshot = { at: now, stats };
-    return stats;
+    const data = snap.documents >= MIN_DOCUMENTS ? { documents: snap.documents, frequencies: snap.frequencies } : undefined;
+    this.snapshot = { at: now, stats: data ? statsFromData(data) : undefined, data };
+    return this.snapshot;
   }
 
   /** Everything one anchor's compile learns from. */
   async forAnchor(record: AnchorRecord): Promise<AnchorInputs> {
     const now = this.deps.now();
-    const [stats, verdictList, recent] = await Promise.all([
-      this.stats(),
+    const [{ stats, data: statsData }, verdictList, recent] = await Promise.all([
+      this.statsSnapshot(),
       this.deps.feedback.list(record.id),
       this.deps.items.digestItemsBetween(record.id, now - COVERAGE_WINDOW_MS, now + 1, COVERAGE_CANDIDATES * 4),
     ]);
@@ -83,6 +97,6 @@ export class StoryInputs {
       })
       .slice(0, COVERAGE_MAX)
       .map(({ item }) => ({ title: item.title, summary: item.summary }));
-    return { stats, judgments, verdicts, coverage: confident };
+    return { stats, ...(statsData ? { statsData } : {}), judgments, verdicts, coverage: confident };
   }
 }

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../alerts/channels/channel.ts';
 import { prepareDocument } from '../alerts/evaluate-query.ts';
-import { tagItem } from '../tagging/compile-anchor.ts';
-import { lshBands, SIMILARITY_THRESHOLD, storySignature } from '../tagging/story-signature.ts';
+import { SIMILARITY_THRESHOLD } from '../tagging/story-signature.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
@@ -12,7 +11,7 @@ import type { ItemStore } from '../storage/item-store.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
-import { applyScopeAndVerdict } from './scope-and-verdict.ts';
+import { analyseItems, storyInputs, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 
 /** What tagItems needs. */
 export interface TagDeps {
@@ -30,6 +29,8 @@ export interface TagDeps {
   metrics: Metrics;
   /** The article text of headline-only items (FULL_TEXT), by item id; absent: none is read. */
   articleTexts?(items: StoredItem[]): Promise<Map<string, string>>;
+  /** Runs the CPU part of tagging (a pipeline thread); absent: on this event loop. */
+  analyse?(anchors: CatalogEntry[], items: ItemText[]): Promise<ItemAnalysis[]>;
 }
 
 /** Counts for metrics and logs. */
@@ -39,16 +40,6 @@ export interface TagOutcome {
   newlyInDigest: number;
   /** New alert hits that have a webhook delivery. */
   deliveries: number;
-}
-
-/** Items tagged between two yields to the event loop. */
-const YIELD_EVERY = 5;
-
-/** A signature as raw bytes, 4 per value, as the story script compares it (half the size of hex). */
-function signatureBytes(sig: Uint32Array): Buffer {
-  const out = Buffer.allocUnsafe(sig.length * 4);
-  sig.forEach((v, i) => out.writeUInt32BE(v, i * 4));
-  return out;
 }
 
 /**
@@ -70,25 +61,22 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   // source: queries read the feed's title; only fetched when some alert could fire.
   const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
 
+  const texts: ItemText[] = items.map((item) => {
+    const body = bodies.get(item.id);
+    return body ? { id: item.id, title: item.title, summary: item.summary, body } : { id: item.id, title: item.title, summary: item.summary };
+  });
+  const analyses = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
+
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
   const toCluster: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }> = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const [n, item] of items.entries()) {
-    // A large batch gives the event loop back now and then, so a live item's job (or an API
-    // request in a one-process install) is not held up behind a backlog's CPU work.
-    if (n > 0 && n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-    let needsStory = false;
-    for (const anchor of anchors) {
-      const body = bodies.get(item.id);
-      const tagged = tagItem(anchor.compiled, { title: item.title, summary: body ? `${item.summary}\n${body}` : item.summary });
-      const tags: ItemTags = {
-        entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })),
-        ...applyScopeAndVerdict(anchor, item, tagged),
-        version: anchor.record.version,
-      };
+    const analysis = analyses[n]!;
+    let needsStory = analysis.signature !== null;
+    for (const [a, anchor] of anchors.entries()) {
+      const tags: ItemTags = { ...analysis.tags[a]!, version: anchor.record.version };
       results.push({ itemId: item.id, anchor, tags });
-      needsStory ||= tags.relevant;
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
       const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
@@ -108,8 +96,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // Only digest candidates and alert hits are clustered: stories matter to those alone,
     // and the LSH buckets stay small.
     if (needsStory) {
-      const sig = storySignature(item.title, item.summary);
-      toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, signature: signatureBytes(sig), bands: lshBands(sig) });
+      const story = analysis.signature && analysis.bands ? { signature: Buffer.from(analysis.signature.buffer, analysis.signature.byteOffset, analysis.signature.byteLength), bands: analysis.bands } : storyInputs(item);
+      toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, ...story });
     }
   }
   const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);

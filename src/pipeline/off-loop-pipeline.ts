@@ -1,0 +1,98 @@
+import { AppError, type ErrorCode } from '../errors.ts';
+import type { NormalizeContext } from '../reader/normalize-item.ts';
+import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
+import { collectionTermsOf } from '../tagging/collection-terms.ts';
+import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
+import type { PipelineTask } from './pipeline-thread-tasks.ts';
+import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.ts';
+
+/** A thread's error back as the error it was: an AppError keeps its code, so a bad feed is still a feed problem. */
+function rebuildError(e: ThreadError): Error {
+  if (e.code !== undefined) return new AppError(e.code as ErrorCode, e.message, e.details ? { details: e.details } : {});
+  return Object.assign(new Error(e.message), { name: e.name });
+}
+
+/**
+ * The pipeline's CPU-bound steps (reading a feed document, tagging new items, counting their
+ * collection terms) run on a pool of worker threads, with the same results as on the event
+ * loop: the loop keeps only I/O (fetches, Redis, BullMQ, the API in a one-process install),
+ * and a 2-core machine uses both cores. Until the threads have loaded (or if they cannot),
+ * the same steps run on the event loop. The threads' compiled anchors are kept in step with
+ * the catalog: a key a thread has not been sent is broadcast before the task that needs it.
+ */
+export class OffLoopPipeline {
+  private readonly pool: ThreadPool;
+  /** The anchor specs every thread holds, by key. */
+  private readonly sent = new Map<string, AnchorSpec>();
+
+  /** True once every thread has loaded; until then (and if they never do) the steps run on the event loop. */
+  private live = false;
+  private readonly started: Promise<void>;
+
+  constructor(script: ThreadScript, threads: number) {
+    this.pool = new ThreadPool(script, threads, rebuildError);
+    // Loading a thread's modules takes seconds: the first polls are not held up behind it.
+    this.started = this.pool.each({ kind: 'ping' }).then(() => {
+      this.live = true;
+    });
+    this.started.catch(() => undefined);
+  }
+
+  /** Threads in the pool. */
+  get threads(): number {
+    return this.pool.size;
+  }
+
+  /** readFeed in a thread. */
+  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadFeedResult> {
+    if (!this.onThreads()) return readFeed(body, contentType, ctx, limits);
+    // A view into a shared slab would carry the whole slab across: send the body's own bytes.
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
+    return this.run({ kind: 'read', body: own, contentType, ctx, limits });
+  }
+
+  /** analyseItem for each item against the anchors, in a thread. */
+  analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<ItemAnalysis[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (!this.onThreads()) return analyseItems(anchors, items);
+    this.share(anchors);
+    return this.run({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items });
+  }
+
+  /** collectionTermsOf for each item, in a thread. */
+  terms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][]> {
+    if (!this.onThreads()) return Promise.resolve(items.map((i) => collectionTermsOf(i)));
+    return this.run({ kind: 'terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
+  }
+
+  /** Resolves when every thread has loaded and answered; rejects when they cannot start (the steps stay on the event loop). */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** Stops the threads. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Whether steps go to the threads: they have loaded, and some still run. */
+  private onThreads(): boolean {
+    return this.live && this.pool.running > 0;
+  }
+
+  private run<T>(task: PipelineTask): Promise<T> {
+    return this.pool.run<T>(task);
+  }
+
+  /** Broadcasts the anchor specs when one of these is new to the threads; an older key of the same anchor is dropped. */
+  private share(anchors: readonly CatalogEntry[]): void {
+    const fresh = anchors.filter((a) => !this.sent.has(a.spec.key));
+    if (fresh.length === 0) return;
+    for (const { spec } of fresh) {
+      for (const [key, old] of this.sent) if (old.record.id === spec.record.id) this.sent.delete(key);
+      this.sent.set(spec.key, spec);
+    }
+    this.pool.broadcast('anchors', [...this.sent.values()]);
+  }
+}

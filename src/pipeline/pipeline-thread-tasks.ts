@@ -1,0 +1,69 @@
+import { isAppError } from '../errors.ts';
+import type { NormalizeContext } from '../reader/normalize-item.ts';
+import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
+import { collectionTermsOf } from '../tagging/collection-terms.ts';
+import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
+import type { ThreadError } from './thread-pool.ts';
+
+/** The tasks a pipeline thread runs, as plain data: the CPU-bound steps of a poll and of tagging. */
+export type PipelineTask =
+  /** Broadcast: the anchors tagging uses now (each compiled once per key, the rest dropped). */
+  | { kind: 'anchors'; state: AnchorSpec[] }
+  /** A fetched feed body read into normalised items (readFeed). */
+  | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null }
+  /** New items tagged against the anchors of the given keys (in that order). */
+  | { kind: 'analyse'; keys: string[]; items: ItemText[] }
+  /** The collection-statistics terms of new items. */
+  | { kind: 'terms'; items: Array<{ title: string; summary: string }> }
+  /** Answers once the thread has loaded: the pool is ready. */
+  | { kind: 'ping' };
+
+/** What each task answers. */
+export interface PipelineResults {
+  anchors: void;
+  read: ReadFeedResult;
+  analyse: ItemAnalysis[];
+  terms: string[][];
+  ping: void;
+}
+
+/**
+ * The task runner of one pipeline thread: pure steps only (no Redis, no network), with the
+ * thread's own compiled anchors, built once per anchor key from the spec the event loop
+ * broadcasts, so a task carries only the items.
+ */
+export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> {
+  const compiled = new Map<string, CatalogEntry>();
+  return async (task) => {
+    switch (task.kind) {
+      case 'anchors': {
+        const live = new Set(task.state.map((s) => s.key));
+        for (const key of compiled.keys()) if (!live.has(key)) compiled.delete(key);
+        for (const spec of task.state) if (!compiled.has(spec.key)) compiled.set(spec.key, compileSpec(spec));
+        return undefined;
+      }
+      case 'read':
+        return readFeed(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.contentType, task.ctx, task.limits);
+      case 'analyse': {
+        const anchors = task.keys.map((key) => {
+          const entry = compiled.get(key);
+          if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
+          return entry;
+        });
+        return task.items.map((item) => analyseItem(anchors, item));
+      }
+      case 'terms':
+        return task.items.map((item) => collectionTermsOf(item));
+      case 'ping':
+        return undefined;
+    }
+  };
+}
+
+/** An error as plain data for the trip back: an AppError keeps its code and details. */
+export function threadErrorOf(err: unknown): ThreadError {
+  if (isAppError(err)) return { name: err.name, message: err.message, code: err.code, details: err.details };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}

@@ -1,0 +1,150 @@
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** The thread script a pool runs: its file, and the loader it needs first (tsx under tests). */
+export interface ThreadScript {
+  /** Path of the thread's entry point (.js when compiled, .ts under tsx). */
+  file: string;
+  /**
+   * Path of a module whose `register()` installs a loader (tsx's esm/api) before the entry is
+   * imported: a worker thread does not inherit the loader hooks of an `--import tsx` process.
+   */
+  loader?: string;
+}
+
+/** A message to a thread: a task that answers, or state every thread keeps (sent to all). */
+interface Envelope {
+  id: number;
+  task: unknown;
+}
+
+/** A thread's answer to one task: its result, or the error it threw as plain data. */
+export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ThreadError };
+
+/** An error as it crosses the thread boundary (an Error does not keep its class or fields). */
+export interface ThreadError {
+  name: string;
+  message: string;
+  code?: string;
+  details?: Record<string, unknown>;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+interface Member {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** It has answered once: a thread that dies before that (a broken install) is not started again and again. */
+  answered: boolean;
+}
+
+/**
+ * A fixed pool of worker threads that run CPU-bound pipeline steps (parsing a feed, tagging
+ * its new items) off the event loop, so the loop keeps up with fetches, Redis and (in a
+ * one-process install) the API. Tasks are plain data both ways. Each task goes to the
+ * thread with the fewest tasks in hand. State every thread must hold (the compiled anchors)
+ * is broadcast, and kept to be replayed into a thread that replaces one that died; a dead
+ * thread's tasks fail with its error, so the job fails and BullMQ retries it.
+ */
+export class ThreadPool {
+  private readonly members: Member[] = [];
+  private seq = 0;
+  private closed = false;
+  /** Why the last thread standing could not start: every later task fails with it. */
+  private broken: Error | null = null;
+  /** The latest broadcast of each kind, replayed into a new thread before any task. */
+  private readonly shared = new Map<string, unknown>();
+
+  constructor(
+    private readonly script: ThreadScript,
+    readonly size: number,
+    private readonly rebuildError: (e: ThreadError) => Error = (e) => Object.assign(new Error(e.message), { name: e.name }),
+  ) {
+    for (let i = 0; i < size; i++) this.members.push(this.spawn());
+  }
+
+  private spawn(): Member {
+    const { file, loader } = this.script;
+    const worker = loader
+      ? new Worker(`import(${JSON.stringify(pathToFileURL(loader).href)}).then((m) => m.register()).then(() => import(${JSON.stringify(pathToFileURL(file).href)}))`, { eval: true })
+      : new Worker(file);
+    // An idle pool must not keep a process alive that is otherwise done.
+    worker.unref();
+    const member: Member = { worker, pending: new Map(), answered: false };
+    worker.on('message', (reply: ThreadReply) => {
+      member.answered = true;
+      const p = member.pending.get(reply.id);
+      if (!p) return;
+      member.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(this.rebuildError(reply.error));
+    });
+    const fail = (err: unknown) => {
+      const index = this.members.indexOf(member);
+      for (const p of member.pending.values()) p.reject(err instanceof Error ? err : new Error(String(err)));
+      member.pending.clear();
+      if (index < 0 || this.closed) return;
+      if (member.answered) this.members[index] = this.spawn();
+      else {
+        this.members.splice(index, 1);
+        this.broken = err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.members.includes(member)) fail(new Error(`pipeline thread exited with code ${code}`));
+    });
+    for (const [kind, state] of this.shared) worker.postMessage({ id: 0, task: { kind, state } } satisfies Envelope);
+    return member;
+  }
+
+  /** Threads running (a thread that could not start is not replaced). */
+  get running(): number {
+    return this.members.length;
+  }
+
+  /** Runs one task on the least busy thread. */
+  run<T>(task: { kind: string }): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('thread pool is closed'));
+    if (this.members.length === 0) return Promise.reject(this.broken ?? new Error('no pipeline thread is running'));
+    let member = this.members[0]!;
+    for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
+    return this.runOn<T>(member, task);
+  }
+
+  /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */
+  async each(task: { kind: string }): Promise<void> {
+    await Promise.all(this.members.map((m) => this.runOn(m, task)));
+  }
+
+  private runOn<T>(member: Member, task: { kind: string }): Promise<T> {
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      member.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (member.pending.size === 1) member.worker.ref();
+      member.worker.postMessage({ id, task } satisfies Envelope);
+    }).finally(() => {
+      if (member.pending.size === 0) member.worker.unref();
+    });
+  }
+
+  /**
+   * Sends state to every thread (no answer): messages to a thread arrive in order, so every
+   * task posted after this sees it. Kept and replayed into a replacement thread.
+   */
+  broadcast(kind: string, state: unknown): void {
+    this.shared.set(kind, state);
+    for (const m of this.members) m.worker.postMessage({ id: 0, task: { kind, state } } satisfies Envelope);
+  }
+
+  /** Stops every thread; tasks still running fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const members = this.members.splice(0);
+    await Promise.all(members.map((m) => m.worker.terminate()));
+    for (const m of members) for (const p of m.pending.values()) p.reject(new Error('thread pool closed'));
+  }
+}

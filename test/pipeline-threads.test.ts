@@ -1,0 +1,91 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../src/errors.ts';
+import { analyseItem } from '../src/pipeline/analyse-items.ts';
+import { compileSpec, type AnchorSpec } from '../src/pipeline/anchor-catalog.ts';
+import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
+import { ThreadPool } from '../src/pipeline/thread-pool.ts';
+import { readFeed } from '../src/reader/read-feed.ts';
+import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
+import { collectionTermsOf } from '../src/tagging/collection-terms.ts';
+import { extractEntities } from '../src/tagging/extract-entities.ts';
+import { pipelineThreadScript } from '../workers/pipeline-thread-script.ts';
+import { labelledItems } from './helpers/labelled-items.ts';
+import { rssOf } from './helpers/feed-server.ts';
+
+// The pipeline's CPU steps on real worker threads (the thread entry the workers start, under
+// tsx's loader as in every process test): the same answers as on the event loop.
+const pipeline = new OffLoopPipeline(pipelineThreadScript(), 2);
+afterAll(() => pipeline.close());
+
+const [source] = await loadAnchorSources('config/anchors');
+function specOf(version: number, verdicts: Map<string, boolean> = new Map()): AnchorSpec {
+  const record = { id: 'a1', source: source!, entities: extractEntities(source!), version, sourceHash: 'h', updatedAt: 0, language: 'en', warnings: [] };
+  return { key: `a1@${version}@0`, record, stats: { documents: 50, frequencies: new Map([['talk', 20]]) }, judgments: [], coverage: [], verdicts };
+}
+const items = labelledItems().slice(0, 30).map((i, n) => ({ id: `i${n}`, title: i.title, summary: i.summary }));
+
+describe('pipeline threads', () => {
+  it('read a feed document into the same items as readFeed, and keep the error code of a bad one', async () => {
+    // Until the threads have loaded, the steps run on the event loop: compare the threads' own answers.
+    await pipeline.ready();
+    const body = Buffer.from(rssOf('Wire', items.slice(0, 5).map((i, n) => ({ title: i.title, link: `http://news.example/${n}`, guid: `g${n}`, description: i.summary, pubDate: new Date(Date.UTC(2026, 10, 1 + n)).toUTCString() }))));
+    const ctx = { feedId: 'f1', baseUrl: 'http://news.example/feed.xml', now: Date.UTC(2026, 11, 1) };
+    const limits = { maxItems: 3, notBefore: Date.UTC(2026, 10, 2) };
+    const threaded = await pipeline.read(body, 'application/rss+xml', ctx, limits);
+    expect(threaded).toEqual(await readFeed(body, 'application/rss+xml', ctx, limits));
+    expect(threaded.items).toHaveLength(3);
+
+    const html = Buffer.from('<!doctype html><html><body>not a feed</body></html>');
+    const inLoop = await readFeed(html, 'text/html', ctx).catch((e: unknown) => e);
+    const inThread = await pipeline.read(html, 'text/html', ctx).catch((e: unknown) => e);
+    expect(isAppError(inLoop)).toBe(true);
+    expect(isAppError(inThread)).toBe(true);
+    expect(inThread).toMatchObject({ code: (inLoop as { code: string }).code, message: (inLoop as Error).message });
+  }, 120_000);
+
+  it('tag items as the event loop does, and follow a new anchor version with its verdicts', async () => {
+    const v1 = compileSpec(specOf(1));
+    const threaded = await pipeline.analyse([v1], items);
+    const inLoop = items.map((item) => analyseItem([v1], item));
+    expect(threaded.map((a) => a.tags)).toEqual(inLoop.map((a) => a.tags));
+    expect(threaded.map((a) => a.bands)).toEqual(inLoop.map((a) => a.bands));
+    expect(threaded.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null))).toEqual(inLoop.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null)));
+    expect(inLoop.some((a) => a.tags[0]!.relevant)).toBe(true);
+    expect(inLoop.some((a) => !a.tags[0]!.relevant)).toBe(true);
+
+    // An analyst's verdict arrives with a new key: every thread compiles it before the next task.
+    const target = inLoop.findIndex((a) => a.tags[0]!.relevant);
+    const v2 = compileSpec(specOf(2, new Map([[items[target]!.id, false]])));
+    for (let round = 0; round < 3; round++) {
+      const again = await pipeline.analyse([v2], items);
+      expect(again[target]!.tags[0]).toMatchObject({ relevant: false, judged: false });
+    }
+  }, 180_000);
+
+  it('count collection terms as the event loop does', async () => {
+    expect(await pipeline.terms(items)).toEqual(items.map((i) => collectionTermsOf(i)));
+  });
+});
+
+describe('the thread pool', () => {
+  it('fails the tasks of a thread that dies and replaces it', async () => {
+    const pool = new ThreadPool({ file: new URL('./fixtures/threads/flaky-thread.mjs', import.meta.url).pathname }, 1);
+    try {
+      expect(await pool.run({ kind: 'echo', value: 1 } as { kind: string })).toMatchObject({ echo: 1 });
+      await expect(pool.run({ kind: 'die' })).rejects.toThrow(/exited with code 3/);
+      expect(await pool.run({ kind: 'echo', value: 2 } as { kind: string })).toMatchObject({ echo: 2 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('does not restart a thread that never started, and fails its tasks with the reason', async () => {
+    const pool = new ThreadPool({ file: new URL('./fixtures/threads/broken-thread.mjs', import.meta.url).pathname }, 1);
+    try {
+      await expect(pool.each({ kind: 'ping' })).rejects.toThrow(/cannot load/);
+      await expect(pool.run({ kind: 'ping' })).rejects.toThrow(/cannot load/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
