@@ -41,6 +41,12 @@ export interface ModelParameters {
   coverageShare: number;
   coverageLift: number;
   coverageSalience: number;
+  /** Salience kept by a headline word the lede and body never repeat (a word of the telling, not of the subject). */
+  unrepeatedHeadlineFactor: number;
+  /** A piece term whose share of the coverage is less than this many times its share of the collection is background... */
+  backgroundLift: number;
+  /** ...and keeps this share of its weight at a lift of 1 or less (linearly up to full weight at backgroundLift). */
+  backgroundFactor: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -70,4 +76,7 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   coverageLift: 3,
   coverageSalience: 0.3,
   feedbackRate: 0.6,
+  unrepeatedHeadlineFactor: 0.4,
+  backgroundLift: 2,
+  backgroundFactor: 0.3,
 });

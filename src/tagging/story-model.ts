@@ -122,10 +122,14 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const topical = topicalTerms(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP));
   const salience = new Map<string, number>();
   const bump = (t: string, s: number) => salience.set(t, Math.max(salience.get(t) ?? 0, s));
-  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience);
-  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
   const bodyTf = new Map<string, number>();
   for (const line of body.split('\n')) for (const t of fieldTerms(line)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
+  const ledeTerms = new Set(fieldTerms(lede));
+  // A headline word the piece never takes up again tells the news ("hold", "set", "shadow");
+  // the subject is what the lede and body keep returning to ("talks", "nuclear").
+  const repeated = (t: string) => ledeTerms.has(t) || bodyTf.has(t) || (t.includes('_') && t.split('_').every((x) => ledeTerms.has(x) || bodyTf.has(x)));
+  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
+  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
   for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
   for (const e of entities) {
     if (e.kind !== 'topic') continue;
@@ -146,7 +150,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     if (names.has(t) || t.split('_').some((p) => names.has(p) || !topical.has(p))) continue;
     // The headline states the subject: its words keep a floor of distinctiveness however common
     // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
-    const inHeadline = headlineTerms.has(t);
+    const inHeadline = headlineTerms.has(t) && repeated(t);
     const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
     const damp = common.get(t) === true ? params.commonWordFactor : 1;
     const w = s * d * damp;
@@ -158,11 +162,27 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   if (coverage.length >= params.minCoverage) {
     const df = new Map<string, number>();
     for (const item of coverage) {
-      const { unigrams } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
+      const { unigrams, pairs } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
       for (const t of unigrams) df.set(t, (df.get(t) ?? 0) + 1);
+      for (const t of pairs) if (terms.has(t)) df.set(t, (df.get(t) ?? 0) + 1);
+    }
+    // The story's background: a word of the piece that its coverage uses no more than the
+    // collection at large does ("war" behind peace talks, when every item on the war has it)
+    // does not tell the story's items from the rest. Only a word seen often enough on the
+    // coverage is judged; one it lacks keeps its weight (no evidence either way).
+    if (stats.documents > 0) {
+      for (const [t, term] of terms) {
+        const n = df.get(t) ?? 0;
+        if (n < params.minCoverage) continue;
+        const lift = n / coverage.length / Math.max(stats.documentFrequency(t) / stats.documents, 1 / stats.documents);
+        if (lift < params.backgroundLift) {
+          const f = params.backgroundFactor + (1 - params.backgroundFactor) * Math.max(0, (lift - 1) / (params.backgroundLift - 1));
+          terms.set(t, { ...term, weight: term.weight * f });
+        }
+      }
     }
     for (const [t, n] of df) {
-      if (terms.has(t) || names.has(t)) continue;
+      if (terms.has(t) || names.has(t) || t.includes('_')) continue;
       const onStory = n / coverage.length;
       const elsewhere = stats.documents > 0 ? stats.documentFrequency(t) / stats.documents : 0;
       if (n >= params.minCoverage && onStory >= params.coverageShare && onStory >= params.coverageLift * elsewhere) {
