@@ -26,8 +26,14 @@ export interface ModelParameters {
   wildcardShare: number;
   /** How much each other state in an item (up to two) divides the evidence, scaled by the share of sides missing. */
   foreignPenalty: number;
+  /** How much more a foreign state in an item's title counts than one in its summary. */
+  titleForeignWeight: number;
   /** Share of a missing side the story's venue stands for. */
   venueShare: number;
+  /** How much a title of words the story does not know (by IDF share, 0..1) divides the evidence. */
+  noveltyPenalty: number;
+  /** Share of a missing side one of the piece's own proper nouns (no entity) stands for. */
+  placeShare: number;
   /** Sides share when the headline names no party and no core entity is present. */
   noPartySides: number;
   /** The score is 1 − exp(−gate × evidence / scale), gate = floor + (1 − floor) × sides^exponent. */
@@ -79,4 +85,7 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   unrepeatedHeadlineFactor: 0.4,
   backgroundLift: 2,
   backgroundFactor: 0.3,
+  titleForeignWeight: 1,
+  placeShare: 0.3,
+  noveltyPenalty: 1,
 });

@@ -12,7 +12,7 @@ import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collectio
 import type { Evidence, Judgment, StoryTerm, StoryTermSource } from '../model/story.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
-import { EXTRACTION_CHAR_CAP } from './extract-entities.ts';
+import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
@@ -36,6 +36,14 @@ export interface StoryModel {
   wildcards: Set<string>;
   /** The venue and the entities of its country: the place the story happens stands in for a missing side, at a discount. */
   venueKeys: Set<string>;
+  /** Matches the venue's country's surfaces (the host, "Ethiopia" for Addis Ababa): the venue, as much as its city. */
+  venueMatcher: Matcher | null;
+  /** Terms of every name the story knows (its entities, every state): never novel in a title. */
+  nameTerms: Set<string>;
+  /** Smoothed IDF of the collection, cached per term: the novelty of a title reads it per word. */
+  idf: (term: string) => number;
+  /** The piece's proper nouns that are no entity (see properTermsOf): they stand in for a missing side as the venue does. */
+  properTerms: Set<string>;
   /** Country index (in the world matcher) of the parties and of the venue's country: not foreign. */
   ownCountries: Set<string>;
   entities: Map<string, Entity>;
@@ -59,9 +67,17 @@ function fieldTerms(text: string): string[] {
   return [...unigrams, ...pairs];
 }
 
+// Recompiles of one anchor (coverage, verdicts, calibration) read the same piece: tag it once.
+const topicalCache = new Map<string, Set<string>>();
+const TOPICAL_CACHE_LIMIT = 64;
+
 /** Terms of the words compromise reads as nouns or adjectives (not numbers, pronouns or verbs) anywhere in the text. */
 function topicalTerms(text: string): Set<string> {
+  const cached = topicalCache.get(text);
+  if (cached) return cached;
   const out = new Set<string>();
+  if (topicalCache.size >= TOPICAL_CACHE_LIMIT) topicalCache.clear();
+  topicalCache.set(text, out);
   const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
   for (const sentence of doc) {
     for (const term of sentence.terms) {
@@ -95,6 +111,34 @@ function commonTermsOf(text: string, into: Map<string, boolean>): void {
   }
 }
 
+/**
+ * The piece's own proper nouns that are no entity and no state ("Punta Arenas", "Donbas",
+ * "Nakhchivan"): the story's geography and names the extraction did not keep. An item naming
+ * one is where the story happens, as the venue is. A capitalised word opening a sentence, or
+ * among English's commoner words, is no evidence of a name.
+ */
+function properTermsOf(text: string, names: Set<string>): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const tokens = tokenize(line);
+    // A heading in Title Case ("A Region Holds Its Breath") capitalises every word.
+    const long = tokens.filter((t) => t.text.length > 3);
+    if (long.length > 0 && long.filter((t) => t.shape !== 'lower').length * 2 > long.length) continue;
+    for (const [i, t] of tokens.entries()) {
+      if (t.shape !== 'capital' || i === 0 || TITLE_WORDS.has(t.folded)) continue;
+      const before = line.slice(tokens[i - 1]!.end, t.start);
+      if (/[.!?:"“”]/.test(before)) continue;
+      const term = termOfWord(t.folded);
+      if (term === '' || names.has(term) || wordRank(t.folded) <= PROPER_MIN_RANK) continue;
+      out.add(term);
+    }
+  }
+  return out;
+}
+
+/** Capitalised words among this many commonest English words are not taken for names ("Foreign", "Tuesday"). */
+const PROPER_MIN_RANK = 5000;
+
 /** The thousand most frequent words of English: they carry a story only where its headline puts them. */
 export const VERY_COMMON_RANK = 1000;
 
@@ -109,12 +153,21 @@ function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<
   return out;
 }
 
+function allNamesAndAliases(entities: Entity[], stateNames: Set<string>): Set<string> {
+  const out = new Set(stateNames);
+  for (const e of entities) for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) if (!t.includes('_')) out.add(t);
+  return out;
+}
+
 /** Builds the story model of a piece. */
 export function buildStoryModel(source: AnchorSource, entities: Entity[], structure: StoryStructure, ctx: StoryModelContext = {}): StoryModel {
   const params: ModelParameters = { ...MODEL_PARAMETERS, ...ctx.params };
   const stats = ctx.stats ?? EMPTY_COLLECTION_STATS;
   const idf = (t: string) => smoothedIdf(stats, t);
   const names = nameTerms(entities, structure.parties);
+  // Every state's surfaces too: a state is a side or a foreign state, never the story's own place.
+  const allNames = new Set(names);
+  for (const c of allCountries()) for (const surface of countrySurfaces(c)) for (const t of fieldTerms(surface)) allNames.add(t);
   const { headline, lede, body } = pieceParts(source);
 
   // Piece vocabulary: salience by where a term stands (headline > lede > body frequency) × distinctiveness.
@@ -233,6 +286,12 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     sideOf,
     wildcards,
     venueKeys,
+    venueMatcher: structure.venue?.country
+      ? compileMatcher([{ key: 'venue', name: structure.venue.country, kind: 'place', aliases: countrySurfaces(structure.venue.country).filter((x) => x !== structure.venue!.country), weight: 1, role: 'core' }])
+      : null,
+    idf: cachedIdf(idf),
+    nameTerms: allNamesAndAliases(entities, allNames),
+    properTerms: properTermsOf(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP), allNames),
     ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
@@ -286,7 +345,13 @@ export function scoreStory(
   }
   // A core person of no known side (a president named without a country) may stand for one missing side.
   if (wildcard && missing > 0) have += p.wildcardShare * missing;
+  if (!venue && missing > 0 && model.venueMatcher && model.venueMatcher.matchTokens([titleTokens, summaryTokens]).length > 0) venue = true;
   if (venue && missing > 0) have += p.venueShare * missing;
+  if (missing > 0 && model.properTerms.size > 0) {
+    let local = false;
+    for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(termOfWord(t.folded))) local = true;
+    if (local) have += p.placeShare * missing;
+  }
   have = Math.min(have, total);
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
@@ -319,18 +384,56 @@ export function scoreStory(
   let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
   // Other states in the item while a side of the story is missing: most likely another matter
   // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
+  // A state in the title is the item's own subject, and counts more than one in the summary.
   let foreign = 0;
   if (sides < 1) {
-    for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
+    for (const m of worldMatcher().matchTokens([titleTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign += p.titleForeignWeight;
+    for (const m of worldMatcher().matchTokens([summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
   }
   if (foreign > 0) {
     gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
-    evidence.push({ kind: 'entity', name: `${foreign} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+    evidence.push({ kind: 'entity', name: `${round(foreign)} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+  }
+  // The item's own subject: the share (by distinctiveness) of its title's content words that are
+  // neither the story's vocabulary nor its names. "Envoy signs aviation deal with Kazakhstan" is
+  // the envoy on another dossier, whatever the envoy weighs.
+  const novelty = titleNovelty(model, titleTokens, seen, matches.length > 0);
+  if (novelty > 0 && p.noveltyPenalty > 0) {
+    gate /= 1 + p.noveltyPenalty * novelty;
+    evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
   }
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
   return { score, evidence };
+}
+
+/** Share of the title's distinctive content words (by IDF) that the story does not know. */
+function titleNovelty(model: StoryModel, titleTokens: Token[], seen: Map<string, number>, _hasEntities: boolean): number {
+  let all = 0;
+  let novel = 0;
+  for (const t of titleTokens) {
+    if (t.shape !== 'lower' && t.shape !== 'capital' && t.shape !== 'upper') continue;
+    const term = termOfWord(t.folded);
+    if (term === '' || wordRank(t.folded) <= VERY_COMMON_RANK) continue;
+    const w = model.idf(term);
+    all += w;
+    if (!seen.has(term) && !model.nameTerms.has(term)) novel += w;
+  }
+  return all === 0 ? 0 : novel / all;
+}
+
+function cachedIdf(idf: (t: string) => number): (t: string) => number {
+  const cache = new Map<string, number>();
+  return (t) => {
+    let v = cache.get(t);
+    if (v === undefined) {
+      if (cache.size >= 20_000) cache.clear();
+      v = idf(t);
+      cache.set(t, v);
+    }
+    return v;
+  };
 }
 
 let world: Matcher | null = null;
