@@ -40,6 +40,11 @@ export interface StoryModel {
   venueMatcher: Matcher | null;
   /** Terms of every name the story knows (its entities, every state): never novel in a title. */
   nameTerms: Set<string>;
+  /**
+   * Title novelty of the coverage, on average: a short piece knows few words, so even items on
+   * the story bring new ones; only novelty beyond what on-story items show counts against an item.
+   */
+  noveltyBaseline: number;
   /** Smoothed IDF of the collection, cached per term: the novelty of a title reads it per word. */
   idf: (term: string) => number;
   /** The piece's proper nouns that are no entity (see properTermsOf): they stand in for a missing side as the venue does. */
@@ -80,9 +85,12 @@ function topicalTerms(text: string): Set<string> {
   topicalCache.set(text, out);
   const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
   for (const sentence of doc) {
-    for (const term of sentence.terms) {
+    for (const [i, term] of sentence.terms.entries()) {
       const tags = term.tags;
-      if (!(tags.includes('Noun') || tags.includes('Adjective')) || tags.includes('Pronoun') || tags.includes('Value')) continue;
+      // A participle before a noun modifies it ("disputed border", "contested waters"): it carries the subject too.
+      const next = sentence.terms[i + 1]?.tags ?? [];
+      const modifier = tags.includes('Verb') && (tags.includes('PastTense') || tags.includes('Participle') || tags.includes('Gerund')) && next.includes('Noun');
+      if (!(tags.includes('Noun') || tags.includes('Adjective') || modifier) || tags.includes('Pronoun') || tags.includes('Value')) continue;
       for (const t of tokenize(term.text)) {
         const w = termOfWord(t.folded);
         if (w !== '') out.add(w);
@@ -280,7 +288,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     if (i !== undefined && e.role === 'core') sideOf.set(e.key, i);
     else if (side === undefined && e.kind === 'person' && e.role === 'core') wildcards.add(e.key);
   }
-  return {
+  const model: StoryModel = {
     parties: structure.parties,
     partyMatcher: compileMatcher(partyEntities),
     sideOf,
@@ -298,8 +306,17 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
     params,
     threshold: params.threshold,
+    noveltyBaseline: 0,
   };
+  if (coverage.length >= params.minCoverage) {
+    const n = coverage.reduce((sum, c) => sum + titleNovelty(model, tokenize(c.title)), 0) / coverage.length;
+    model.noveltyBaseline = Math.min(MAX_NOVELTY_BASELINE, n);
+  }
+  return model;
 }
+
+/** The baseline never excuses everything: a title wholly new to the story still counts against it. */
+const MAX_NOVELTY_BASELINE = 0.8;
 
 /** The story's vocabulary as the anchor shows it, heaviest first. */
 export function storyTermsOf(model: StoryModel): StoryTerm[] {
@@ -397,7 +414,7 @@ export function scoreStory(
   // The item's own subject: the share (by distinctiveness) of its title's content words that are
   // neither the story's vocabulary nor its names. "Envoy signs aviation deal with Kazakhstan" is
   // the envoy on another dossier, whatever the envoy weighs.
-  const novelty = titleNovelty(model, titleTokens, seen, matches.length > 0);
+  const novelty = Math.max(0, titleNovelty(model, titleTokens) - model.noveltyBaseline) / (1 - model.noveltyBaseline);
   if (novelty > 0 && p.noveltyPenalty > 0) {
     gate /= 1 + p.noveltyPenalty * novelty;
     evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
@@ -409,7 +426,7 @@ export function scoreStory(
 }
 
 /** Share of the title's distinctive content words (by IDF) that the story does not know. */
-function titleNovelty(model: StoryModel, titleTokens: Token[], seen: Map<string, number>, _hasEntities: boolean): number {
+function titleNovelty(model: Pick<StoryModel, 'idf' | 'terms' | 'nameTerms'>, titleTokens: Token[]): number {
   let all = 0;
   let novel = 0;
   for (const t of titleTokens) {
@@ -418,17 +435,20 @@ function titleNovelty(model: StoryModel, titleTokens: Token[], seen: Map<string,
     if (term === '' || wordRank(t.folded) <= VERY_COMMON_RANK) continue;
     const w = model.idf(term);
     all += w;
-    if (!seen.has(term) && !model.nameTerms.has(term)) novel += w;
+    if (!model.terms.has(term) && !model.nameTerms.has(term)) novel += w;
   }
   return all === 0 ? 0 : novel / all;
 }
+
+/** Terms whose IDF a compiled anchor keeps: bounds its memory, and the hot words of titles stay cached. */
+const IDF_CACHE_LIMIT = 4096;
 
 function cachedIdf(idf: (t: string) => number): (t: string) => number {
   const cache = new Map<string, number>();
   return (t) => {
     let v = cache.get(t);
     if (v === undefined) {
-      if (cache.size >= 20_000) cache.clear();
+      if (cache.size >= IDF_CACHE_LIMIT) cache.clear();
       v = idf(t);
       cache.set(t, v);
     }
