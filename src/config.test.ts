@@ -25,16 +25,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', redisUrlSet: true });
   });
 
-  it('refuses REDIS_CLUSTER_NODES with a message that says cluster mode is not in this release', () => {
-    let error: unknown;
-    try {
-      loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
-    } catch (err) {
-      error = err;
+  it('reads REDIS_CLUSTER_NODES as cluster seed nodes, and refuses a malformed list', () => {
+    expect(loadConfig({}).redisClusterNodes).toBeNull();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '' }).redisClusterNodes).toBeNull();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-b:7001,[::1]:7002' }).redisClusterNodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    for (const bad of ['127.0.0.1', '127.0.0.1:0', 'a:99999', 'redis://a:7000', ',']) {
+      let error: unknown;
+      try {
+        loadConfig({ REDIS_CLUSTER_NODES: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(isAppError(error), bad).toBe(true);
+      expect(String((error as Error).message)).toMatch(/REDIS_CLUSTER_NODES: must be comma-separated host:port seed nodes/);
     }
-    expect(isAppError(error)).toBe(true);
-    expect(String((error as Error).message)).toMatch(/REDIS_CLUSTER_NODES.*Redis Cluster mode is not available/s);
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '' })).not.toThrow();
   });
 
   it('caps the items read from one feed document at MAX_ITEMS_PER_FEED (default 1,000)', () => {

@@ -32,13 +32,20 @@ function isPublicUrl(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !/[?#]/.test(value);
 }
 
+/** `host:port` (or `[v6]:port`) with a port from 1 to 65535. */
+function isHostPort(value: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(value);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}
+
 const schema = z.object({
-  // Cluster mode is not in this release (the keys of a prefix share one hash slot); refusing the
-  // variable beats a process that starts and then fails with MOVED on the first command.
+  // Seed nodes of a Redis Cluster: host:port, comma-separated (IPv6 hosts in brackets).
   REDIS_CLUSTER_NODES: z
     .string()
-    .optional()
-    .refine((v) => v === undefined || v.trim() === '', 'Redis Cluster mode is not available in this release: leave it unset and point REDIS_URL at one Redis (a primary)'),
+    .trim()
+    .transform((v) => v.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+    .refine((nodes) => nodes.length > 0 && nodes.every(isHostPort), 'must be comma-separated host:port seed nodes')
+    .optional(),
   REDIS_URL: z
     .string()
     .trim()
@@ -102,6 +109,8 @@ export type Config = Readonly<{
   redisUrl: string;
   /** False when REDIS_URL was not given: `npm start` may then bring its own Redis if none answers at the default. */
   redisUrlSet: boolean;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); null for one plain Redis. With them, REDIS_URL only lends scheme, user and password. */
+  redisClusterNodes: ReadonlyArray<{ host: string; port: number }> | null;
   redisPrefix: string;
   host: string;
   port: number;
@@ -179,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     redisUrl: v.REDIS_URL,
     redisUrlSet: input.REDIS_URL !== undefined,
+    redisClusterNodes: v.REDIS_CLUSTER_NODES ? Object.freeze(v.REDIS_CLUSTER_NODES.map(parseHostPort)) : null,
     redisPrefix: v.REDIS_PREFIX,
     host: v.HOST,
     port: v.PORT,
@@ -214,6 +224,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     websubPushesPerMinute: v.WEBSUB_PUSHES_PER_MINUTE,
     websubLeaseSeconds: v.WEBSUB_LEASE_SECONDS,
   });
+}
+
+/** A validated `host:port` as ioredis takes it (an IPv6 host without its brackets). */
+function parseHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  return Object.freeze({ host: value.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(value.slice(i + 1)) });
 }
 
 /**

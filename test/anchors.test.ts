@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
 import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
+import { createKeys } from '../src/storage/keys.ts';
 
 const prefix = uniquePrefix('anchors');
 let app: TestApp;
@@ -74,7 +75,7 @@ describe('anchors', () => {
       return body.items.filter((i) => i.entities.some((e) => e.key === key)).map((i) => i.title);
     };
     await waitFor(async () => (await itemsWith('araghchi')).length === 1);
-    const entityKey = (k: string) => `{${prefix}}:entity:muscat-talks:${k}`;
+    const entityKey = (k: string) => createKeys(prefix).entityItems('muscat-talks', k);
     const before = await redis.zcard(entityKey('araghchi'));
 
     const anchor = (await app.json<Anchor>('/api/anchors/muscat-talks')).body;

@@ -8,6 +8,7 @@ import { asFeedItem, labelledItems, type LabelledItem } from './helpers/labelled
 import { testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
 import { openSse } from './helpers/sse-client.ts';
 import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
+import { createKeys } from '../src/storage/keys.ts';
 
 // The live digest end to end: real Redis, real feed server, the real API and workers,
 // and a second API process on the same prefix.
@@ -113,7 +114,7 @@ describe('the digest stream', () => {
     client.close();
     await publish(take(1), 10);
     // Simulate the cap having trimmed everything the client missed.
-    await redis.xtrim(`{${prefix}}:digest-stream:muscat-talks`, 'MAXLEN', 0);
+    await redis.xtrim(createKeys(prefix).digestStream('muscat-talks'), 'MAXLEN', 0);
     const stale = await openSse(streamUrl(app), { 'last-event-id': first!.id! });
     const [reload] = await stale.waitForEvents(1, 'reload');
     expect(JSON.parse(reload!.data).reason).toBe('trimmed');

@@ -286,7 +286,8 @@ describe('DELETE /api/anchors/:id', () => {
     const relevantOne = tagged.find((i) => i.relevant) ?? tagged[0]!;
     expect((await post(`/api/digests/${id}/feedback`, { itemId: relevantOne.id, relevant: true })).status).toBe(200);
     expect(await redis.exists(keys.digest(id), keys.digestStream(id), keys.feedback(id))).toBe(3);
-    const entityKeysBefore = await redis.keys(`{${prefix}}:entity*:${id}:*`);
+    const entityKeysOf = async () => (await Promise.all(keys.entityIndexesOf(id).map((pattern) => redis.keys(pattern)))).flat();
+    const entityKeysBefore = await entityKeysOf();
     expect(entityKeysBefore.length).toBeGreaterThan(0);
     const itemCount = await redis.zcard(keys.items);
 
@@ -294,7 +295,7 @@ describe('DELETE /api/anchors/:id', () => {
     expect((await app.api(`/api/anchors/${id}`)).status).toBe(404);
     expect((await app.api(`/api/digests/${id}`)).status).toBe(404);
     expect(await redis.exists(keys.digest(id), keys.digestStream(id), keys.feedback(id), keys.anchor(id), keys.anchorModel(id))).toBe(0);
-    expect(await redis.keys(`{${prefix}}:entity*:${id}:*`)).toEqual([]);
+    expect(await entityKeysOf()).toEqual([]);
     expect(await redis.zcard(keys.items)).toBe(itemCount);
     expect(await redis.hget(keys.item(relevantOne.id), `t:${id}`)).toBeNull();
     expect((await app.json<{ items: Item[] }>(`/api/items?feedId=${feedId}&limit=200`)).body.items.map((i) => i.id)).toContain(relevantOne.id);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
 import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
+import { createKeys } from '../src/storage/keys.ts';
 
 // Coverage volume on a fixture with known timestamps: real Redis, real feed, real pipeline.
 const prefix = uniquePrefix('volume');
@@ -179,8 +180,8 @@ describe('retention', () => {
       expect(items.body.items.map((i) => i.title)).toEqual(['New Muscat talks story']);
       const feedAfter = await second.json<{ itemCount: number }>(`/api/feeds/${feed}`);
       expect(feedAfter.body.itemCount).toBe(1);
-      expect(await redis.exists(`{${p}}:item:${'x'}`)).toBe(0);
-      const entityKey = `{${p}}:entity:muscat-talks:muscat`;
+      expect(await redis.exists(createKeys(p).item('x'))).toBe(0);
+      const entityKey = createKeys(p).entityItems('muscat-talks', 'muscat');
       expect(await redis.zcard(entityKey)).toBe(1);
     } finally {
       await second.running.stop();

@@ -9,10 +9,15 @@ import { FeedbackStore } from '../src/storage/feedback-store.ts';
 import { FeedStore } from '../src/storage/feed-store.ts';
 import { ItemStore } from '../src/storage/item-store.ts';
 import { createKeys, type Keys } from '../src/storage/keys.ts';
-import { closeConnections, createRedis, quietErrors, type RedisClient } from '../src/storage/redis-connection.ts';
+import { closeConnections, createRedis, quietErrors, type RedisClient, type RedisTarget } from '../src/storage/redis-connection.ts';
 import { StreamFollower } from '../src/storage/stream-follower.ts';
 import { StreamStore } from '../src/storage/stream-store.ts';
 import { SubscriptionStore } from '../src/storage/subscription-store.ts';
+
+/** Where this process's Redis is: one server, or the seed nodes of a cluster (REDIS_URL then lends only its credentials). */
+export function redisTarget(config: Config): RedisTarget {
+  return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+}
 
 /** The stores of one process and the connections behind them. */
 export interface Stores {
@@ -40,8 +45,9 @@ export interface Stores {
  */
 export function openStores(config: Config, role: 'api' | 'worker'): Stores {
   const keys = createKeys(config.redisPrefix);
-  const redis = quietErrors(createRedis(config.redisUrl, role));
-  const queueConnection = quietErrors(createRedis(config.redisUrl, role));
+  const target = redisTarget(config);
+  const redis = quietErrors(createRedis(target, role));
+  const queueConnection = quietErrors(createRedis(target, role));
   return {
     keys,
     redis,
@@ -66,6 +72,6 @@ export function openStores(config: Config, role: 'api' | 'worker'): Stores {
  * newest entry.
  */
 export function openFollower(config: Config, stores: Stores, log: Logger): StreamFollower {
-  const blocking = quietErrors(createRedis(config.redisUrl, 'worker'));
+  const blocking = quietErrors(createRedis(redisTarget(config), 'worker'));
   return new StreamFollower(stores.redis, blocking, log, (key) => stores.streams.lastGeneratedId(key));
 }

@@ -23,10 +23,11 @@ function fail(message: string): never {
 /**
  * `npm start` on a machine with no Redis: when REDIS_URL is not set and nothing answers at the
  * default address, a private Redis of its own (data under data/redis/, kept for the next start).
- * Null when a Redis answers or REDIS_URL names one.
+ * Null when a Redis answers, REDIS_URL names one, or REDIS_CLUSTER_NODES names a cluster (a
+ * private single Redis can never stand in for a cluster).
  */
 async function bringOwnRedis(config: Config): Promise<EmbeddedRedis | null> {
-  if (config.redisUrlSet || (await probeRedis(config.redisUrl)) !== 'down') return null;
+  if (config.redisClusterNodes || config.redisUrlSet || (await probeRedis(config.redisUrl)) !== 'down') return null;
   try {
     const redis = await startEmbeddedRedis({ dir: path.resolve(OWN_REDIS_DIR) });
     const which = redis.reused ? 'the private Redis an earlier run left running' : 'a private Redis';
@@ -42,7 +43,7 @@ async function bringOwnRedis(config: Config): Promise<EmbeddedRedis | null> {
 
 /** Why a split process never brings its own Redis, added to its error when none answers. */
 async function splitRoleNote(config: Config, roles: ProcessRoles): Promise<string> {
-  if ((roles.api && roles.workers) || (await probeRedis(config.redisUrl)) !== 'down') return '';
+  if (config.redisClusterNodes || (roles.api && roles.workers) || (await probeRedis(config.redisUrl)) !== 'down') return '';
   const script = roles.api ? 'npm run start:api' : 'npm run start:worker';
   return (
     `\n${script} never starts a Redis of its own: the API and worker processes of a multi-process install must share one. ` +

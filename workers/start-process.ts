@@ -116,7 +116,11 @@ export async function startProcess(
     if (sides.api && sides.api !== primary) await waitForReady(sides.api.stores.redis, 15_000);
   } catch {
     await closeSides();
-    throw new Error(`Redis is not reachable at ${config.redisUrl}. Start Redis or set REDIS_URL.`);
+    throw new Error(
+      config.redisClusterNodes
+        ? `The Redis Cluster is not reachable at ${config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}. Start it or set REDIS_CLUSTER_NODES.`
+        : `Redis is not reachable at ${config.redisUrl}. Start Redis or set REDIS_URL.`,
+    );
   }
   const { stores, queues } = primary;
   try {

@@ -82,7 +82,9 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const { http, mail, channels } = io;
   // A job held by a process that died is handed to another one after the lock lapses.
-  const common = { connection: stores.queueConnection, prefix: stores.keys.queuePrefix, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
+  const common = { connection: stores.queueConnection, lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
+  // Each queue's prefix is a hash tag of its own (see createQueues): the same for its workers.
+  const on = (name: string) => ({ ...common, prefix: stores.keys.queuePrefix(name) });
   const leaseMs = config.fetchTotalTimeoutMs + 60_000;
   // Host slots are renewed while their request runs: a short lease frees a killed worker's slots soon.
   const retentionMs = config.retentionDays * 24 * 3600_000;
@@ -177,7 +179,7 @@ export async function startWorkers(
     spikes: async () => ({ fired: await evaluateSpikes(spikeDeps) }),
   };
   const workers = [
-    new Worker(QueueNames.schedule, (job: Job) => (scheduled[job.name] ?? scheduled.tick!)(), { ...common, concurrency: 1 }),
+    new Worker(QueueNames.schedule, (job: Job) => (scheduled[job.name] ?? scheduled.tick!)(), { ...on(QueueNames.schedule), concurrency: 1 }),
     new Worker<PollJob>(
       QueueNames.poll,
       async (job) => {
@@ -188,13 +190,13 @@ export async function startWorkers(
         for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
         return counts;
       },
-      { ...common, concurrency: config.pollConcurrency },
+      { ...on(QueueNames.poll), concurrency: config.pollConcurrency },
     ),
     // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
-    new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_CONCURRENCY }),
-    new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...common, concurrency: TAG_LIVE_CONCURRENCY }),
-    new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...common, concurrency: 1 }),
-    new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...common, concurrency: 4 }),
+    new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...on(QueueNames.tag), concurrency: TAG_CONCURRENCY }),
+    new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...on(QueueNames.tagLive), concurrency: TAG_LIVE_CONCURRENCY }),
+    new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...on(QueueNames.retag), concurrency: 1 }),
+    new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...on(QueueNames.websub), concurrency: 4 }),
     // A temporary SMTP failure fails the job: BullMQ retries it with its exponential backoff.
     new Worker<DigestJob>(
       QueueNames.digest,
@@ -206,9 +208,9 @@ export async function startWorkers(
           throw err;
         }
       },
-      { ...common, concurrency: 2 },
+      { ...on(QueueNames.digest), concurrency: 2 },
     ),
-    new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...common, concurrency: DELIVER_CONCURRENCY }),
+    new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...on(QueueNames.deliver), concurrency: DELIVER_CONCURRENCY }),
   ];
   await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
   await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });

@@ -68,7 +68,8 @@ export async function ingestScenario(env: SampleEnv, redis: Redis, keys: Keys, s
   const urls = farm.urls;
 
   const pool = await ClientPool.open(streamUrl, 1, 1);
-  const queue = new QueueKeys(keys.queuePrefix);
+  // Each queue has a prefix (a hash tag) of its own.
+  const queue = { toKey: (name: string, type: string) => new QueueKeys(keys.queuePrefix(name)).toKey(name, type) };
   const tagWait = queue.toKey(QueueNames.tag, 'wait');
   const pollWait = queue.toKey(QueueNames.poll, 'wait');
   const baseItems = await redis.zcard(keys.items);

@@ -12,7 +12,8 @@ import { dist, type Dist } from './summary.ts';
 
 /** Attaches the tag job (BullMQ hash: created, processedOn, finishedOn) that carried each sample's item. */
 export async function attachTagJobs(redis: Redis, keys: Keys, samples: Sample[]): Promise<{ bulkJobMs: Dist; bulkItemsPerSecond: number | null }> {
-  const queue = new QueueKeys(keys.queuePrefix);
+  // Each queue has a prefix (a hash tag) of its own.
+  const queue = { toKey: (name: string, type: string) => new QueueKeys(keys.queuePrefix(name)).toKey(name, type) };
   // A routine poll's few new items (every sample's) go to the live queue, a bulk backlog to `tag`.
   const pipe = redis.pipeline();
   for (const name of [QueueNames.tagLive, QueueNames.tag]) {
@@ -48,7 +49,8 @@ export async function attachTagJobs(redis: Redis, keys: Keys, samples: Sample[])
 
 /** Why items may not be reaching the stream: failed or retrying jobs of the app, with their reasons. */
 export async function pipelineTrouble(redis: Redis, keys: Keys): Promise<string> {
-  const queue = new QueueKeys(keys.queuePrefix);
+  // Each queue has a prefix (a hash tag) of its own.
+  const queue = { toKey: (name: string, type: string) => new QueueKeys(keys.queuePrefix(name)).toKey(name, type) };
   const out: string[] = [];
   for (const name of [QueueNames.poll, QueueNames.tagLive, QueueNames.tag]) {
     const ids = [...(await redis.zrange(queue.toKey(name, 'failed'), -3, -1)), ...(await redis.zrange(queue.toKey(name, 'delayed'), -3, -1))];

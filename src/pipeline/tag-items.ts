@@ -71,7 +71,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
 
   const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
-  const toCluster: Array<{ itemId: string; signature: Buffer; bands: string[] }> = [];
+  const toCluster: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }> = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const [n, item] of items.entries()) {
@@ -109,7 +109,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // and the LSH buckets stay small.
     if (needsStory) {
       const sig = storySignature(item.title, item.summary);
-      toCluster.push({ itemId: item.id, signature: signatureBytes(sig), bands: lshBands(sig) });
+      toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, signature: signatureBytes(sig), bands: lshBands(sig) });
     }
   }
   const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);
@@ -119,7 +119,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   await deps.enqueueDeliveries(deliveryIds);
   await deps.alerts.recordSpikeMatches(spikeMatches);
 
-  const writes = results.map(({ itemId, anchor, tags }) => ({ anchorId: anchor.record.id, itemId, tags }));
+  const writes = results.map(({ itemId, anchor, tags }) => {
+    const leader = storyOf.get(itemId);
+    return { anchorId: anchor.record.id, itemId, tags, ...(leader ? { leader } : {}) };
+  });
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.
   if (!onlyAnchorId) {

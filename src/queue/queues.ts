@@ -26,18 +26,22 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** Opens the queues on one connection under the prefix's hash tag. */
+/**
+ * Opens the queues on one connection, each under a prefix of its own: the prefix is a hash
+ * tag, so all of one queue's keys share a slot (BullMQ's scripts need that on a Redis
+ * Cluster) while different queues spread over the masters.
+ */
 export function createQueues(connection: ConnectionOptions, keys: Keys): Queues {
-  const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: jobDefaults };
-  const schedule = new Queue(QueueNames.schedule, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 100 } } });
-  const poll = new Queue<PollJob>(QueueNames.poll, opts);
-  const tag = new Queue<TagJob>(QueueNames.tag, opts);
-  const tagLive = new Queue<TagJob>(QueueNames.tagLive, opts);
-  const retag = new Queue<RetagJob>(QueueNames.retag, opts);
-  const deliver = new Queue<DeliverJob>(QueueNames.deliver, opts);
-  const websub = new Queue<WebSubJob>(QueueNames.websub, opts);
-  const digest = new Queue<DigestJob>(QueueNames.digest, opts);
-  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver, websub, digest];
+  const open = <T>(name: string, defaultJobOptions: DefaultJobOptions = jobDefaults) => new Queue<T>(name, { connection, prefix: keys.queuePrefix(name), defaultJobOptions });
+  const schedule = open<unknown>(QueueNames.schedule, { removeOnComplete: true, removeOnFail: { count: 100 } });
+  const poll = open<PollJob>(QueueNames.poll);
+  const tag = open<TagJob>(QueueNames.tag);
+  const tagLive = open<TagJob>(QueueNames.tagLive);
+  const retag = open<RetagJob>(QueueNames.retag);
+  const deliver = open<DeliverJob>(QueueNames.deliver);
+  const websub = open<WebSubJob>(QueueNames.websub);
+  const digest = open<DigestJob>(QueueNames.digest);
+  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver, websub, digest] as Queue[];
   return {
     schedule,
     poll,

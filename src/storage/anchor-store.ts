@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorModelSummary } from '../model/anchor-model.ts';
 import type { Keys } from './keys.ts';
+import { runBatchOrThrow, type BatchCommand } from './slot-batch.ts';
 
 /** Redis storage of the anchors (source pieces). */
 export class AnchorStore {
@@ -14,9 +15,10 @@ export class AnchorStore {
   async list(): Promise<AnchorRecord[]> {
     const ids = await this.redis.zrange(this.keys.anchors, 0, -1);
     if (ids.length === 0) return [];
-    const raws = await this.redis.mget(...ids.flatMap((id) => [this.keys.anchor(id), this.keys.anchorModel(id)]));
+    // One MGET per anchor: each anchor's keys share its hash tag, different anchors do not.
+    const replies = await runBatchOrThrow(this.redis, ids.map((id): BatchCommand => ['mget', this.keys.anchor(id), this.keys.anchorModel(id)]));
     const out: AnchorRecord[] = [];
-    for (let i = 0; i < raws.length; i += 2) if (raws[i]) out.push(withModel(raws[i]!, raws[i + 1] ?? null));
+    for (const reply of replies as Array<[string | null, string | null]>) if (reply[0]) out.push(withModel(reply[0], reply[1] ?? null));
     return out;
   }
 
@@ -36,15 +38,15 @@ export class AnchorStore {
     if ((await this.redis.exists(this.keys.anchor(id))) === 0) await this.redis.del(this.keys.anchorModel(id));
   }
 
-  /** Removes an anchor and its compile summary, and bumps the generation; true when it existed. */
+  /**
+   * Removes an anchor and its compile summary, and bumps the generation; true when it existed.
+   * The list (under {anchors}) lets go first, then the record (under the anchor's tag): a crash
+   * in between leaves an unlisted record, which the next delete or save of that id settles.
+   */
   async delete(id: string): Promise<boolean> {
-    const results = await this.redis
-      .multi()
-      .del(this.keys.anchor(id), this.keys.anchorModel(id))
-      .zrem(this.keys.anchors, id)
-      .incr(this.keys.anchorsGeneration)
-      .exec();
-    return Number(results?.[1]?.[1] ?? 0) === 1;
+    const results = await this.redis.multi().zrem(this.keys.anchors, id).incr(this.keys.anchorsGeneration).exec();
+    const removed = await this.redis.del(this.keys.anchor(id), this.keys.anchorModel(id));
+    return removed > 0 || Number(results?.[0]?.[1] ?? 0) === 1;
   }
 
   /** The id of the default (first) anchor, or null when there is none. */
@@ -53,16 +55,15 @@ export class AnchorStore {
     return first ?? null;
   }
 
-  /** Writes an anchor and bumps the generation counter taggers watch. */
+  /**
+   * Writes an anchor and bumps the generation counter taggers watch. The record (under the
+   * anchor's tag) is written before it is listed (under {anchors}), so a listed anchor always
+   * has a record; both writes are idempotent, and a save cut short is completed by the next.
+   */
   async save(record: AnchorRecord): Promise<void> {
-    // Registration order: an existing anchor keeps its position (NX).
     const position = await this.redis.zcard(this.keys.anchors);
-    await this.redis
-      .multi()
-      .set(this.keys.anchor(record.id), JSON.stringify({ ...record, model: undefined }))
-      .zadd(this.keys.anchors, 'NX', position, record.id)
-      .incr(this.keys.anchorsGeneration)
-      .exec();
+    await this.redis.set(this.keys.anchor(record.id), JSON.stringify({ ...record, model: undefined }));
+    await this.redis.multi().zadd(this.keys.anchors, 'NX', position, record.id).incr(this.keys.anchorsGeneration).exec();
   }
 
   /** The counter that changes whenever any anchor changes. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FeedRecord, FeedUpdate, FullTextMode, LastPoll, PushState } from '../model/feed.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
+import { runBatch, type BatchCommand } from './slot-batch.ts';
 
 const nullableNumber = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
 const nullableString = (v: string | undefined) => (v === undefined || v === '' ? null : v);
@@ -83,13 +84,14 @@ export class FeedStore {
     if (ids.length === 0) return [];
     const withCount = opts.itemCount !== false;
     const step = withCount ? 2 : 1;
-    const pipeline = this.redis.pipeline();
-    // itemCount is the length of the feed's item list, which the item aggregate keeps (ItemStore).
+    // itemCount is the length of the feed's item list, which the item aggregate keeps (ItemStore),
+    // under another hash tag: a batch, not one pipeline, so it also runs on a cluster.
+    const commands: BatchCommand[] = [];
     for (const id of ids) {
-      pipeline.hgetall(this.keys.feed(id));
-      if (withCount) pipeline.zcard(this.keys.feedItems(id));
+      commands.push(['hgetall', this.keys.feed(id)]);
+      if (withCount) commands.push(['zcard', this.keys.feedItems(id)]);
     }
-    const results = (await pipeline.exec()) ?? [];
+    const results = await runBatch(this.redis, commands);
     return ids.map((_, i) => {
       const raw = results[i * step]?.[1] as Record<string, string> | undefined;
       const count = withCount ? ((results[i * step + 1]?.[1] as number | undefined) ?? 0) : 0;

@@ -1,8 +1,8 @@
 /**
- * The Lua scripts of the item aggregate: every multi-key step on an item and the indexes
- * derived from it (feed lists, digest, entity and hourly counts, stories) runs as one script
- * call, so a retried job or a crash between two commands can never leave them out of step.
- * Used by ItemStore only.
+ * The Lua scripts of tagging, retention and volume: each multi-key step runs as one script
+ * call on the keys of one hash slot (an item hash batch, one anchor's indexes, the {items}
+ * indexes), so it stays legal on a Redis Cluster, and a retried job or a crash between two
+ * steps can never leave one aggregate out of step with itself. Used by ItemStore only.
  */
 
 // Per-hour counts beside every index (`*-hourly` hashes): a member added to an index adds
@@ -17,89 +17,165 @@ local function countIn(hourly, ms, delta)
 end
 `;
 
-// Replaces an item's tags for one anchor and moves it between the entity and digest
-// indexes accordingly. Indexes are sets of item ids, so applying the same tags twice
-// (a retried job) or re-tagging with new entities never counts an item twice.
-// Tags from an older anchor version never overwrite newer ones.
-// The digest shows one entry per story: a relevant item enters it when it leads its story
-// (or its leader is not shown); a leader that enters folds in members shown before it.
-// An item entering the digest is appended to the anchor's capped stream, in the same step;
-// one leaving it is appended as a `remove` entry.
-export const WRITE_TAGS = HOURLY + `
-local anchorId = ARGV[1]
-local version = tonumber(ARGV[2])
-local id = ARGV[5]
-local state = redis.call('HMGET', KEYS[1], 'tv:' .. anchorId, 'p', 'tk:' .. anchorId, 'story', 'tr:' .. anchorId)
-local current = tonumber(state[1] or '-1')
-if current > version then return 0 end
--- A job still running for a deleted anchor must not bring its indexes back.
-if redis.call('EXISTS', ARGV[9]) == 0 then return 0 end
-local score = state[2]
-if not score then return -1 end
-local newKeys = {}
-for i = 4, #KEYS, 2 do newKeys[KEYS[i]] = true end
-local old = state[3]
-if old then
-  for _, pair in ipairs(cjson.decode(old)) do
-    if not newKeys[pair[1]] and redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
-  end
-end
-for i = 4, #KEYS, 2 do
-  if redis.call('ZADD', KEYS[i], score, id) == 1 then countIn(KEYS[i + 1], score, 1) end
-end
--- Only an item once relevant can be in the digest: others skip the lookup.
-local wasShown = state[5] == '1' and redis.call('ZSCORE', KEYS[2], id) ~= false
-local leader = state[4] or id
-local show = false
-if ARGV[4] == '1' then
-  show = leader == id or redis.call('ZSCORE', KEYS[2], leader) == false
-end
-if show then
-  if not wasShown then redis.call('ZADD', KEYS[2], score, id) end
-  if leader == id then
-    for _, m in ipairs(redis.call('ZRANGE', ARGV[8] .. id, 0, -1)) do
-      if redis.call('ZREM', KEYS[2], m) == 1 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', m) end
+// Writes the tags of a batch of (item, anchor) pairs onto the item hashes (one slot). KEYS:
+// one item hash per pair (an item may repeat, once per anchor). ARGV per pair: anchorId,
+// version, tags JSON, story hint ('' for none). Tags from an older anchor version never
+// overwrite newer ones; the same version is written again (a retried job). The item's story
+// is set once, from the hint, and kept. Returns per pair three values: 1 (written), 0
+// (stale) or -1 (no item); the item's score; its story leader (itself when it has none).
+export const ITEM_TAGS = `
+local out = {}
+for i = 1, #KEYS do
+  local key, a = KEYS[i], (i - 1) * 4
+  local anchorId, version, tags, hint = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
+  local state = redis.call('HMGET', key, 'p', 'tv:' .. anchorId, 'story', 'd')
+  local leader = state[3]
+  if not state[1] or not state[4] then
+    out[#out + 1] = -1; out[#out + 1] = ''; out[#out + 1] = ''
+  elseif tonumber(state[2] or '-1') > version then
+    out[#out + 1] = 0; out[#out + 1] = state[1]; out[#out + 1] = leader or ''
+  else
+    if not leader and hint ~= '' then
+      leader = hint
+      redis.call('HSET', key, 't:' .. anchorId, tags, 'tv:' .. anchorId, ARGV[a + 2], 'story', hint)
+    else
+      redis.call('HSET', key, 't:' .. anchorId, tags, 'tv:' .. anchorId, ARGV[a + 2])
     end
+    out[#out + 1] = 1; out[#out + 1] = state[1]; out[#out + 1] = leader or ''
   end
-elseif wasShown then
-  redis.call('ZREM', KEYS[2], id)
 end
-redis.call('HSET', KEYS[1], 't:' .. anchorId, ARGV[3], 'tk:' .. anchorId, ARGV[6], 'tv:' .. anchorId, ARGV[2], 'tr:' .. anchorId, ARGV[4])
-if show and not wasShown then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'item', id)
-  return 1
-end
--- An item leaving the digest (a judgement, a new entity list or scope, a re-scored model) is
--- announced on the same stream, so a live client drops it and a resuming one learns it too.
-if wasShown and not show then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'remove', id)
-  return 3
-end
-return 2
+return out
 `;
 
-// Removes an item and every index entry that points at it, in one step, so retention trims
-// the digest, the entity series, the feed lists and the stories at once and never leaves a
-// count behind. The tag fields name the entity index keys the item is in; the 's:' fields
-// the feeds that carried it.
-export const RETIRE = HOURLY + `
-local id = ARGV[1]
-local score = redis.call('HGET', KEYS[1], 'p')
-local fields = redis.call('HGETALL', KEYS[1])
-for i = 1, #fields, 2 do
-  local f = fields[i]
-  if string.sub(f, 1, 2) == 's:' then redis.call('ZREM', ARGV[2] .. string.sub(f, 3), id) end
-  if string.sub(f, 1, 3) == 'tk:' then
-    for _, pair in ipairs(cjson.decode(fields[i + 1])) do
-      if redis.call('ZREM', pair[1], id) == 1 then countIn(pair[2], score, -1) end
-    end
-    redis.call('ZREM', ARGV[3] .. string.sub(f, 4), id)
-  end
-  if f == 'story' and fields[i + 1] ~= id then redis.call('ZREM', ARGV[4] .. fields[i + 1], id) end
+// Moves a batch of items between one anchor's indexes (all under the anchor's tag), after
+// ITEM_TAGS wrote their tags. KEYS: digest, digest stream, anchor record, tag states, digest
+// folds, then the entity index and hourly-count keys of the batch as pairs. ARGV: stream
+// max length, then per item: id, version, score, relevant (1/0), story leader, number of
+// entities n, then n positions of its pair in KEYS (the entity index's position).
+// Indexes are sets of item ids, so applying the same tags twice (a retried job) or re-tagging
+// with new entities never counts an item twice; a state of a newer anchor version is never
+// overwritten. The digest shows one entry per story: a relevant item enters it when it leads
+// its story or its leader is not shown (it is then remembered in the folds under the leader);
+// a leader that enters folds in the members shown before it. Entering the digest and its
+// stream entry are one step, so a reader that sees the entry finds the item in the digest.
+// Returns per item 1 (entered the digest), 2 (written), 3 (left the digest), 0 (stale, or
+// the anchor was deleted meanwhile).
+export const ANCHOR_TAGS = HOURLY + `
+local digest, stream, anchorKey, stateKey, foldsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local maxLen = ARGV[1]
+local out = {}
+-- A job still running for a deleted anchor must not bring its indexes back.
+local live = redis.call('EXISTS', anchorKey) == 1
+local function listWithout(list, id)
+  local kept = {}
+  if list then for m in string.gmatch(list, '[^,]+') do if m ~= id then kept[#kept + 1] = m end end end
+  return kept
 end
-redis.call('DEL', KEYS[1], ARGV[4] .. id)
-if redis.call('ZREM', KEYS[2], id) == 1 and score then countIn(KEYS[4], score, -1) end
-redis.call('ZREM', KEYS[3], id)
+local a = 1
+while a < #ARGV do
+  local id, version, score, relevant, leader, n = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5], tonumber(ARGV[a + 6])
+  local pairs_ = {}
+  for j = 1, n do
+    local at = tonumber(ARGV[a + 6 + j])
+    pairs_[j] = { KEYS[at], KEYS[at + 1] }
+  end
+  a = a + 6 + n
+  local raw = redis.call('HGET', stateKey, id)
+  local state = raw and cjson.decode(raw) or nil
+  if not live or (state and state.v > version) then
+    out[#out + 1] = 0
+  else
+    local newKeys = {}
+    for _, p in ipairs(pairs_) do newKeys[p[1]] = true end
+    if state then
+      for _, p in ipairs(state.k) do
+        if not newKeys[p[1]] and redis.call('ZREM', p[1], id) == 1 then countIn(p[2], score, -1) end
+      end
+    end
+    for _, p in ipairs(pairs_) do
+      if redis.call('ZADD', p[1], score, id) == 1 then countIn(p[2], score, 1) end
+    end
+    -- Only an item once shown can be in the digest: others skip the lookup.
+    local wasShown = state ~= nil and state.s == 1 and redis.call('ZSCORE', digest, id) ~= false
+    local show = relevant and (leader == id or redis.call('ZSCORE', digest, leader) == false)
+    if show then
+      if not wasShown then redis.call('ZADD', digest, score, id) end
+      if leader == id then
+        for _, m in ipairs(listWithout(redis.call('HGET', foldsKey, id), id)) do
+          if redis.call('ZREM', digest, m) == 1 then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', m) end
+        end
+        redis.call('HDEL', foldsKey, id)
+      else
+        local members = listWithout(redis.call('HGET', foldsKey, leader), id)
+        members[#members + 1] = id
+        redis.call('HSET', foldsKey, leader, table.concat(members, ','))
+      end
+    elseif wasShown then
+      redis.call('ZREM', digest, id)
+    end
+    if not show and state and state.l and state.l ~= id then
+      local members = listWithout(redis.call('HGET', foldsKey, state.l), id)
+      if #members > 0 then redis.call('HSET', foldsKey, state.l, table.concat(members, ',')) else redis.call('HDEL', foldsKey, state.l) end
+    end
+    redis.call('HSET', stateKey, id, cjson.encode({ v = version, k = pairs_, s = show and 1 or 0, l = leader }))
+    if show and not wasShown then
+      redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'item', id)
+      out[#out + 1] = 1
+    elseif wasShown and not show then
+      -- An item leaving the digest (a judgement, a new entity list or scope, a re-scored
+      -- model) is announced on the same stream, so a live client drops it and a resuming one learns it too.
+      redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', id)
+      out[#out + 1] = 3
+    else
+      out[#out + 1] = 2
+    end
+  end
+end
+return out
+`;
+
+// Takes retired items out of one anchor's indexes (its digest, entity indexes with their
+// hourly counts, folds and tag states), in one step per anchor. KEYS: digest, tag states,
+// digest folds. ARGV per item: id, score. Idempotent: an item without a tag state is skipped.
+export const UNTAG_ITEMS = HOURLY + `
+local digest, stateKey, foldsKey = KEYS[1], KEYS[2], KEYS[3]
+for a = 1, #ARGV, 2 do
+  local id, score = ARGV[a], ARGV[a + 1]
+  local raw = redis.call('HGET', stateKey, id)
+  if raw then
+    local state = cjson.decode(raw)
+    for _, p in ipairs(state.k) do
+      if redis.call('ZREM', p[1], id) == 1 then countIn(p[2], score, -1) end
+    end
+    redis.call('ZREM', digest, id)
+    redis.call('HDEL', foldsKey, id)
+    if state.l and state.l ~= id then
+      local kept = {}
+      local list = redis.call('HGET', foldsKey, state.l)
+      if list then for m in string.gmatch(list, '[^,]+') do if m ~= id then kept[#kept + 1] = m end end end
+      if #kept > 0 then redis.call('HSET', foldsKey, state.l, table.concat(kept, ',')) else redis.call('HDEL', foldsKey, state.l) end
+    end
+    redis.call('HDEL', stateKey, id)
+  end
+end
+return 1
+`;
+
+// Takes retired items out of the {items} indexes: every item, untagged, hourly counts and
+// the lists of the feeds that carried them. KEYS: items, untagged, hourly. ARGV: the feed
+// list key prefix, then per item: id, number of feeds n, n feed ids. Idempotent: an item
+// no longer in `items` takes nothing off the hourly counts.
+export const UNINDEX_ITEMS = HOURLY + `
+local itemsKey, untaggedKey, hourlyKey, feedPrefix = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
+local a = 1
+while a < #ARGV do
+  local id, n = ARGV[a + 1], tonumber(ARGV[a + 2])
+  for j = 1, n do redis.call('ZREM', feedPrefix .. ARGV[a + 2 + j], id) end
+  a = a + 2 + n
+  local score = redis.call('ZSCORE', itemsKey, id)
+  if score and redis.call('ZREM', itemsKey, id) == 1 then countIn(hourlyKey, score, -1) end
+  redis.call('ZREM', untaggedKey, id)
+end
 return 1
 `;
 

@@ -1,13 +1,15 @@
-import type { Redis } from 'ioredis';
 import type { IngestResult, NormalizedItem, StoredItem } from '../model/item.ts';
 import type { Evidence } from '../model/story.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { createHash } from 'node:crypto';
-import { ASSIGN_STORIES, INGEST_FEED } from './batch-scripts.ts';
-import { COUNTS_BELOW, RETIRE, SUM_HOURS, WRITE_TAGS } from './item-scripts.ts';
+import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
+import { ANCHOR_TAGS, COUNTS_BELOW, ITEM_TAGS, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
+import type { RedisClient } from './redis-connection.ts';
+import { retireItems } from './retire-items.ts';
+import { groupBySlot, runBatch, runBatchOrThrow, scanKeys, type BatchCommand } from './slot-batch.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
 export interface IdPage {
@@ -35,6 +37,15 @@ const INGEST_CHUNK = 200;
 /** Items per story script call at most (each carries its 42 bands). */
 const STORY_CHUNK = 50;
 
+/** One tag write: an item's tags for one anchor (and, from the tag job, its story leader). */
+export interface TagWrite {
+  anchorId: string;
+  itemId: string;
+  tags: ItemTags;
+  /** The story leader clustering gave the item; kept on the item if it has none yet. */
+  leader?: string;
+}
+
 /**
  * The item aggregate: items, their tags, and every index derived from them (every item,
  * each feed's items, the untagged list, each anchor's digest and entity indexes with their
@@ -44,31 +55,50 @@ const STORY_CHUNK = 50;
  */
 export class ItemStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    defineScript(redis, 'awIngestFeed', INGEST_FEED);
-    defineScript(redis, 'awWriteTags', WRITE_TAGS);
-    defineScript(redis, 'awRetireItem', RETIRE, 4);
-    defineScript(redis, 'awAssignStories', ASSIGN_STORIES);
+    defineScript(redis, 'awStoreItems', STORE_ITEMS);
+    defineScript(redis, 'awIndexItems', INDEX_ITEMS, 4);
+    defineScript(redis, 'awItemTags', ITEM_TAGS);
+    defineScript(redis, 'awAnchorTags', ANCHOR_TAGS);
+    defineScript(redis, 'awUntagItems', UNTAG_ITEMS, 3);
+    defineScript(redis, 'awUnindexItems', UNINDEX_ITEMS, 3);
+    defineScript(redis, 'awAssignStories', ASSIGN_STORIES, 4);
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
     defineScript(redis, 'awSumHours', SUM_HOURS);
   }
 
-  /** Stores each item once (one script call for the feed's whole document); returns per item whether it was new, seen, or seen but still untagged. */
+  /**
+   * Stores each item once and indexes it; returns per item whether it was new, seen, or seen
+   * but still untagged. Two steps per chunk: the item hashes (one script call per hash slot:
+   * one call on a plain Redis), then the {items} indexes (one call). Only the second decides
+   * what is new, so a crash between them is repaired by the next poll of the document, and
+   * nothing is counted twice.
+   */
   async ingest(feedId: string, items: NormalizedItem[], now: number): Promise<IngestResult[]> {
     if (items.length === 0) return [];
     const out: IngestResult[] = [];
     // Chunks keep one script call's argument list and run time modest for a huge document.
     for (let start = 0; start < items.length; start += INGEST_CHUNK) {
       const chunk = items.slice(start, start + INGEST_CHUNK);
-      const keys = [this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...chunk.map((i) => this.keys.item(i.id))];
-      const args: string[] = [feedId, String(now)];
-      for (const item of chunk) {
-        const d = JSON.stringify([item.id, feedId, item.link ?? '', item.guid ?? '', item.title, item.summary, item.author ?? '', item.hasPublishedDate ? 1 : 0]);
-        args.push(item.id, item.link ?? '', String(item.publishedAt), d);
-      }
-      const codes = (await this.redis.awIngestFeed(keys.length, ...keys, ...args)) as number[];
+      const groups = groupBySlot(this.redis, chunk, (i) => this.keys.item(i.id));
+      const replies = await runBatchOrThrow(
+        this.redis,
+        groups.map((group): BatchCommand => {
+          const args: string[] = [feedId, String(now)];
+          for (const item of group) {
+            const d = JSON.stringify([item.id, feedId, item.link ?? '', item.guid ?? '', item.title, item.summary, item.author ?? '', item.hasPublishedDate ? 1 : 0]);
+            args.push(item.id, item.link ?? '', String(item.publishedAt), d);
+          }
+          return ['awStoreItems', group.length, ...group.map((i) => this.keys.item(i.id)), ...args];
+        }),
+      );
+      const scoreOf = new Map<string, string>();
+      groups.forEach((group, g) => group.forEach((item, i) => scoreOf.set(item.id, String((replies[g] as string[])[i] ?? ''))));
+      const indexArgs: string[] = [String(now)];
+      for (const item of chunk) indexArgs.push(item.id, scoreOf.get(item.id) ?? '');
+      const codes = (await this.redis.awIndexItems(this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...indexArgs)) as number[];
       for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
     }
     return out;
@@ -77,9 +107,7 @@ export class ItemStore {
   /** Loads items by id, in the order given; ids no longer stored are skipped. */
   async getMany(ids: string[]): Promise<StoredItem[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.item(id));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await runBatch(this.redis, ids.map((id): BatchCommand => ['hgetall', this.keys.item(id)]));
     const items: StoredItem[] = [];
     for (let i = 0; i < ids.length; i++) {
       const raw = results[i]?.[1] as Record<string, string> | undefined;
@@ -88,52 +116,75 @@ export class ItemStore {
     return items;
   }
 
-  /** Writes tags of many (anchor, item) pairs in one round trip; per pair, true when the item newly entered the digest. */
-  async writeTags(writes: Array<{ anchorId: string; itemId: string; tags: ItemTags }>): Promise<boolean[]> {
+  /**
+   * Writes tags of many (anchor, item) pairs; per pair, true when the item newly entered the
+   * digest. Two idempotent steps in this order: the tags onto the item hashes (one script call
+   * per slot: one on a plain Redis), then per anchor one script call that moves the items
+   * between the anchor's indexes and appends to its stream. A reader that sees a stream entry
+   * therefore finds the item's tags; a crash between the steps leaves the item untagged, and
+   * the re-run (the sweep re-queues untagged items) writes the same tags again.
+   */
+  async writeTags(writes: TagWrite[]): Promise<boolean[]> {
     if (writes.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const { anchorId, itemId, tags } of writes) {
-      // Each entity's index with its hourly counts, as pairs: the script keeps them in step.
-      const pairs = tags.entities.map((e) => [this.keys.entityItems(anchorId, e.key), this.keys.entityHourly(anchorId, e.key)]);
-      pipeline.awWriteTags(
-        3 + pairs.length * 2,
-        this.keys.item(itemId),
-        this.keys.digest(anchorId),
-        this.keys.digestStream(anchorId),
-        ...pairs.flat(),
-        anchorId,
-        String(tags.version),
-        JSON.stringify({
-          e: tags.entities.map((e) => [e.key, e.count]),
-          s: tags.score,
-          r: tags.relevant,
-          ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
-          ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
-        }),
-        tags.relevant ? '1' : '0',
-        itemId,
-        JSON.stringify(pairs),
-        String(STREAM_MAX_LEN),
-        this.keys.storyMembers(''),
-        this.keys.anchor(anchorId),
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, code]) => {
-      if (err) throw err;
-      return code === 1;
+    const indexed = writes.map((w, i) => ({ w, i }));
+    const groups = groupBySlot(this.redis, indexed, ({ w }) => this.keys.item(w.itemId));
+    const replies = await runBatchOrThrow(
+      this.redis,
+      groups.map((group): BatchCommand => {
+        const args: string[] = [];
+        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), encodeTags(w.tags), w.leader ?? '');
+        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
+      }),
+    );
+    const written: Array<{ score: string; leader: string } | null> = new Array(writes.length).fill(null);
+    groups.forEach((group, g) => {
+      const reply = replies[g] as Array<number | string>;
+      group.forEach(({ w, i }, j) => {
+        if (Number(reply[j * 3]) === 1) written[i] = { score: String(reply[j * 3 + 1]), leader: String(reply[j * 3 + 2]) || w.itemId };
+      });
     });
+    const byAnchor = new Map<string, number[]>();
+    written.forEach((state, i) => {
+      if (!state) return;
+      const anchorId = writes[i]!.anchorId;
+      let list = byAnchor.get(anchorId);
+      if (!list) byAnchor.set(anchorId, (list = []));
+      list.push(i);
+    });
+    const entered: boolean[] = new Array(writes.length).fill(false);
+    const anchors = [...byAnchor.entries()];
+    const codes = await runBatchOrThrow(this.redis, anchors.map(([anchorId, at]) => this.anchorTagsCommand(anchorId, at.map((i) => ({ write: writes[i]!, ...written[i]! })))));
+    anchors.forEach(([, at], a) => at.forEach((i, j) => (entered[i] = Number((codes[a] as number[])[j]) === 1)));
+    return entered;
+  }
+
+  /** The one script call that applies a batch of one anchor's tag writes to its indexes. */
+  private anchorTagsCommand(anchorId: string, batch: Array<{ write: TagWrite; score: string; leader: string }>): BatchCommand {
+    const keys = [this.keys.digest(anchorId), this.keys.digestStream(anchorId), this.keys.anchor(anchorId), this.keys.tagState(anchorId), this.keys.digestFolds(anchorId)];
+    // Each entity's index with its hourly counts, as a pair of KEYS named once per batch.
+    const pairAt = new Map<string, number>();
+    const args: string[] = [String(STREAM_MAX_LEN)];
+    for (const { write, score, leader } of batch) {
+      const positions = write.tags.entities.map((e) => {
+        let at = pairAt.get(e.key);
+        if (at === undefined) {
+          at = keys.length + 1;
+          pairAt.set(e.key, at);
+          keys.push(this.keys.entityItems(anchorId, e.key), this.keys.entityHourly(anchorId, e.key));
+        }
+        return String(at);
+      });
+      args.push(write.itemId, String(write.tags.version), score, write.tags.relevant ? '1' : '0', leader, String(positions.length), ...positions);
+    }
+    return ['awAnchorTags', keys.length, ...keys, ...args];
   }
 
   /** Marks items whose article page was read and tagged with their main text (idempotent; a gone item stays gone). */
   async markFullText(itemIds: string[]): Promise<void> {
     if (itemIds.length === 0) return;
-    const existing = await this.redis.pipeline(itemIds.map((id) => ['exists', this.keys.item(id)])).exec();
-    const pipeline = this.redis.pipeline();
-    itemIds.forEach((id, i) => {
-      if (existing?.[i]?.[1] === 1) pipeline.hset(this.keys.item(id), 'fullText', '1');
-    });
-    await pipeline.exec();
+    const existing = await runBatch(this.redis, itemIds.map((id): BatchCommand => ['exists', this.keys.item(id)]));
+    const marks = itemIds.filter((_, i) => existing[i]?.[1] === 1).map((id): BatchCommand => ['hset', this.keys.item(id), 'fullText', '1']);
+    await runBatch(this.redis, marks);
   }
 
   /** Marks items as tagged against every anchor. */
@@ -208,25 +259,9 @@ export class ItemStore {
     };
   }
 
-  /** Removes up to `limit` items published before `cutoffMs`, with every index entry; returns how many. */
-  async retireBefore(cutoffMs: number, limit: number): Promise<number> {
-    const ids = await this.redis.zrange(this.keys.items, '-inf', `(${cutoffMs}`, 'BYSCORE', 'LIMIT', 0, limit);
-    if (ids.length === 0) return 0;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      pipeline.awRetireItem(
-        this.keys.item(id),
-        this.keys.items,
-        this.keys.untagged,
-        this.keys.itemsHourly,
-        id,
-        this.keys.feedItems(''),
-        this.keys.digest(''),
-        this.keys.storyMembers(''),
-      );
-    }
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
-    return ids.length;
+  /** Removes up to `limit` items published before `cutoffMs`, with every index entry; returns how many (see retireItems). */
+  retireBefore(cutoffMs: number, limit: number): Promise<number> {
+    return retireItems(this.redis, this.keys, cutoffMs, limit);
   }
 
   /** Stored items of one feed published at or after `sinceMs` (for the adaptive interval). */
@@ -239,16 +274,16 @@ export class ItemStore {
    * item (itself when it leads). One script call for the batch, items in order, so copies
    * within the same batch find each other.
    */
-  async assignStories(entries: Array<{ itemId: string; signature: Buffer; bands: string[] }>, threshold: number, now = Date.now()): Promise<string[]> {
+  async assignStories(entries: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }>, threshold: number, now = Date.now()): Promise<string[]> {
     if (entries.length === 0) return [];
     const week = Math.floor(now / BAND_WEEK_MS);
     const out: string[] = [];
+    const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), this.keys.storySigs(week), this.keys.storySigs(week - 1)];
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
-      const args: Array<string | Buffer> = [String(threshold), this.keys.item(''), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(e.itemId, e.signature, String(e.bands.length), ...e.bands.map(bandField));
-      const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), ...chunk.map((e) => this.keys.item(e.itemId))];
-      const leaders = (await this.redis.awAssignStories(keys.length, ...keys, ...args)) as string[];
+      const args: Array<string | Buffer> = [String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
+      for (const e of chunk) args.push(e.itemId, String(e.publishedAt), e.signature, String(e.bands.length), ...e.bands.map(bandField));
+      const leaders = (await this.redis.awAssignStories(...keys, ...args)) as string[];
       for (const l of leaders) out.push(String(l));
     }
     return out;
@@ -258,9 +293,7 @@ export class ItemStore {
   async storyMembersOf(leaderIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (leaderIds.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const id of leaderIds) pipeline.zrange(this.keys.storyMembers(id), 0, -1);
-    const results = (await pipeline.exec()) ?? [];
+    const results = await runBatch(this.redis, leaderIds.map((id): BatchCommand => ['zrange', this.keys.storyMembers(id), 0, -1]));
     leaderIds.forEach((id, i) => out.set(id, (results[i]?.[1] as string[] | undefined) ?? []));
     return out;
   }
@@ -275,16 +308,14 @@ export class ItemStore {
     if (bounds.every((b) => b % HOUR_MS === 0)) {
       const hourly = entityKeys.map((k) => this.keys.entityHourly(anchorId, k));
       if (withTotal) hourly.push(this.keys.itemsHourly);
-      const series = await this.sumHours(hourly, bounds);
+      const series = await this.perSlot(hourly, 'awSumHours', bounds.map((b) => b / HOUR_MS).join(','));
       return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
     }
     const keys = entityKeys.map((k) => this.keys.entityItems(anchorId, k));
     if (withTotal) keys.push(this.keys.items);
     if (keys.length === 0) return { byEntity: [], total: null };
     // Scores are whole ms, so "b - 1" is "before b".
-    const reply = String(await this.redis.awBucketCounts(keys.length, ...keys, bounds.map((b) => b - 1).join(',')));
-    const series = reply.split(';').map((csv) => {
-      const below = csv.split(',').map(Number);
+    const series = (await this.perSlot(keys, 'awBucketCounts', bounds.map((b) => b - 1).join(','))).map((below) => {
       const counts = new Array<number>(below.length - 1);
       for (let i = 0; i + 1 < below.length; i++) counts[i] = below[i + 1]! - below[i]!;
       return counts;
@@ -292,11 +323,20 @@ export class ItemStore {
     return { byEntity: series.slice(0, entityKeys.length), total: withTotal ? series[entityKeys.length]! : null };
   }
 
-  /** Per bucket, the sum of the hourly counts of each hash, in one call. */
-  private async sumHours(hashes: string[], bounds: number[]): Promise<number[][]> {
-    if (hashes.length === 0) return [];
-    const reply = String(await this.redis.awSumHours(hashes.length, ...hashes, bounds.map((b) => b / HOUR_MS).join(',')));
-    return reply.split(';').map((csv) => csv.split(',').map(Number));
+  /**
+   * Runs a counting script over keys (one call per hash slot: the anchor's keys in one, the
+   * {items} totals in another; one call on a plain Redis) and returns one series per key, in order.
+   */
+  private async perSlot(keys: string[], script: 'awSumHours' | 'awBucketCounts', bounds: string): Promise<number[][]> {
+    if (keys.length === 0) return [];
+    const groups = groupBySlot(this.redis, keys.map((key, i) => ({ key, i })), (e) => e.key);
+    const replies = await runBatchOrThrow(this.redis, groups.map((g): BatchCommand => [script, g.length, ...g.map((e) => e.key), bounds]));
+    const out: number[][] = new Array(keys.length);
+    groups.forEach((g, n) => {
+      const series = String(replies[n]).split(';');
+      g.forEach((e, j) => (out[e.i] = series[j]!.split(',').map(Number)));
+    });
+    return out;
   }
 
   /** Items of an anchor's entity published in [from, to). */
@@ -348,26 +388,18 @@ export class ItemStore {
    * running it again finds nothing left to remove.
    */
   async dropAnchorIndexes(anchorId: string): Promise<void> {
-    const doomed: string[] = [this.keys.digest(anchorId), this.keys.digestStream(anchorId)];
-    for (const pattern of this.keys.entityIndexesOf(anchorId)) {
-      let cursor = '0';
-      do {
-        const [next, found] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        doomed.push(...found);
-        cursor = next;
-      } while (cursor !== '0');
-    }
+    const doomed: string[] = [this.keys.digest(anchorId), this.keys.digestStream(anchorId), this.keys.tagState(anchorId), this.keys.digestFolds(anchorId)];
+    // Every key of the anchor is in its slot, so the UNLINKs are legal on a cluster too.
+    for (const pattern of this.keys.entityIndexesOf(anchorId)) doomed.push(...(await scanKeys(this.redis, pattern)));
     for (let i = 0; i < doomed.length; i += 500) await this.redis.unlink(...doomed.slice(i, i + 500));
     // The tag fields go too: an anchor created later under the same id starts from version 1,
     // and tags of a higher old version would otherwise refuse its writes.
-    const fields = ['t:', 'tk:', 'tv:', 'tr:'].map((f) => f + anchorId);
+    const fields = ['t:', 'tv:'].map((f) => f + anchorId);
     const page = 1000;
     for (let offset = 0; ; offset += page) {
       const ids = await this.redis.zrange(this.keys.items, offset, offset + page - 1);
       if (ids.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hdel(this.keys.item(id), ...fields);
-      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      await runBatchOrThrow(this.redis, ids.map((id): BatchCommand => ['hdel', this.keys.item(id), ...fields]));
       if (ids.length < page) break;
     }
   }
@@ -376,6 +408,17 @@ export class ItemStore {
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.items);
   }
+}
+
+/** The tags of one anchor as the item hash keeps them (`t:<anchor>`): short field names, optional parts left out. */
+function encodeTags(tags: ItemTags): string {
+  return JSON.stringify({
+    e: tags.entities.map((e) => [e.key, e.count]),
+    s: tags.score,
+    r: tags.relevant,
+    ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
+    ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
+  });
 }
 
 function toStoredItem(raw: Record<string, string>): StoredItem {

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { isCluster, quietErrors, type RedisClient } from './redis-connection.ts';
+import { slotOf } from './slot-batch.ts';
 import type { Logger } from 'pino';
 import { fieldsOf, type StreamEntry } from './stream-store.ts';
 
@@ -17,27 +19,47 @@ interface Followed {
   listeners: Set<StreamListener>;
 }
 
+/** One blocking read loop: the followed streams of one hash slot (every stream, on a plain Redis). */
+interface ReadLoop {
+  slot: number;
+  keys: Set<string>;
+  connection: RedisClient;
+  /** The server-side id of the blocked connection, for CLIENT UNBLOCK; null until known. */
+  clientId: number | null;
+  done: Promise<void>;
+  /** Wakes the loop while it waits for a stream to follow. */
+  wake: (() => void) | null;
+}
+
 const BLOCK_MS = 5000;
 const READ_COUNT = 500;
 
+/** The node connection of a cluster client that serves a slot (where its XREAD blocks), or null. */
+function nodeOf(cluster: RedisClient, slot: number): Redis | null {
+  const c = cluster as unknown as { slots: string[][]; nodes(role: 'master'): Redis[] };
+  const key = c.slots[slot]?.[0];
+  if (!key) return null;
+  return c.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === key) ?? null;
+}
+
 /**
- * Follows any number of Redis Streams for one process with a single blocking connection
- * (one XREAD over every followed stream) and fans entries out to in-process listeners,
- * so a thousand SSE clients cost one Redis connection, not a thousand. When the set of
- * streams changes, the blocked read is interrupted with CLIENT UNBLOCK so a new stream
- * is followed at once.
+ * Follows any number of Redis Streams for one process with one blocking read per hash slot
+ * (one XREAD over every followed stream of the slot: on a plain Redis that is every stream,
+ * one connection) and fans entries out to in-process listeners, so a thousand SSE clients cost
+ * one Redis connection, not a thousand. On a cluster an XREAD may not span slots, so each
+ * slot's streams get a loop and a connection of their own (a digest stream's slot is its
+ * anchor's; every alert stream shares {alerts}). When a loop's set of streams changes, its
+ * blocked read is interrupted with CLIENT UNBLOCK so a new stream is followed at once.
  */
 export class StreamFollower {
   private readonly followed = new Map<string, Followed>();
   private readonly opening = new Map<string, Promise<Followed>>();
-  private blockingClientId: number | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly loops = new Map<number, ReadLoop>();
   private closed = false;
-  private wake: (() => void) | null = null;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly blocking: Redis,
+    private readonly redis: RedisClient,
+    private readonly blocking: RedisClient,
     private readonly log: Logger,
     /** Where following a stream starts: its newest id ever generated (trimming does not move it back). */
     private readonly startIdOf: (key: string) => Promise<string>,
@@ -51,7 +73,10 @@ export class StreamFollower {
       fromId: followed.lastId,
       unsubscribe: () => {
         followed.listeners.delete(listener);
-        if (followed.listeners.size === 0 && this.followed.get(key) === followed) this.followed.delete(key);
+        if (followed.listeners.size === 0 && this.followed.get(key) === followed) {
+          this.followed.delete(key);
+          this.loops.get(slotOf(this.redis, key))?.keys.delete(key);
+        }
       },
     };
   }
@@ -59,8 +84,10 @@ export class StreamFollower {
   /** Stops following; pending reads are interrupted. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.interrupt();
-    await this.loop?.catch(() => {});
+    const loops = [...this.loops.values()];
+    await Promise.all(loops.map((loop) => this.interrupt(loop)));
+    await Promise.all(loops.map((loop) => loop.done.catch(() => {})));
+    for (const loop of loops) if (loop.connection !== this.blocking) loop.connection.disconnect();
     this.blocking.disconnect();
   }
 
@@ -70,12 +97,17 @@ export class StreamFollower {
     let pending = this.opening.get(key);
     if (!pending) {
       pending = (async () => {
-        // Start after the newest entry now: older entries are the subscriber's catch-up.
         const followed: Followed = { lastId: await this.startIdOf(key), listeners: new Set() };
         this.followed.set(key, followed);
         this.opening.delete(key);
-        this.ensureLoop();
-        await this.interrupt();
+        const slot = slotOf(this.redis, key);
+        const running = this.loops.get(slot);
+        if (running) {
+          running.keys.add(key);
+          await this.interrupt(running);
+        } else {
+          this.startLoop(slot, key);
+        }
         return followed;
       })();
       pending.catch(() => this.opening.delete(key));
@@ -84,36 +116,50 @@ export class StreamFollower {
     return pending;
   }
 
-  private ensureLoop(): void {
-    this.loop ??= this.run();
+  /** Starts the read loop of a slot; on a cluster each loop has a connection of its own, as a blocked one serves nothing else. */
+  private startLoop(slot: number, key: string): void {
+    const connection = isCluster(this.blocking) ? quietErrors(this.blocking.duplicate()) : this.blocking;
+    const loop: ReadLoop = { slot, keys: new Set([key]), connection, clientId: null, done: Promise.resolve(), wake: null };
+    this.loops.set(slot, loop);
+    loop.done = this.run(loop);
   }
 
-  private async interrupt(): Promise<void> {
-    const wake = this.wake;
-    this.wake = null;
+  /** Interrupts a loop's blocked read, so it reads again with its current set of streams. */
+  private async interrupt(loop: ReadLoop): Promise<void> {
+    const wake = loop.wake;
+    loop.wake = null;
     wake?.();
-    if (this.blockingClientId === null) return;
+    if (loop.clientId === null) return;
     try {
-      await this.redis.client('UNBLOCK', this.blockingClientId);
+      const node = isCluster(this.redis) ? nodeOf(this.redis, loop.slot) : this.redis;
+      // Without the node (a slot map being refreshed), the read ends by itself within BLOCK_MS.
+      await node?.client('UNBLOCK', loop.clientId);
     } catch {
-      // The connection may be away; the read ends on its own within BLOCK_MS.
+      // The read ends by itself within BLOCK_MS.
     }
   }
 
-  private async run(): Promise<void> {
+  /** The server-side id of the connection a loop's XREAD blocks on. */
+  private async clientIdOf(loop: ReadLoop): Promise<number> {
+    const node = isCluster(loop.connection) ? nodeOf(loop.connection, loop.slot) : loop.connection;
+    if (!node) throw new Error('no node serves the slot yet');
+    return Number(await node.client('ID'));
+  }
+
+  private async run(loop: ReadLoop): Promise<void> {
     while (!this.closed) {
-      if (this.followed.size === 0) {
-        // Nothing to follow: idle cheaply until a subscription (or close) interrupts.
+      // A loop with nothing to follow waits (it stays, for its slot's next stream).
+      if (loop.keys.size === 0) {
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
+          loop.wake = resolve;
         });
         continue;
       }
       try {
-        if (this.blockingClientId === null) this.blockingClientId = Number(await this.blocking.client('ID'));
-        const keys = [...this.followed.keys()];
-        const ids = keys.map((k) => this.followed.get(k)!.lastId);
-        const result = (await this.blocking.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as
+        if (loop.clientId === null) loop.clientId = await this.clientIdOf(loop);
+        const keys = [...loop.keys];
+        const ids = keys.map((k) => this.followed.get(k)?.lastId ?? '$');
+        const result = (await loop.connection.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as
           | Array<[string, Array<[string, string[]]>]>
           | null;
         if (!result) continue;
@@ -132,8 +178,8 @@ export class StreamFollower {
         }
       } catch (err) {
         if (this.closed) return;
-        // The connection id changes when the blocking connection reconnects.
-        this.blockingClientId = null;
+        // The connection may have been replaced (a failover, a slot move): learn its id again.
+        loop.clientId = null;
         this.log.warn({ reason: (err as Error).message }, 'stream read failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
