@@ -156,7 +156,12 @@ function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<
   const add = (surface: string) => {
     for (const t of fieldTerms(surface)) out.add(t);
   };
-  for (const e of entities) if (e.kind !== 'topic') for (const s of [e.name, ...e.aliases]) add(s);
+  // An organisation's name is made of ordinary words ("Institute for the Study of War", "White
+  // House"): only a one-word name or acronym of it is a name; "war" stays a word of the subject.
+  for (const e of entities) {
+    if (e.kind === 'topic') continue;
+    for (const s of [e.name, ...e.aliases]) if (e.kind !== 'organization' || !/\s/.test(s.trim())) add(s);
+  }
   for (const p of parties) for (const s of countrySurfaces(p.country)) add(s);
   return out;
 }
