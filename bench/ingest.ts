@@ -295,6 +295,8 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
         prefixKeysBytesPerItemWithoutBullmq: round((prefixBytes - bullBytes) / expectedItems),
         sampledItemHashBytes: round(sampled.itemHash),
         sampledItemSourcesBytes: round(sampled.itemSources),
+        sampledItemEncoding: sampled.encoding,
+        sampledItemFieldBytes: sampled.fieldBytes,
         byKind: breakdown,
       },
       appWarnings: warnings,

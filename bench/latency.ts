@@ -17,6 +17,9 @@
  *   idle-1       1 client, one new item per poll, sequential (LAT_IDLE_SAMPLES, 100)
  *   idle-1000    1,000 clients in LAT_CLIENT_PROCS (2) child processes (bench/latency/sse-client.ts);
  *                LAT_MANY_SAMPLES (50) items, one latency per client-event pair
+ *   bare-sse     the idle-1000 clients against a bare node:http SSE server (bench/latency/bare-sse-server.ts):
+ *                the floor of any SSE fan-out on this machine under its load at the time, so idle-1000
+ *                reads as a ratio to it (run next to idle-1000: `LAT_SCENARIOS=idle-1000,bare-sse`)
  *   ingest-1     1 client while a 10,000-item ingest runs: bench/feed-farm.ts serves 100 feeds ×
  *                100 items (generated news text, about a third on the anchor's topic), all 100
  *                registered at once through the API (each is polled at once). A sample is
@@ -34,11 +37,12 @@
  * summary.ts, print-table.ts.
  * Env: REDIS_URL, LAT_IDLE_SAMPLES, LAT_MANY_SAMPLES, LAT_CLIENTS, LAT_CLIENT_PROCS,
  * LAT_INGEST_FEEDS, LAT_INGEST_ITEMS, LAT_INGEST_INTERVAL_MS, LAT_WARMUP, LAT_SCENARIOS
- * (comma list of idle-1,idle-1000,ingest-1).
+ * (comma list of idle-1,idle-1000,bare-sse,ingest-1).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createKeys } from '../src/storage/keys.ts';
 import { appEnv, LOCAL_FEEDS_ENV, waitForReady } from './app-process.ts';
@@ -50,6 +54,7 @@ import { freePort } from './free-port.ts';
 import { isMain } from './is-main.ts';
 import { ADMIN_TOKEN, ANCHOR_ID, CFG, log, TARGETS } from './latency/config.ts';
 import { startLiveFeed, type LiveFeed } from './latency/live-feed.ts';
+import { bareScenario } from './latency/bare-scenario.ts';
 import { printTable } from './latency/print-table.ts';
 import { relevantItems } from './latency/sample-items.ts';
 import type { SampleEnv } from './latency/samples.ts';
@@ -108,10 +113,12 @@ export async function runLatencyBench(): Promise<object> {
     const results: ScenarioResult[] = [];
     for (const name of CFG.scenarios) {
       const watch = watchLoad(app.proc.pid);
+      if (name === 'idle-1000' || name === 'bare-sse') await sleep(1000);
       let r: ScenarioResult;
       if (name === 'idle-1') r = await sequentialScenario('idle-1', sampling, redis, keys, streamUrl, 1, 1, CFG.idleSamples, 20);
       else if (name === 'idle-1000') r = await sequentialScenario('idle-1000', sampling, redis, keys, streamUrl, CFG.clients, CFG.clientProcs, CFG.manySamples, 50, app.proc.pid);
       else if (name === 'ingest-1') r = await ingestScenario(sampling, redis, keys, streamUrl, children);
+      else if (name === 'bare-sse') r = await bareScenario(CFG.clients, CFG.clientProcs, CFG.manySamples, 50);
       else throw new Error(`unknown scenario ${name}`);
       r.load = watch();
       results.push(r);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeItem } from '../src/storage/item-codec.ts';
 import { createKeys } from '../src/storage/keys.ts';
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { asFeedItem, labelledItems } from './helpers/labelled-items.ts';
@@ -71,8 +72,8 @@ async function settled(anchorId: string): Promise<void> {
     if (!raw) return false;
     const version = (JSON.parse(raw) as { version: number }).version;
     const ids = await redis.zrange(keys.feedItems(feedId), 0, -1);
-    const versions = await Promise.all(ids.map((id) => redis.hget(keys.item(id), `tv:${anchorId}`)));
-    return ids.length === items.length && versions.every((v) => Number(v) === version);
+    const versions = await Promise.all(ids.map(async (id) => decodeItem(id, (await redis.getBuffer(keys.item(id)))!)?.tags[anchorId]?.version));
+    return ids.length === items.length && versions.every((v) => v === version);
   }, 90_000);
 }
 
@@ -297,7 +298,9 @@ describe('DELETE /api/anchors/:id', () => {
     expect(await redis.exists(keys.digest(id), keys.digestStream(id), keys.feedback(id), keys.anchor(id), keys.anchorModel(id))).toBe(0);
     expect(await entityKeysOf()).toEqual([]);
     expect(await redis.zcard(keys.items)).toBe(itemCount);
-    expect(await redis.hget(keys.item(relevantOne.id), `t:${id}`)).toBeNull();
+    const stored = decodeItem(relevantOne.id, (await redis.getBuffer(keys.item(relevantOne.id)))!);
+    expect(stored?.tags[id]).toBeUndefined();
+    expect(Object.keys(stored?.tags ?? {}).length).toBeGreaterThan(0);
     expect((await app.json<{ items: Item[] }>(`/api/items?feedId=${feedId}&limit=200`)).body.items.map((i) => i.id)).toContain(relevantOne.id);
     expect((await app.json<{ anchors: Anchor[] }>('/api/anchors')).body.anchors.map((a) => a.id)).not.toContain(id);
     // The other anchor is untouched.

@@ -24,7 +24,7 @@ export const CFG = {
   feedWindow: 20,
   sampleTimeoutMs: 15_000,
   redisUrl,
-  scenarios: (process.env.LAT_SCENARIOS ?? 'idle-1,idle-1000,ingest-1').split(',').map((s) => s.trim()),
+  scenarios: (process.env.LAT_SCENARIOS ?? 'idle-1,idle-1000,bare-sse,ingest-1').split(',').map((s) => s.trim()),
 };
 
 /** Wall-clock ms with sub-ms resolution, the same clock as the SSE client children's. */

@@ -79,6 +79,7 @@ export function summarise(name: string, samples: Sample[], clients: number, targ
       return s.xaddMs !== null && m !== null ? m - s.xaddMs : null;
     }),
     't0 → XADD': b((s) => (s.t0 !== null && s.xaddMs !== null ? s.xaddMs - s.t0 : null)),
+    'XADD → last client': b((s) => (s.xaddMs !== null && s.arrivals.length ? Math.max(...s.arrivals) - s.xaddMs : null)),
   };
   const latencyMs = dist(latencies);
   return {

@@ -26,12 +26,42 @@ export function formatEvent(event: string, data: string, id?: string): string {
 }
 
 /**
+ * Heartbeats of every open session with the same period share one timer: with 10,000 streams
+ * that is one timer and one encoded comment per tick instead of 10,000 of each.
+ */
+const heartbeats = new Map<number, { timer: NodeJS.Timeout; sessions: Set<SseSession> }>();
+
+function joinHeartbeat(periodMs: number, session: SseSession): () => void {
+  let beat = heartbeats.get(periodMs);
+  if (!beat) {
+    const sessions = new Set<SseSession>();
+    const timer = setInterval(() => {
+      const comment = Buffer.from(`: keep-alive ${new Date().toISOString()}\n\n`, 'utf8');
+      for (const s of sessions) s.heartbeat(comment);
+    }, periodMs);
+    // Open streams end with their sockets; the shared timer alone never keeps a process up.
+    timer.unref();
+    beat = { timer, sessions };
+    heartbeats.set(periodMs, beat);
+  }
+  const joined = beat;
+  joined.sessions.add(session);
+  return () => {
+    joined.sessions.delete(session);
+    if (joined.sessions.size === 0 && heartbeats.get(periodMs) === joined) {
+      clearInterval(joined.timer);
+      heartbeats.delete(periodMs);
+    }
+  };
+}
+
+/**
  * One Server-Sent Events response: headers, heartbeat, and a bounded send buffer. A client
  * that stops reading is disconnected once its unread bytes pass the cap, so memory stays
  * flat however slow it is; it resumes from its Last-Event-ID when it reconnects.
  */
 export class SseSession {
-  private heartbeat: NodeJS.Timeout;
+  private readonly leaveHeartbeat: () => void;
   private closedFlag = false;
   private readonly onCloseHandlers: Array<() => void> = [];
 
@@ -53,7 +83,7 @@ export class SseSession {
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     res.write(`retry: ${options.retryMs}\n\n`);
-    this.heartbeat = setInterval(() => this.write(`: keep-alive ${new Date().toISOString()}\n\n`), options.heartbeatMs);
+    this.leaveHeartbeat = joinHeartbeat(options.heartbeatMs, this);
     const close = () => this.close();
     req.on('close', close);
     res.on('close', close);
@@ -95,6 +125,11 @@ export class SseSession {
     return true;
   }
 
+  /** Writes the shared heartbeat comment (called by the period's timer). */
+  heartbeat(comment: Buffer): void {
+    this.write(comment);
+  }
+
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
   async drained(): Promise<void> {
     // 'drain' only follows a write that reported a full buffer; otherwise there is nothing to wait for.
@@ -113,7 +148,7 @@ export class SseSession {
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    clearInterval(this.heartbeat);
+    this.leaveHeartbeat();
     if (!this.res.writableEnded) this.res.end();
     // A client that stopped reading never lets end() flush: drop the socket outright.
     this.res.socket?.destroySoon?.();

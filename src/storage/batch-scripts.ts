@@ -5,29 +5,37 @@
  * idempotent, so a retried job, or a crash between two of them, changes nothing twice.
  * Used by ItemStore only.
  *
- * The compact item hash: `d` (JSON of the fields that never change: id, feedId, link, guid,
- * title, summary, author, hasPublishedDate), `p` (publishedAt ms), `f` (first seen ms),
- * `s:<feedId>` (the link each feed carried it under), then `story`, `fullText` and the tag
- * fields `t:<anchor>` (tags JSON) and `tv:<anchor>` (their anchor version).
+ * An item is one STRING, its record (positions in storage/item-codec.ts).
  */
+import { ITEM_RECORD } from './item-scripts.ts';
 
-// Stores items of one slot. KEYS: the item hashes. ARGV: feedId, now, then per item: id,
-// link, publishedAt, d. The hash is its own dedupe marker (HSETNX on 'd' checks and writes in
-// one step); a second feed carrying the item only adds its link. Returns per item its score
-// for the indexes: its publication time (new), the stored one (seen), or '' (no hash).
-export const STORE_ITEMS = `
-local feedId, now = ARGV[1], ARGV[2]
-local sourceField = 's:' .. feedId
+// Stores items of one slot. KEYS: the item keys. ARGV: feedId, now, then per item: id,
+// link, publishedAt, record. The key is its own dedupe marker (SET NX checks and writes in one
+// step); a second feed carrying the item only adds its link. Returns per item its score for
+// the indexes: its publication time (new), the stored one (seen), or '' (no item).
+export const STORE_ITEMS = ITEM_RECORD + `
+local feedId = ARGV[1]
 local scores = {}
 for i = 1, #KEYS do
   local key, a = KEYS[i], 2 + (i - 1) * 4
-  local link, published, d = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  if redis.call('HSETNX', key, 'd', d) == 1 then
-    redis.call('HSET', key, 'p', published, 'f', now, sourceField, link)
+  local link, published, record = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  if redis.call('SET', key, record, 'NX') then
     scores[i] = published
   else
-    redis.call('HSETNX', key, sourceField, link)
-    scores[i] = redis.call('HGET', key, 'p') or ''
+    local r = loadItem(key)
+    if r then
+      if r[2] ~= feedId and r[11][feedId] == nil then
+        r[11][feedId] = link
+        saveItem(key, r)
+      end
+      scores[i] = msOf(r)
+    elseif redis.call('TYPE', key).ok == 'hash' then
+      -- Stored in the older hash layout: kept as it is.
+      redis.call('HSETNX', key, 's:' .. feedId, link)
+      scores[i] = redis.call('HGET', key, 'p') or ''
+    else
+      scores[i] = ''
+    end
   end
 end
 return scores
@@ -88,51 +96,80 @@ return out
 
 // Puts a batch of items into stories, in order, so copies within the batch find each other,
 // atomically so two workers clustering two copies at once cannot both become leaders. Every
-// key is under the {stories} tag. LSH buckets live in one hash per week (field: band, value: up
-// to BUCKET_MAX item ids, newest last), signatures in another ("<leader> <signature bytes>" by
-// item id); the current week's and the last one's are read, and a whole week expires at once.
-// Candidates are verified on their full signatures (raw bytes, 4 per 32-bit value); the item
-// joins the story of the most similar candidate at or above the threshold, else leads its
-// own. Idempotent: an item that has a story keeps it.
+// key is under the {stories} tag. Signatures live in one hash per week ("<leader> <signature
+// bytes>" by item id), LSH buckets in another; the current week's and the last one's are
+// read, and a whole week expires at once. A band is 8 bytes (its index and 7 bytes of a hash
+// of its rows): the bucket hash's field is its first 2 bytes, and the value packs one 18-byte
+// entry per item in the band, the other 6 bytes then the item id as 12 raw bytes (24 hex
+// digits). So a week costs at most 42 × 256 fields, and an item 18 bytes per band rather than
+// a field and an id list of its own. The newest BUCKET_MAX items of a band are its candidates,
+// verified on their full signatures (1 byte per value: see ItemStore's storedSignature); the item joins the story of the most
+// similar candidate at or above the threshold, else leads its own. Idempotent: an item that
+// has a story keeps it.
 // KEYS: this week's bands, last week's, this week's signatures, last week's.
-// ARGV: threshold, story key prefix, ttl seconds, then per item: id, publishedAt, signature,
-// its number of bands, its bands.
+// ARGV: threshold, story key prefix, ttl seconds, then per item: id, its 12 raw bytes ('' when
+// the id is not 24 hex digits: such an item is never anyone's candidate), publishedAt,
+// signature, its number of bands, its bands.
 export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local BUCKET_MAX, width = 4, 4
+local BUCKET_MAX, width, ENTRY = 4, 1, 18
 local function known(id)
   local v = redis.call('HGET', sigsNow, id) or redis.call('HGET', sigsBefore, id)
   if not v then return nil, nil end
   local sp = string.find(v, ' ', 1, true)
   return string.sub(v, 1, sp - 1), string.sub(v, sp + 1)
 end
+local function hex(raw)
+  return (string.gsub(raw, '.', function(ch) return string.format('%02x', string.byte(ch)) end))
+end
+-- The raw ids of the newest BUCKET_MAX entries of a packed bucket whose band ends in 'rest'.
+local function inBucket(list, rest)
+  local found, from = {}, 1
+  while true do
+    local s = string.find(list, rest, from, true)
+    if not s then break end
+    if (s - 1) % ENTRY == 0 then
+      found[#found + 1] = string.sub(list, s + 6, s + ENTRY - 1)
+      from = s + ENTRY
+    else
+      from = s + 1
+    end
+  end
+  local newest = {}
+  for k = math.max(1, #found - BUCKET_MAX + 1), #found do newest[#newest + 1] = found[k] end
+  return newest
+end
 local a = 3
 local out = {}
 local wrote = false
 while a < #ARGV do
-  local id, published, sig, nb = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4])
-  local bands = {}
-  for b = 1, nb do bands[b] = ARGV[a + 4 + b] end
-  a = a + 4 + nb
+  local id, idBytes, published, sig, nb = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
+  local fields, rests = {}, {}
+  for b = 1, nb do
+    local band = ARGV[a + 5 + b]
+    fields[b] = string.sub(band, 1, 2)
+    rests[b] = string.sub(band, 3, 8)
+  end
+  a = a + 5 + nb
   local existing = known(id)
   if existing then
     out[#out + 1] = existing
   else
     local best, bestSim = nil, threshold
     local seen = {}
-    local now = nb > 0 and redis.call('HMGET', current, unpack(bands)) or {}
-    local before = nb > 0 and redis.call('HMGET', previous, unpack(bands)) or {}
+    local now = nb > 0 and redis.call('HMGET', current, unpack(fields)) or {}
+    local before = nb > 0 and redis.call('HMGET', previous, unpack(fields)) or {}
     local n = math.floor(#sig / width)
     for _, lists in ipairs({ now, before }) do
       for b = 1, nb do
         local list = lists[b]
         if list then
-          for c in string.gmatch(list, '[^,]+') do
-            if c ~= id and not seen[c] then
-              seen[c] = true
-              local leader, other = known(c)
-              if other and #other == #sig then
+          for _, raw in ipairs(inBucket(list, rests[b])) do
+            if raw ~= idBytes and not seen[raw] then
+              seen[raw] = true
+              local leader, other = known(hex(raw))
+              if other and #other == #sig and n > 0 then
                 local same = 0
                 for j = 0, n - 1 do
                   local s = j * width + 1
@@ -149,18 +186,13 @@ while a < #ARGV do
     local story = best or id
     redis.call('HSET', sigsNow, id, story .. ' ' .. sig)
     if story ~= id then redis.call('ZADD', storyPrefix .. story, published, id) end
-    if nb > 0 then
-      local fields = {}
+    if nb > 0 and #idBytes == 12 then
+      local writes = {}
       for b = 1, nb do
-        local list = now[b]
-        local ids = {}
-        if list then for c in string.gmatch(list, '[^,]+') do if c ~= id then ids[#ids + 1] = c end end end
-        while #ids >= BUCKET_MAX do table.remove(ids, 1) end
-        ids[#ids + 1] = id
-        fields[#fields + 1] = bands[b]
-        fields[#fields + 1] = table.concat(ids, ',')
+        writes[#writes + 1] = fields[b]
+        writes[#writes + 1] = (now[b] or '') .. rests[b] .. idBytes
       end
-      redis.call('HSET', current, unpack(fields))
+      redis.call('HSET', current, unpack(writes))
     end
     wrote = true
     out[#out + 1] = story

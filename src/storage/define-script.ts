@@ -27,7 +27,9 @@ export type ScriptName =
   | 'awBucketCounts'
   | 'awSumHours'
   | 'awClaimDigestSend'
-  | 'awCompleteDigestSend';
+  | 'awCompleteDigestSend'
+  | 'awSetFullText'
+  | 'awDropAnchorTags';
 
 type ScriptCall<Context extends ClientContext> = (...args: Array<string | number | Buffer>) => Result<unknown, Context>;
 
@@ -48,5 +50,7 @@ declare module 'ioredis' {
     awSumHours: ScriptCall<Context>;
     awClaimDigestSend: ScriptCall<Context>;
     awCompleteDigestSend: ScriptCall<Context>;
+    awSetFullText: ScriptCall<Context>;
+    awDropAnchorTags: ScriptCall<Context>;
   }
 }

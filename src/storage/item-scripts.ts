@@ -17,41 +17,107 @@ local function countIn(hourly, ms, delta)
 end
 `;
 
-// Writes the tags of a batch of (item, anchor) pairs onto the item hashes (one slot). KEYS:
-// one item hash per pair (an item may repeat, once per anchor). ARGV per pair: anchorId,
-// version, tags JSON, story hint ('' for none). Tags from an older anchor version never
-// overwrite newer ones; the same version is written again (a retried job). The item's story
-// is set once, from the hint, and kept. Returns per pair three values: 1 (written), 0
-// (stale) or -1 (no item); the item's score; its story leader (itself when it has none).
-export const ITEM_TAGS = `
+// The item record (storage/item-codec.ts): one STRING holding a MessagePack array. An item
+// stored in the older hash layout reads as absent here (GET answers WRONGTYPE), so the
+// scripts leave it alone instead of failing.
+export const ITEM_RECORD = `
+local function loadItem(key)
+  local raw = redis.pcall('GET', key)
+  if type(raw) ~= 'string' then return nil end
+  local r = cmsgpack.unpack(raw)
+  if type(r) ~= 'table' or r[1] ~= 1 then return nil end
+  return r
+end
+local function saveItem(key, r) redis.call('SET', key, cmsgpack.pack(r), 'KEEPTTL') end
+local function msOf(r) return string.format('%d', r[9]) end
+`;
+
+// Writes the tags of a batch of (item, anchor) pairs onto the item records (one slot). KEYS:
+// one item key per pair (an item may repeat, once per anchor). ARGV per pair: anchorId,
+// version, tags (packed by item-codec.ts's encodeTags), story hint ('' for none). Tags from
+// an older anchor version never overwrite newer ones; the same version is written again (a
+// retried job). The item's story is set once, from the hint, and kept. Returns per pair three
+// values: 1 (written), 0 (stale) or -1 (no item); the item's score; its story leader (itself
+// when it has none).
+export const ITEM_TAGS = ITEM_RECORD + `
 local out = {}
 for i = 1, #KEYS do
   local key, a = KEYS[i], (i - 1) * 4
   local anchorId, version, tags, hint = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
-  local state = redis.call('HMGET', key, 'p', 'tv:' .. anchorId, 'story', 'd')
-  local leader = state[3]
-  if not state[1] or not state[4] then
+  local r = loadItem(key)
+  if not r then
     out[#out + 1] = -1; out[#out + 1] = ''; out[#out + 1] = ''
-  elseif tonumber(state[2] or '-1') > version then
-    out[#out + 1] = 0; out[#out + 1] = state[1]; out[#out + 1] = leader or ''
   else
-    if not leader and hint ~= '' then
-      leader = hint
-      redis.call('HSET', key, 't:' .. anchorId, tags, 'tv:' .. anchorId, ARGV[a + 2], 'story', hint)
+    local prev = r[14][anchorId]
+    local leader = r[13]
+    if prev and prev[1] > version then
+      out[#out + 1] = 0; out[#out + 1] = msOf(r); out[#out + 1] = leader
     else
-      redis.call('HSET', key, 't:' .. anchorId, tags, 'tv:' .. anchorId, ARGV[a + 2])
+      if leader == '' and hint ~= '' then
+        leader = hint
+        r[13] = hint
+      end
+      r[14][anchorId] = cmsgpack.unpack(tags)
+      saveItem(key, r)
+      out[#out + 1] = 1; out[#out + 1] = msOf(r); out[#out + 1] = leader
     end
-    out[#out + 1] = 1; out[#out + 1] = state[1]; out[#out + 1] = leader or ''
   end
 end
 return out
 `;
 
+// Marks items whose article page was read (record position 12). KEYS: item keys of one
+// slot. A gone item stays gone.
+export const SET_FULL_TEXT = ITEM_RECORD + `
+for i = 1, #KEYS do
+  local r = loadItem(KEYS[i])
+  if r and r[12] ~= true then
+    r[12] = true
+    saveItem(KEYS[i], r)
+  end
+end
+return #KEYS
+`;
+
+// Forgets one anchor's tags on items of one slot (the anchor was deleted). KEYS: item keys.
+// ARGV: anchorId. Items of the older hash layout lose their tag fields the old way.
+export const DROP_ANCHOR_TAGS = ITEM_RECORD + `
+local anchorId = ARGV[1]
+for i = 1, #KEYS do
+  local r = loadItem(KEYS[i])
+  if r then
+    if r[14][anchorId] ~= nil then
+      r[14][anchorId] = nil
+      saveItem(KEYS[i], r)
+    end
+  elseif redis.call('TYPE', KEYS[i]).ok == 'hash' then
+    redis.call('HDEL', KEYS[i], 't:' .. anchorId, 'tv:' .. anchorId)
+  end
+end
+return #KEYS
+`;
+
+// The index and hourly-count keys a tag state names: entity keys after the prefixes
+// (the anchor's index and hourly-count key prefixes), or pairs of key names in the earlier form.
+const STATE_PAIRS = `
+local function statePairs(state, indexPrefix, hourlyPrefix)
+  local out = {}
+  for j, p in ipairs(state.k or {}) do
+    if type(p) == 'table' then out[j] = p else out[j] = { indexPrefix .. p, hourlyPrefix .. p } end
+  end
+  return out
+end
+`;
+
 // Moves a batch of items between one anchor's indexes (all under the anchor's tag), after
 // ITEM_TAGS wrote their tags. KEYS: digest, digest stream, anchor record, tag states, digest
 // folds, then the entity index and hourly-count keys of the batch as pairs. ARGV: stream
-// max length, then per item: id, version, score, relevant (1/0), story leader, number of
-// entities n, then n positions of its pair in KEYS (the entity index's position).
+// max length, the anchor's entity index key prefix, its hourly-count key prefix, then per
+// item: id, version, score, relevant (1/0), story leader, number of entities n, then n
+// positions of its pair in KEYS (the entity index's position).
+// The tag state keeps the entity keys only (`k`), the index keys being the prefixes followed
+// by them; the leader (`l`) only when it is another item. A state of the earlier form (`k` as
+// pairs of key names) is read as well.
 // Indexes are sets of item ids, so applying the same tags twice (a retried job) or re-tagging
 // with new entities never counts an item twice; a state of a newer anchor version is never
 // overwritten. The digest shows one entry per story: a relevant item enters it when it leads
@@ -60,9 +126,9 @@ return out
 // stream entry are one step, so a reader that sees the entry finds the item in the digest.
 // Returns per item 1 (entered the digest), 2 (written), 3 (left the digest), 0 (stale, or
 // the anchor was deleted meanwhile).
-export const ANCHOR_TAGS = HOURLY + `
+export const ANCHOR_TAGS = HOURLY + STATE_PAIRS + `
 local digest, stream, anchorKey, stateKey, foldsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local maxLen = ARGV[1]
+local maxLen, indexPrefix, hourlyPrefix = ARGV[1], ARGV[2], ARGV[3]
 local out = {}
 -- A job still running for a deleted anchor must not bring its indexes back.
 local live = redis.call('EXISTS', anchorKey) == 1
@@ -71,13 +137,14 @@ local function listWithout(list, id)
   if list then for m in string.gmatch(list, '[^,]+') do if m ~= id then kept[#kept + 1] = m end end end
   return kept
 end
-local a = 1
+local a = 3
 while a < #ARGV do
   local id, version, score, relevant, leader, n = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5], tonumber(ARGV[a + 6])
-  local pairs_ = {}
+  local pairs_, entityKeys = {}, {}
   for j = 1, n do
     local at = tonumber(ARGV[a + 6 + j])
     pairs_[j] = { KEYS[at], KEYS[at + 1] }
+    entityKeys[j] = string.sub(KEYS[at], #indexPrefix + 1)
   end
   a = a + 6 + n
   local raw = redis.call('HGET', stateKey, id)
@@ -88,7 +155,7 @@ while a < #ARGV do
     local newKeys = {}
     for _, p in ipairs(pairs_) do newKeys[p[1]] = true end
     if state then
-      for _, p in ipairs(state.k) do
+      for _, p in ipairs(statePairs(state, indexPrefix, hourlyPrefix)) do
         if not newKeys[p[1]] and redis.call('ZREM', p[1], id) == 1 then countIn(p[2], score, -1) end
       end
     end
@@ -101,10 +168,13 @@ while a < #ARGV do
     if show then
       if not wasShown then redis.call('ZADD', digest, score, id) end
       if leader == id then
-        for _, m in ipairs(listWithout(redis.call('HGET', foldsKey, id), id)) do
-          if redis.call('ZREM', digest, m) == 1 then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', m) end
+        local folded = redis.call('HGET', foldsKey, id)
+        if folded then
+          for _, m in ipairs(listWithout(folded, id)) do
+            if redis.call('ZREM', digest, m) == 1 then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'remove', m) end
+          end
+          redis.call('HDEL', foldsKey, id)
         end
-        redis.call('HDEL', foldsKey, id)
       else
         local members = listWithout(redis.call('HGET', foldsKey, leader), id)
         members[#members + 1] = id
@@ -117,7 +187,11 @@ while a < #ARGV do
       local members = listWithout(redis.call('HGET', foldsKey, state.l), id)
       if #members > 0 then redis.call('HSET', foldsKey, state.l, table.concat(members, ',')) else redis.call('HDEL', foldsKey, state.l) end
     end
-    redis.call('HSET', stateKey, id, cjson.encode({ v = version, k = pairs_, s = show and 1 or 0, l = leader }))
+    local saved = { v = version, k = entityKeys, s = show and 1 or 0 }
+    if leader ~= id then saved.l = leader end
+    -- cjson writes an empty table as {}: the entity list is then absent, which reads as none.
+    if #entityKeys == 0 then saved.k = nil end
+    redis.call('HSET', stateKey, id, cjson.encode(saved))
     if show and not wasShown then
       redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'item', id)
       out[#out + 1] = 1
@@ -136,15 +210,17 @@ return out
 
 // Takes retired items out of one anchor's indexes (its digest, entity indexes with their
 // hourly counts, folds and tag states), in one step per anchor. KEYS: digest, tag states,
-// digest folds. ARGV per item: id, score. Idempotent: an item without a tag state is skipped.
-export const UNTAG_ITEMS = HOURLY + `
+// digest folds. ARGV: the entity index key prefix, the hourly-count key prefix, then per item:
+// id, score. Idempotent: an item without a tag state is skipped.
+export const UNTAG_ITEMS = HOURLY + STATE_PAIRS + `
 local digest, stateKey, foldsKey = KEYS[1], KEYS[2], KEYS[3]
-for a = 1, #ARGV, 2 do
+local indexPrefix, hourlyPrefix = ARGV[1], ARGV[2]
+for a = 3, #ARGV, 2 do
   local id, score = ARGV[a], ARGV[a + 1]
   local raw = redis.call('HGET', stateKey, id)
   if raw then
     local state = cjson.decode(raw)
-    for _, p in ipairs(state.k) do
+    for _, p in ipairs(statePairs(state, indexPrefix, hourlyPrefix)) do
       if redis.call('ZREM', p[1], id) == 1 then countIn(p[2], score, -1) end
     end
     redis.call('ZREM', digest, id)

@@ -5,7 +5,8 @@ import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { createHash } from 'node:crypto';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
-import { ANCHOR_TAGS, COUNTS_BELOW, ITEM_TAGS, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
+import { decodeItem, encodeNewItem, encodeTags } from './item-codec.ts';
+import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { retireItems } from './retire-items.ts';
@@ -25,9 +26,26 @@ const BAND_WEEK_MS = 7 * 24 * 3600_000;
 const BAND_TTL_SECONDS = 15 * 24 * 3600;
 
 /** A band as stored: its index and 7 bytes of a hash of its rows (false matches are rejected on the full signature). */
-function bandField(band: string): Buffer {
+function bandBytes(band: string): Buffer {
   const out = createHash('sha1').update(band).digest().subarray(0, 8);
   out[0] = Number(band.slice(1, band.indexOf(':')));
+  return out;
+}
+
+/** Item ids as the buckets hold them: 24 hex digits packed into 12 bytes ('' for any other id: never a candidate). */
+function idBytes(id: string): Buffer {
+  return /^[0-9a-f]{24}$/.test(id) ? Buffer.from(id, 'hex') : Buffer.alloc(0);
+}
+
+/**
+ * The stored story signature: the low byte of each 32-bit MinHash value, one byte per
+ * position (b-bit minwise hashing). Two different values agree by chance once in 256, so an
+ * estimated similarity s reads s + (1 - s) / 256: at most 0.004 higher, next to the 0.4
+ * threshold and the 0.125 that different stories reach at most; a quarter of the bytes.
+ */
+function storedSignature(sig: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(sig.length / 4);
+  for (let i = 3, j = 0; i < sig.length; i += 4, j++) out[j] = sig[i]!;
   return out;
 }
 
@@ -67,6 +85,12 @@ export class ItemStore {
     defineScript(redis, 'awAssignStories', ASSIGN_STORIES, 4);
     defineScript(redis, 'awBucketCounts', COUNTS_BELOW);
     defineScript(redis, 'awSumHours', SUM_HOURS);
+    defineScript(redis, 'awSetFullText', SET_FULL_TEXT);
+    defineScript(redis, 'awDropAnchorTags', DROP_ANCHOR_TAGS);
+    // Tag states keep entity keys only; the scripts rebuild the index keys by appending them.
+    if (keys.entityItems('a', 'k') !== keys.entityItems('a', '') + 'k' || keys.entityHourly('a', 'k') !== keys.entityHourly('a', '') + 'k') {
+      throw new Error('entity index keys must end with the entity key');
+    }
   }
 
   /**
@@ -86,11 +110,8 @@ export class ItemStore {
       const replies = await runBatchOrThrow(
         this.redis,
         groups.map((group): BatchCommand => {
-          const args: string[] = [feedId, String(now)];
-          for (const item of group) {
-            const d = JSON.stringify([item.id, feedId, item.link ?? '', item.guid ?? '', item.title, item.summary, item.author ?? '', item.hasPublishedDate ? 1 : 0]);
-            args.push(item.id, item.link ?? '', String(item.publishedAt), d);
-          }
+          const args: Array<string | Buffer> = [feedId, String(now)];
+          for (const item of group) args.push(item.id, item.link ?? '', String(item.publishedAt), encodeNewItem(item, feedId, now));
           return ['awStoreItems', group.length, ...group.map((i) => this.keys.item(i.id)), ...args];
         }),
       );
@@ -107,11 +128,29 @@ export class ItemStore {
   /** Loads items by id, in the order given; ids no longer stored are skipped. */
   async getMany(ids: string[]): Promise<StoredItem[]> {
     if (ids.length === 0) return [];
-    const results = await runBatch(this.redis, ids.map((id): BatchCommand => ['hgetall', this.keys.item(id)]));
+    const results = await runBatch(this.redis, ids.map((id): BatchCommand => ['getBuffer', this.keys.item(id)]));
+    const found = new Map<string, StoredItem>();
+    const legacy: string[] = [];
+    ids.forEach((id, i) => {
+      const [err, raw] = results[i] ?? [null, null];
+      // WRONGTYPE: an item stored in the older hash layout, read the old way below.
+      if (err) legacy.push(id);
+      else if (raw) {
+        const item = decodeItem(id, raw as Buffer);
+        if (item) found.set(id, item);
+      }
+    });
+    if (legacy.length > 0) {
+      const old = await runBatch(this.redis, legacy.map((id): BatchCommand => ['hgetall', this.keys.item(id)]));
+      legacy.forEach((id, i) => {
+        const raw = old[i]?.[1] as Record<string, string> | undefined;
+        if (raw && raw.d) found.set(id, legacyStoredItem(raw));
+      });
+    }
     const items: StoredItem[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const raw = results[i]?.[1] as Record<string, string> | undefined;
-      if (raw && raw.d) items.push(toStoredItem(raw));
+    for (const id of ids) {
+      const item = found.get(id);
+      if (item) items.push(item);
     }
     return items;
   }
@@ -131,7 +170,7 @@ export class ItemStore {
     const replies = await runBatchOrThrow(
       this.redis,
       groups.map((group): BatchCommand => {
-        const args: string[] = [];
+        const args: Array<string | Buffer> = [];
         for (const { w } of group) args.push(w.anchorId, String(w.tags.version), encodeTags(w.tags), w.leader ?? '');
         return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
       }),
@@ -163,7 +202,7 @@ export class ItemStore {
     const keys = [this.keys.digest(anchorId), this.keys.digestStream(anchorId), this.keys.anchor(anchorId), this.keys.tagState(anchorId), this.keys.digestFolds(anchorId)];
     // Each entity's index with its hourly counts, as a pair of KEYS named once per batch.
     const pairAt = new Map<string, number>();
-    const args: string[] = [String(STREAM_MAX_LEN)];
+    const args: string[] = [String(STREAM_MAX_LEN), this.keys.entityItems(anchorId, ''), this.keys.entityHourly(anchorId, '')];
     for (const { write, score, leader } of batch) {
       const positions = write.tags.entities.map((e) => {
         let at = pairAt.get(e.key);
@@ -182,9 +221,8 @@ export class ItemStore {
   /** Marks items whose article page was read and tagged with their main text (idempotent; a gone item stays gone). */
   async markFullText(itemIds: string[]): Promise<void> {
     if (itemIds.length === 0) return;
-    const existing = await runBatch(this.redis, itemIds.map((id): BatchCommand => ['exists', this.keys.item(id)]));
-    const marks = itemIds.filter((_, i) => existing[i]?.[1] === 1).map((id): BatchCommand => ['hset', this.keys.item(id), 'fullText', '1']);
-    await runBatch(this.redis, marks);
+    const groups = groupBySlot(this.redis, itemIds, (id) => this.keys.item(id));
+    await runBatchOrThrow(this.redis, groups.map((g): BatchCommand => ['awSetFullText', g.length, ...g.map((id) => this.keys.item(id))]));
   }
 
   /** Marks items as tagged against every anchor. */
@@ -282,7 +320,7 @@ export class ItemStore {
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
       const args: Array<string | Buffer> = [String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(e.itemId, String(e.publishedAt), e.signature, String(e.bands.length), ...e.bands.map(bandField));
+      for (const e of chunk) args.push(e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), String(e.bands.length), ...e.bands.map(bandBytes));
       const leaders = (await this.redis.awAssignStories(...keys, ...args)) as string[];
       for (const l of leaders) out.push(String(l));
     }
@@ -394,12 +432,12 @@ export class ItemStore {
     for (let i = 0; i < doomed.length; i += 500) await this.redis.unlink(...doomed.slice(i, i + 500));
     // The tag fields go too: an anchor created later under the same id starts from version 1,
     // and tags of a higher old version would otherwise refuse its writes.
-    const fields = ['t:', 'tv:'].map((f) => f + anchorId);
     const page = 1000;
     for (let offset = 0; ; offset += page) {
       const ids = await this.redis.zrange(this.keys.items, offset, offset + page - 1);
       if (ids.length === 0) break;
-      await runBatchOrThrow(this.redis, ids.map((id): BatchCommand => ['hdel', this.keys.item(id), ...fields]));
+      const groups = groupBySlot(this.redis, ids, (id) => this.keys.item(id));
+      await runBatchOrThrow(this.redis, groups.map((g): BatchCommand => ['awDropAnchorTags', g.length, ...g.map((id) => this.keys.item(id)), anchorId]));
       if (ids.length < page) break;
     }
   }
@@ -410,18 +448,8 @@ export class ItemStore {
   }
 }
 
-/** The tags of one anchor as the item hash keeps them (`t:<anchor>`): short field names, optional parts left out. */
-function encodeTags(tags: ItemTags): string {
-  return JSON.stringify({
-    e: tags.entities.map((e) => [e.key, e.count]),
-    s: tags.score,
-    r: tags.relevant,
-    ...(tags.why ? { w: [tags.why.threshold, tags.why.evidence.map((v) => [v.kind, v.name, v.weight])] } : {}),
-    ...(typeof tags.judged === 'boolean' ? { j: tags.judged } : {}),
-  });
-}
-
-function toStoredItem(raw: Record<string, string>): StoredItem {
+/** An item stored in the older hash layout (before the one-record layout of item-codec.ts), read as it was. */
+function legacyStoredItem(raw: Record<string, string>): StoredItem {
   const tags: Record<string, ItemTags> = {};
   const sources: Record<string, string> = {};
   for (const [field, value] of Object.entries(raw)) {

@@ -1,3 +1,4 @@
+import { decodeIndexEntries } from './item-codec.ts';
 import type { Keys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { runBatchOrThrow, type BatchCommand } from './slot-batch.ts';
@@ -20,32 +21,43 @@ export async function retireItems(redis: RedisClient, keys: Keys, cutoffMs: numb
     redis,
     ids.flatMap((id): BatchCommand[] => [
       ['pexpire', keys.item(id), RETIRING_TTL_MS],
-      ['hgetall', keys.item(id)],
+      ['type', keys.item(id)],
     ]),
   );
+  // Items are records (item-codec.ts); one stored in the older hash layout is read as a hash.
+  const bodies = await runBatchOrThrow(redis, ids.map((id, i): BatchCommand => (read[i * 2 + 1] === 'hash' ? ['hgetall', keys.item(id)] : ['getBuffer', keys.item(id)])));
   const byAnchor = new Map<string, string[]>();
   const storyCommands: BatchCommand[] = [];
   const unindexArgs: string[] = [keys.feedItems('')];
   ids.forEach((id, i) => {
-    const fields = (read[i * 2 + 1] ?? {}) as Record<string, string>;
-    const score = fields.p ?? '0';
-    const feeds: string[] = [];
-    for (const field of Object.keys(fields)) {
-      if (field.startsWith('s:')) feeds.push(field.slice(2));
-      else if (field.startsWith('tv:')) {
-        const anchorId = field.slice(3);
-        let list = byAnchor.get(anchorId);
-        if (!list) byAnchor.set(anchorId, (list = []));
-        list.push(id, score);
-      }
+    const body = bodies[i];
+    let entry: { publishedAt: number | string; feeds: string[]; anchors: string[]; story: string } = { publishedAt: '0', feeds: [], anchors: [], story: '' };
+    if (Buffer.isBuffer(body)) entry = decodeIndexEntries(body) ?? entry;
+    else if (body && typeof body === 'object') {
+      const fields = body as Record<string, string>;
+      const names = Object.keys(fields);
+      entry = {
+        publishedAt: fields.p ?? '0',
+        feeds: names.filter((f) => f.startsWith('s:')).map((f) => f.slice(2)),
+        anchors: names.filter((f) => f.startsWith('tv:')).map((f) => f.slice(3)),
+        story: fields.story ?? '',
+      };
     }
-    unindexArgs.push(id, String(feeds.length), ...feeds);
-    if (fields.story && fields.story !== id) storyCommands.push(['zrem', keys.storyMembers(fields.story), id]);
+    const score = String(entry.publishedAt);
+    for (const anchorId of entry.anchors) {
+      let list = byAnchor.get(anchorId);
+      if (!list) byAnchor.set(anchorId, (list = []));
+      list.push(id, score);
+    }
+    unindexArgs.push(id, String(entry.feeds.length), ...entry.feeds);
+    if (entry.story && entry.story !== id) storyCommands.push(['zrem', keys.storyMembers(entry.story), id]);
     storyCommands.push(['del', keys.storyMembers(id)]);
   });
   await runBatchOrThrow(
     redis,
-    [...byAnchor.entries()].map(([anchorId, args]): BatchCommand => ['awUntagItems', keys.digest(anchorId), keys.tagState(anchorId), keys.digestFolds(anchorId), ...args]),
+    [...byAnchor.entries()].map(
+      ([anchorId, args]): BatchCommand => ['awUntagItems', keys.digest(anchorId), keys.tagState(anchorId), keys.digestFolds(anchorId), keys.entityItems(anchorId, ''), keys.entityHourly(anchorId, ''), ...args],
+    ),
   );
   await runBatchOrThrow(redis, storyCommands);
   await redis.awUnindexItems(keys.items, keys.untagged, keys.itemsHourly, ...unindexArgs);

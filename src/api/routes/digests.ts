@@ -20,6 +20,8 @@ import { requireAdmin } from '../auth.ts';
 
 /** Rendered events per stream entry, shared by every client of this process (bounded). */
 const RENDER_CACHE_SIZE = 2000;
+/** Parsed anchors shared by the open streams (one per anchor version; a few anchors are streamed at once). */
+const SHARED_ANCHORS = 64;
 
 /** What /api/digests uses. */
 export interface DigestsRouterDeps {
@@ -43,6 +45,19 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
   const rendered = new Map<string, Promise<RenderedEvent>>();
 
   const anchorOf = (req: Request): Promise<AnchorRecord> => anchorOr404(deps.anchors, String(req.params.anchorId));
+
+  // An open stream keeps its anchor for as long as it lasts; a parsed anchor (source text,
+  // entities, model) is tens of KB, so every stream of one anchor version shares one copy
+  // instead of holding its own: 10,000 streams would otherwise hold 10,000 copies.
+  const sharedAnchors = new Map<string, AnchorRecord>();
+  const sharedAnchor = (anchor: AnchorRecord): AnchorRecord => {
+    const key = `${anchor.id}\u0000${anchor.version}\u0000${anchor.updatedAt}`;
+    const known = sharedAnchors.get(key);
+    if (known) return known;
+    sharedAnchors.set(key, anchor);
+    if (sharedAnchors.size > SHARED_ANCHORS) sharedAnchors.delete(sharedAnchors.keys().next().value!);
+    return anchor;
+  };
 
   /**
    * The URL this reader subscribed to, on PUBLIC_URL (never the Host header, which the
@@ -106,7 +121,7 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
 
   router.get('/:anchorId/stream', async (req, res) => {
     const query = validate(streamQuery, req.query, 'query');
-    const anchor = await anchorOf(req);
+    const anchor = sharedAnchor(await anchorOf(req));
     const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
     const session = new SseSession(res, req, deps.sse, deps.sseClients);
     const render = (entries: StreamEntry[]) =>
