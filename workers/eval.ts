@@ -1,5 +1,5 @@
 /**
- * `npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--verbose]`:
+ * `npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--no-growth] [--verbose]`:
  * tagging and digest precision/recall of an anchor (default: config/anchors/muscat-talks.md)
  * on labelled items (../shared/eval/LABELS.md), then every error.
  *
@@ -15,6 +15,7 @@ import type { Judgment } from '../src/model/story.ts';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem, type CompiledAnchor } from '../src/tagging/compile-anchor.ts';
 import { evaluate, type LabelledItem } from '../src/tagging/evaluate.ts';
+import { confidentCoverage } from '../src/tagging/story-growth.ts';
 import { statsOfItems } from '../src/tagging/term-statistics.ts';
 import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(feedback) || feedback < 0) fail('--feedback needs a whole number');
   const valued = new Set([anchorFile, option(args, '--feedback')]);
   const files = args.filter((a, i) => !a.startsWith('--') && !(valued.has(a) && args[i - 1]?.startsWith('--')));
-  if (files.length === 0) fail('usage: npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--verbose]');
+  if (files.length === 0) fail('usage: npm run eval -- FILE.jsonl [MORE.jsonl] [--anchor FILE.md] [--feedback N] [--cold] [--no-growth] [--verbose]');
   let items: LabelledItem[] = [];
   for (const file of files) {
     items.push(...(await readLabelledItems(file).catch((err: Error) => fail(err.message))));
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
   const stats = args.includes('--cold') ? undefined : statsOfItems(items);
   let anchor: CompiledAnchor = compileAnchor(source, undefined, { stats });
   const entities = anchor.entities;
+  // The pipeline recompiles each anchor with the newest items it holds confidently on the story
+  // (story-inputs.ts); the eval measures that steady state (--no-growth: the piece alone).
+  const coverage = args.includes('--no-growth') ? [] : confidentCoverage(anchor, items);
+  if (coverage.length > 0) anchor = compileAnchor(source, entities, { stats, coverage });
 
   const lines: string[] = [];
   if (feedback > 0) {
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
       const it = ordered[i]!;
       if (tagItem(anchor, it).relevant === it.relevant) continue;
       judgments.push({ title: it.title, summary: it.summary, relevant: it.relevant });
-      anchor = compileAnchor(source, entities, { stats, judgments });
+      anchor = compileAnchor(source, entities, { stats, judgments, coverage });
       cut = i + 1;
     }
     lines.push(`feedback: ${judgments.length} corrections within the first ${cut} items (publication order); scored on the remaining ${ordered.length - cut}`);
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
   const results = items.map((item) => tagItem(anchor, item));
   const report = evaluate(items, results);
 
+  lines.push(`coverage: ${coverage.length} items confidently on the story after the first compile`);
   lines.push(`anchor ${source.id} (version ${anchor.version}, language ${anchor.language}), ${items.length} items, threshold ${results[0]?.why.threshold.toFixed(3) ?? '-'}`);
   for (const w of anchor.warnings) lines.push(`warning: ${w}`);
   if (args.includes('--verbose')) {

@@ -225,7 +225,9 @@ function collectTopics(doc: ReturnType<typeof nlp>, text: string, add: (c: Candi
     let run: string[] = [];
     const flush = () => {
       // A compound of two or more common nouns ("aircraft carrier group") is a salient phrase.
-      if (run.length >= 2 && !run.some((w) => GENERIC_NOUNS.has(w)) && !isGenericPhrase(run.slice(-2).join(' '))) add({ name: run.join(' '), kind: 'topic', mentions: 1 });
+      // A phrase headed by a title ("prime minister", "investment envoy") names an office, not a subject.
+      const head = run[run.length - 1]?.toLowerCase() ?? '';
+      if (run.length >= 2 && !TITLE_WORDS.has(head) && !run.some((w) => GENERIC_NOUNS.has(w)) && !isGenericPhrase(run.slice(-2).join(' '))) add({ name: run.join(' '), kind: 'topic', mentions: 1 });
       run = [];
     };
     for (const term of chunk.terms) {

@@ -26,8 +26,14 @@ export interface ModelParameters {
   wildcardShare: number;
   /** How much each other state in an item (up to two) divides the evidence, scaled by the share of sides missing. */
   foreignPenalty: number;
+  /** How much more a foreign state in an item's title counts than one in its summary. */
+  titleForeignWeight: number;
   /** Share of a missing side the story's venue stands for. */
   venueShare: number;
+  /** How much a title of words the story does not know (by IDF share, 0..1) divides the evidence. */
+  noveltyPenalty: number;
+  /** Share of a missing side one of the piece's own proper nouns (no entity) stands for. */
+  placeShare: number;
   /** Sides share when the headline names no party and no core entity is present. */
   noPartySides: number;
   /** The score is 1 − exp(−gate × evidence / scale), gate = floor + (1 − floor) × sides^exponent. */
@@ -41,6 +47,12 @@ export interface ModelParameters {
   coverageShare: number;
   coverageLift: number;
   coverageSalience: number;
+  /** Salience kept by a headline word the lede and body never repeat (a word of the telling, not of the subject). */
+  unrepeatedHeadlineFactor: number;
+  /** A piece term whose share of the coverage is less than this many times its share of the collection is background... */
+  backgroundLift: number;
+  /** ...and keeps this share of its weight at a lift of 1 or less (linearly up to full weight at backgroundLift). */
+  backgroundFactor: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -48,26 +60,32 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.5,
-  bodySalience: 0.16,
-  bodyCap: 0.68,
-  headlineIdfFloor: 2.73,
-  commonWordFactor: 0.86,
+  ledeSalience: 0.33,
+  bodySalience: 0.09,
+  bodyCap: 0.7,
+  headlineIdfFloor: 3.61,
+  commonWordFactor: 0.79,
   minTermWeight: 0.3,
-  titleBoost: 1.91,
-  coreEntityFactor: 0.67,
-  contextEntityFactor: 0.45,
-  wildcardShare: 0.25,
-  foreignPenalty: 1.86,
-  venueShare: 0.09,
+  titleBoost: 2,
+  coreEntityFactor: 1,
+  contextEntityFactor: 0.32,
+  wildcardShare: 0.16,
+  foreignPenalty: 3.23,
+  venueShare: 0.17,
   noPartySides: 0.5,
-  sidesFloor: 0.23,
-  sidesExponent: 1.14,
-  scale: 3.23,
-  threshold: 0.63,
+  sidesFloor: 0.46,
+  sidesExponent: 1.26,
+  scale: 1.99,
+  threshold: 0.7,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,
-  coverageSalience: 0.3,
+  coverageSalience: 0.35,
   feedbackRate: 0.6,
+  unrepeatedHeadlineFactor: 0.36,
+  backgroundLift: 1.55,
+  backgroundFactor: 0.21,
+  titleForeignWeight: 1.77,
+  placeShare: 0.6,
+  noveltyPenalty: 1.06,
 });

@@ -86,3 +86,35 @@ describe('collection terms and statistics', () => {
     expect(isGenericPhrase('nuclear dossier')).toBe(false);
   });
 });
+
+describe('another matter, the story\'s background, the story\'s own places', () => {
+  it('marks down the same principal on another dossier: a title of words the story does not know', () => {
+    const on = tagItem(anchor, { title: 'Soliman demands binding rules on drought releases', summary: 'Egypt\'s minister spoke after the session.' });
+    const off = tagItem(anchor, { title: 'Soliman signs aviation pact with Kazakhstan', summary: 'Egypt\'s minister agreed new flights to Almaty.' });
+    expect(on.score).toBeGreaterThan(off.score);
+    expect(off.why.evidence.some((e) => e.name.startsWith('title novelty'))).toBe(true);
+  });
+  it('lets a proper noun of the piece that is no entity stand in for a missing side', () => {
+    const piece = {
+      ...source,
+      id: 'strait',
+      title: 'Chile and Argentina hold talks in Montevideo over the channel dispute',
+      text: 'Chilean and Argentine delegations met in Montevideo. Chile moved two frigates to the southern port of Puerto Zelandia, near the contested channel.\nThe navies shadow each other in the channel.',
+    };
+    const compiled = compileAnchor(piece);
+    expect(compiled.relevance.properTerms.has('zelandia')).toBe(true);
+    const local = tagItem(compiled, { title: 'Frigates reach Puerto Zelandia', summary: 'Warships docked near the contested channel.' });
+    const elsewhere = tagItem(compiled, { title: 'Frigates reach the port', summary: 'Warships docked near the contested channel.' });
+    expect(local.score).toBeGreaterThan(elsewhere.score);
+  });
+  it('discounts a word of the piece that its coverage uses no more than the collection does', () => {
+    const coverage = [1, 2, 3, 4, 5].map((i) => ({ title: `Egypt and Ethiopia meet on dam rules ${i}`, summary: 'The drought rules and the reservoir were discussed, officials said.' }));
+    const other = Array.from({ length: 20 }, (_, i) => ({ title: `Officials said ${i}`, summary: 'The reservoir levels in Cairo, officials said.' }));
+    const stats = statsOfItems([...coverage, ...other]);
+    const plain = compileAnchor(source, anchor.entities, { stats });
+    const grown = compileAnchor(source, anchor.entities, { stats, coverage });
+    const w = (a: typeof plain, t: string) => a.storyTerms.find((x) => x.term === t)?.weight ?? 0;
+    expect(w(grown, 'reservoir')).toBeLessThan(w(plain, 'reservoir'));
+    expect(w(grown, 'drought')).toBe(w(plain, 'drought'));
+  });
+});

@@ -14,7 +14,7 @@ import type { Evidence, StoryTerm, StoryTermSource } from '../model/story.ts';
 import type { DenseFeatures } from './feedback-learner.ts';
 import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
-import { EXTRACTION_CHAR_CAP } from './extract-entities.ts';
+import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
@@ -38,6 +38,19 @@ export interface StoryModel {
   wildcards: Set<string>;
   /** The venue and the entities of its country: the place the story happens stands in for a missing side, at a discount. */
   venueKeys: Set<string>;
+  /** Matches the venue's country's surfaces (the host, "Ethiopia" for Addis Ababa): the venue, as much as its city. */
+  venueMatcher: Matcher | null;
+  /** Terms of every name the story knows (its entities, every state): never novel in a title. */
+  nameTerms: Set<string>;
+  /**
+   * Title novelty of the coverage, on average: a short piece knows few words, so even items on
+   * the story bring new ones; only novelty beyond what on-story items show counts against an item.
+   */
+  noveltyBaseline: number;
+  /** Smoothed IDF of the collection, cached per term: the novelty of a title reads it per word. */
+  idf: (term: string) => number;
+  /** The piece's proper nouns that are no entity (see properTermsOf): they stand in for a missing side as the venue does. */
+  properTerms: Set<string>;
   /** Country index (in the world matcher) of the parties and of the venue's country: not foreign. */
   ownCountries: Set<string>;
   entities: Map<string, Entity>;
@@ -60,14 +73,25 @@ function fieldTerms(text: string): string[] {
   return [...unigrams, ...pairs];
 }
 
+// Recompiles of one anchor (coverage, verdicts, calibration) read the same piece: tag it once.
+const topicalCache = new Map<string, Set<string>>();
+const TOPICAL_CACHE_LIMIT = 64;
+
 /** Terms of the words compromise reads as nouns or adjectives (not numbers, pronouns or verbs) anywhere in the text. */
 function topicalTerms(text: string): Set<string> {
+  const cached = topicalCache.get(text);
+  if (cached) return cached;
   const out = new Set<string>();
+  if (topicalCache.size >= TOPICAL_CACHE_LIMIT) topicalCache.clear();
+  topicalCache.set(text, out);
   const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
   for (const sentence of doc) {
-    for (const term of sentence.terms) {
+    for (const [i, term] of sentence.terms.entries()) {
       const tags = term.tags;
-      if (!(tags.includes('Noun') || tags.includes('Adjective')) || tags.includes('Pronoun') || tags.includes('Value')) continue;
+      // A participle before a noun modifies it ("disputed border", "contested waters"): it carries the subject too.
+      const next = sentence.terms[i + 1]?.tags ?? [];
+      const modifier = tags.includes('Verb') && (tags.includes('PastTense') || tags.includes('Participle') || tags.includes('Gerund')) && next.includes('Noun');
+      if (!(tags.includes('Noun') || tags.includes('Adjective') || modifier) || tags.includes('Pronoun') || tags.includes('Value')) continue;
       for (const t of tokenize(term.text)) {
         const w = termOfWord(t.folded);
         if (w !== '') out.add(w);
@@ -96,6 +120,34 @@ function commonTermsOf(text: string, into: Map<string, boolean>): void {
   }
 }
 
+/**
+ * The piece's own proper nouns that are no entity and no state ("Punta Arenas", "Donbas",
+ * "Nakhchivan"): the story's geography and names the extraction did not keep. An item naming
+ * one is where the story happens, as the venue is. A capitalised word opening a sentence, or
+ * among English's commoner words, is no evidence of a name.
+ */
+function properTermsOf(text: string, names: Set<string>): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const tokens = tokenize(line);
+    // A heading in Title Case ("A Region Holds Its Breath") capitalises every word.
+    const long = tokens.filter((t) => t.text.length > 3);
+    if (long.length > 0 && long.filter((t) => t.shape !== 'lower').length * 2 > long.length) continue;
+    for (const [i, t] of tokens.entries()) {
+      if (t.shape !== 'capital' || i === 0 || TITLE_WORDS.has(t.folded)) continue;
+      const before = line.slice(tokens[i - 1]!.end, t.start);
+      if (/[.!?:"“”]/.test(before)) continue;
+      const term = termOfWord(t.folded);
+      if (term === '' || names.has(term) || wordRank(t.folded) <= PROPER_MIN_RANK) continue;
+      out.add(term);
+    }
+  }
+  return out;
+}
+
+/** Capitalised words among this many commonest English words are not taken for names ("Foreign", "Tuesday"). */
+const PROPER_MIN_RANK = 5000;
+
 /** The thousand most frequent words of English: they carry a story only where its headline puts them. */
 export const VERY_COMMON_RANK = 1000;
 
@@ -105,8 +157,19 @@ function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<
   const add = (surface: string) => {
     for (const t of fieldTerms(surface)) out.add(t);
   };
-  for (const e of entities) if (e.kind !== 'topic') for (const s of [e.name, ...e.aliases]) add(s);
+  // An organisation's name is made of ordinary words ("Institute for the Study of War", "White
+  // House"): only a one-word name or acronym of it is a name; "war" stays a word of the subject.
+  for (const e of entities) {
+    if (e.kind === 'topic') continue;
+    for (const s of [e.name, ...e.aliases]) if (e.kind !== 'organization' || !/\s/.test(s.trim())) add(s);
+  }
   for (const p of parties) for (const s of countrySurfaces(p.country)) add(s);
+  return out;
+}
+
+function allNamesAndAliases(entities: Entity[], stateNames: Set<string>): Set<string> {
+  const out = new Set(stateNames);
+  for (const e of entities) for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) if (!t.includes('_')) out.add(t);
   return out;
 }
 
@@ -116,6 +179,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const stats = ctx.stats ?? EMPTY_COLLECTION_STATS;
   const idf = (t: string) => smoothedIdf(stats, t);
   const names = nameTerms(entities, structure.parties);
+  // Every state's surfaces too: a state is a side or a foreign state, never the story's own place.
+  const allNames = new Set(names);
+  for (const c of allCountries()) for (const surface of countrySurfaces(c)) for (const t of fieldTerms(surface)) allNames.add(t);
   const { headline, lede, body } = pieceParts(source);
 
   // Piece vocabulary: salience by where a term stands (headline > lede > body frequency) × distinctiveness.
@@ -123,10 +189,14 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const topical = topicalTerms(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP));
   const salience = new Map<string, number>();
   const bump = (t: string, s: number) => salience.set(t, Math.max(salience.get(t) ?? 0, s));
-  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience);
-  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
   const bodyTf = new Map<string, number>();
   for (const line of body.split('\n')) for (const t of fieldTerms(line)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
+  const ledeTerms = new Set(fieldTerms(lede));
+  // A headline word the piece never takes up again tells the news ("hold", "set", "shadow");
+  // the subject is what the lede and body keep returning to ("talks", "nuclear").
+  const repeated = (t: string) => ledeTerms.has(t) || bodyTf.has(t) || (t.includes('_') && t.split('_').every((x) => ledeTerms.has(x) || bodyTf.has(x)));
+  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
+  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
   for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
   for (const e of entities) {
     if (e.kind !== 'topic') continue;
@@ -147,7 +217,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     if (names.has(t) || t.split('_').some((p) => names.has(p) || !topical.has(p))) continue;
     // The headline states the subject: its words keep a floor of distinctiveness however common
     // they are in the collection ("talks"), unless they are among English's commonest ("hold", "day").
-    const inHeadline = headlineTerms.has(t);
+    const inHeadline = headlineTerms.has(t) && repeated(t);
     const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
     const damp = common.get(t) === true ? params.commonWordFactor : 1;
     const w = s * d * damp;
@@ -159,11 +229,27 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   if (coverage.length >= params.minCoverage) {
     const df = new Map<string, number>();
     for (const item of coverage) {
-      const { unigrams } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
+      const { unigrams, pairs } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
       for (const t of unigrams) df.set(t, (df.get(t) ?? 0) + 1);
+      for (const t of pairs) if (terms.has(t)) df.set(t, (df.get(t) ?? 0) + 1);
+    }
+    // The story's background: a word of the piece that its coverage uses no more than the
+    // collection at large does ("war" behind peace talks, when every item on the war has it)
+    // does not tell the story's items from the rest. Only a word seen often enough on the
+    // coverage is judged; one it lacks keeps its weight (no evidence either way).
+    if (stats.documents > 0) {
+      for (const [t, term] of terms) {
+        const n = df.get(t) ?? 0;
+        if (n < params.minCoverage) continue;
+        const lift = n / coverage.length / Math.max(stats.documentFrequency(t) / stats.documents, 1 / stats.documents);
+        if (lift < params.backgroundLift) {
+          const f = params.backgroundFactor + (1 - params.backgroundFactor) * Math.max(0, (lift - 1) / (params.backgroundLift - 1));
+          terms.set(t, { ...term, weight: term.weight * f });
+        }
+      }
     }
     for (const [t, n] of df) {
-      if (terms.has(t) || names.has(t)) continue;
+      if (terms.has(t) || names.has(t) || t.includes('_')) continue;
       const onStory = n / coverage.length;
       const elsewhere = stats.documents > 0 ? stats.documentFrequency(t) / stats.documents : 0;
       if (n >= params.minCoverage && onStory >= params.coverageShare && onStory >= params.coverageLift * elsewhere) {
@@ -193,20 +279,35 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     if (i !== undefined && e.role === 'core') sideOf.set(e.key, i);
     else if (side === undefined && e.kind === 'person' && e.role === 'core') wildcards.add(e.key);
   }
-  return {
+  const model: StoryModel = {
     parties: structure.parties,
     partyMatcher: compileMatcher(partyEntities),
     sideOf,
     wildcards,
     venueKeys,
+    venueMatcher: structure.venue?.country
+      ? compileMatcher([{ key: 'venue', name: structure.venue.country, kind: 'place', aliases: countrySurfaces(structure.venue.country).filter((x) => x !== structure.venue!.country), weight: 1, role: 'core' }])
+      : null,
+    idf: cachedIdf(idf),
+    nameTerms: allNamesAndAliases(entities, allNames),
+    properTerms: properTermsOf(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP), allNames),
     ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
     pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
     params,
     threshold: params.threshold,
+    noveltyBaseline: 0,
   };
+  if (coverage.length >= params.minCoverage) {
+    const n = coverage.reduce((sum, c) => sum + titleNovelty(model, tokenize(c.title)), 0) / coverage.length;
+    model.noveltyBaseline = Math.min(MAX_NOVELTY_BASELINE, n);
+  }
+  return model;
 }
+
+/** The baseline never excuses everything: a title wholly new to the story still counts against it. */
+const MAX_NOVELTY_BASELINE = 0.8;
 
 /** The story's vocabulary as the anchor shows it, heaviest first. */
 export function storyTermsOf(model: StoryModel): StoryTerm[] {
@@ -252,7 +353,13 @@ export function scoreStory(
   }
   // A core person of no known side (a president named without a country) may stand for one missing side.
   if (wildcard && missing > 0) have += p.wildcardShare * missing;
+  if (!venue && missing > 0 && model.venueMatcher && model.venueMatcher.matchTokens([titleTokens, summaryTokens]).length > 0) venue = true;
   if (venue && missing > 0) have += p.venueShare * missing;
+  if (missing > 0 && model.properTerms.size > 0) {
+    let local = false;
+    for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(termOfWord(t.folded))) local = true;
+    if (local) have += p.placeShare * missing;
+  }
   have = Math.min(have, total);
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
@@ -285,13 +392,23 @@ export function scoreStory(
   let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
   // Other states in the item while a side of the story is missing: most likely another matter
   // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
+  // A state in the title is the item's own subject, and counts more than one in the summary.
   let foreign = 0;
   if (sides < 1) {
-    for (const m of worldMatcher().matchTokens([titleTokens, summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
+    for (const m of worldMatcher().matchTokens([titleTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign += p.titleForeignWeight;
+    for (const m of worldMatcher().matchTokens([summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
   }
   if (foreign > 0) {
     gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
-    evidence.push({ kind: 'entity', name: `${foreign} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+    evidence.push({ kind: 'entity', name: `${round(foreign)} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+  }
+  // The item's own subject: the share (by distinctiveness) of its title's content words that are
+  // neither the story's vocabulary nor its names. "Envoy signs aviation deal with Kazakhstan" is
+  // the envoy on another dossier, whatever the envoy weighs.
+  const novelty = Math.max(0, titleNovelty(model, titleTokens) - model.noveltyBaseline) / (1 - model.noveltyBaseline);
+  if (novelty > 0 && p.noveltyPenalty > 0) {
+    gate /= 1 + p.noveltyPenalty * novelty;
+    evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
   }
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
@@ -299,6 +416,37 @@ export function scoreStory(
   // The parts of the score, for the feedback learner (in the score's own units).
   const dense: DenseFeatures = { core: (gate * p.coreEntityFactor * core) / p.scale, context: (p.contextEntityFactor * context) / p.scale, subject: (gate * subject) / p.scale, foreign: Math.min(foreign, 2), missingSides: 1 - sides };
   return { score, evidence, raw, dense };
+}
+
+/** Share of the title's distinctive content words (by IDF) that the story does not know. */
+function titleNovelty(model: Pick<StoryModel, 'idf' | 'terms' | 'nameTerms'>, titleTokens: Token[]): number {
+  let all = 0;
+  let novel = 0;
+  for (const t of titleTokens) {
+    if (t.shape !== 'lower' && t.shape !== 'capital' && t.shape !== 'upper') continue;
+    const term = termOfWord(t.folded);
+    if (term === '' || wordRank(t.folded) <= VERY_COMMON_RANK) continue;
+    const w = model.idf(term);
+    all += w;
+    if (!model.terms.has(term) && !model.nameTerms.has(term)) novel += w;
+  }
+  return all === 0 ? 0 : novel / all;
+}
+
+/** Terms whose IDF a compiled anchor keeps: bounds its memory, and the hot words of titles stay cached. */
+const IDF_CACHE_LIMIT = 4096;
+
+function cachedIdf(idf: (t: string) => number): (t: string) => number {
+  const cache = new Map<string, number>();
+  return (t) => {
+    let v = cache.get(t);
+    if (v === undefined) {
+      if (cache.size >= IDF_CACHE_LIMIT) cache.clear();
+      v = idf(t);
+      cache.set(t, v);
+    }
+    return v;
+  };
 }
 
 let world: Matcher | null = null;
