@@ -15,7 +15,7 @@ import { tokenize } from '../src/tagging/text-normalize.ts';
 import { writeBenchResult } from './bench-result.ts';
 import { isMain } from './is-main.ts';
 import { generateItems } from './news-items.ts';
-import { prng } from './prng.ts';
+import { prng } from '../workers/prng.ts';
 import { ROOT } from './project-root.ts';
 import { printRows } from './report-table.ts';
 import { timeIt } from './time-it.ts';

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { escapeXml } from './escape-xml.ts';
-import { prng } from './prng.ts';
+import { prng } from '../workers/prng.ts';
 
 const FEEDS = Number(process.env.FARM_FEEDS ?? 500);
 const ITEMS_PER_FEED = Number(process.env.FARM_ITEMS ?? 20);

@@ -2,7 +2,7 @@
  * The news-like items of the in-process benchmarks (tagging, alerts): deterministic 120-word
  * items mixing the default anchor's vocabulary and names, near-miss look-alikes and off-topic text.
  */
-import { prng } from './prng.ts';
+import { prng } from '../workers/prng.ts';
 
 /** Words per generated item (title and summary together). */
 export const WORDS_PER_ITEM = 120;

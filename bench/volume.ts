@@ -44,7 +44,7 @@ import { envNumber } from './env-number.ts';
 import { freePort } from './free-port.ts';
 import { isMain } from './is-main.ts';
 import { round } from './percentile.ts';
-import { prng } from './prng.ts';
+import { prng } from '../workers/prng.ts';
 import { redisVersion, usedMemory } from './redis-info.ts';
 import { deletePrefix, deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
 import { redisUrl } from './redis-url.ts';

@@ -17,6 +17,7 @@ import { extractEntities } from '../src/tagging/extract-entities.ts';
 import { FEEDBACK_PARAMETERS, type FeedbackParameters } from '../src/tagging/feedback-learner.ts';
 import { statsOfItems } from '../src/tagging/term-statistics.ts';
 import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
+import { prng } from './prng.ts';
 
 const DIRS = ['test/fixtures/calibration', 'test/fixtures/feedback-calibration'];
 const ROUNDS = [1, 3, 5];
@@ -87,23 +88,11 @@ function f1(c: { tp: number; fp: number; fn: number }): number {
   return c.tp + c.fp + c.fn === 0 ? 1 : (2 * c.tp) / (2 * c.tp + c.fp + c.fn);
 }
 
-/** Mulberry32: a small seeded generator, so a run is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Where a leave-one-out fold starts: not the fitted parameters, which have seen the story left out. */
 const NEUTRAL: FeedbackParameters = { margin: 0.5, aggressiveness: 1, epochs: 3, pieceProtection: 0.8, pairShare: 0.5, denseShare: 0 };
 
 function search(stories: Story[], samples: number, seed: number, from: FeedbackParameters = FEEDBACK_PARAMETERS): { params: FeedbackParameters; f1: number; min: number } {
-  const random = rng(seed);
+  const random = prng(seed);
   const start = { ...from };
   let best = { params: start, ...objective(stories, start) };
   for (let i = 0; i < samples; i++) {

@@ -17,6 +17,7 @@ import { confidentCoverage } from '../src/tagging/story-growth.ts';
 import { statsOfItems } from '../src/tagging/term-statistics.ts';
 import type { AnchorSource } from '../src/model/anchor.ts';
 import { readAnchorFile, readLabelledItems } from './labelled-files.ts';
+import { prng } from './prng.ts';
 
 const DIR = 'test/fixtures/calibration';
 /** Unrelated news every story's collection also holds (labelled not relevant to any calibration story). */
@@ -73,20 +74,8 @@ function f1Of(story: Story, params: Partial<ModelParameters>): number {
   return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
 }
 
-/** Mulberry32: a small seeded generator, so a calibration run is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function search(stories: Story[], samples: number, seed: number): { params: Partial<ModelParameters>; f1: number; min: number } {
-  const random = rng(seed);
+  const random = prng(seed);
   const score = (p: Partial<ModelParameters>) => {
     const f = stories.map((s) => f1Of(s, p));
     const mean = f.reduce((a, b) => a + b, 0) / f.length;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadAnchorSources } from '../../src/tagging/anchor-file.ts';
 import { compileAnchor, tagItem } from '../../src/tagging/compile-anchor.ts';
 import { estimateSimilarity, storySignature, type StorySignature } from '../../src/tagging/story-signature.ts';
-import { prng } from '../prng.ts';
+import { prng } from '../../workers/prng.ts';
 import { ROOT } from '../project-root.ts';
 
 /** One sample item, with the moments the live feed served it. */

@@ -11,6 +11,7 @@ import { startServer, type TestServer } from './handler-server.ts';
 import { uniquePrefix } from './redis-prefix.ts';
 import type { RedisCluster } from './redis-cluster.ts';
 import { waitFor } from './start-app.ts';
+import { prng } from '../../workers/prng.ts';
 
 export const TOKEN = 'cluster-admin-token-0123456789';
 
@@ -23,18 +24,6 @@ export const FARM_MATCHING = FARM.feeds * Math.ceil(FARM.items / FARM.matchEvery
  * word no labelled item has and the farm's word source cannot make (it has no "lv").
  */
 export const MATCH_QUERY = 'title:muscat AND kelvarine';
-
-/** A seeded PRNG (mulberry32): the same farm on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Pronounceable made-up words: no entity of the default anchor, and every item gets words of

@@ -1,4 +1,4 @@
-/** A seeded PRNG (mulberry32): every benchmark generates the same data on every run. */
+/** A seeded PRNG (mulberry32): benchmarks, test farms and calibration runs generate the same data on every run. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
