@@ -9,7 +9,7 @@ import type { CollectionStatsStore } from '../storage/collection-stats-store.ts'
  */
 const FLUSH_ITEMS = 20_000;
 /** A partial batch is flushed this long after its first item at most (anchors read a snapshot up to minutes old anyway). */
-const FLUSH_MS = 30_000;
+const FLUSH_MS = 10_000;
 
 /**
  * Counts the document frequencies of newly ingested items in memory and writes them in

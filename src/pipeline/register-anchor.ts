@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AppError, ErrorCodes } from '../errors.ts';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
@@ -43,18 +44,18 @@ async function saveVersion(
   hash: string,
   deps: AnchorDeps,
 ): Promise<AnchorRecord> {
-  const record: AnchorRecord = {
-    id: source.id,
-    source,
-    entities,
-    version: (existing?.version ?? 0) + 1,
-    sourceHash: hash,
-    updatedAt: deps.now(),
-    // The scope is the analyst's, not the piece's: a new entity list or text keeps it.
-    scope: existing?.scope ?? null,
-    ...detectPieceLanguage(`${source.title}\n${source.text}`),
-  };
-  await deps.anchors.save(record);
+  const change = { source, entities, sourceHash: hash, updatedAt: deps.now(), ...detectPieceLanguage(`${source.title}\n${source.text}`) };
+  let record: AnchorRecord;
+  if (existing) {
+    // Through the compare-and-set: a verdict or a scope edit saved meanwhile keeps its version
+    // and its change (the scope is the analyst's, not the piece's: new text or entities keep it).
+    const revised = await deps.anchors.revise(existing.id, (current) => ({ ...current, ...change }));
+    if (!revised) throw new AppError(ErrorCodes.notFound, 'No anchor with this id.');
+    record = revised;
+  } else {
+    record = { id: source.id, version: 1, scope: null, ...change };
+    await deps.anchors.save(record);
+  }
   // A new anchor (or new entities) applies to items already stored, too.
   await deps.requestRetag(record.id, record.version);
   return record;

@@ -4,6 +4,8 @@ import type { Judgment } from '../model/story.ts';
 import type { CollectionStatsStore } from '../storage/collection-stats-store.ts';
 import type { FeedbackStore } from '../storage/feedback-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+// The same coverage rule as evaluation and calibration use, so they measure what runs here.
+import { CONFIDENT_MARGIN, COVERAGE_MAX } from '../tagging/story-growth.ts';
 
 /** What a compile of one anchor learns from beyond its piece: the collection, the analyst, the coverage. */
 export interface AnchorInputs {
@@ -41,10 +43,6 @@ export interface StoryInputsDeps {
 const COVERAGE_WINDOW_MS = 7 * 24 * 3600_000;
 /** Digest entries looked at for coverage, newest first. */
 const COVERAGE_CANDIDATES = 500;
-/** Items kept as coverage: the newest confident ones, so a development shows in the share of coverage it takes. */
-const COVERAGE_MAX = 25;
-/** How far above the threshold (as a share of the rest of the 0..1 scale) a score must be to count as confident. */
-const CONFIDENT_MARGIN = 1 / 3;
 /** A snapshot of the collection statistics is this old at most when an anchor compiles. */
 const STATS_MAX_AGE_MS = 5 * 60_000;
 /** Below this many items the counts say little; the relevance model's cold-start prior is used instead. */
