@@ -36,7 +36,7 @@
  * client-pool.ts + sse-client.ts (the clients), samples.ts, tag-jobs.ts, scenarios.ts,
  * summary.ts, print-table.ts.
  * Env: REDIS_URL, LAT_IDLE_SAMPLES, LAT_MANY_SAMPLES, LAT_CLIENTS, LAT_CLIENT_PROCS,
- * LAT_INGEST_FEEDS, LAT_INGEST_ITEMS, LAT_INGEST_INTERVAL_MS, LAT_WARMUP, LAT_SCENARIOS
+ * LAT_INGEST_FEEDS, LAT_INGEST_ITEMS, LAT_INGEST_INTERVAL_MS, LAT_WARMUP, LAT_APP_NODE_ARGS, LAT_SCENARIOS
  * (comma list of idle-1,idle-1000,bare-sse,ingest-1).
  */
 import { execFileSync } from 'node:child_process';
@@ -100,9 +100,11 @@ export async function runLatencyBench(): Promise<object> {
     // workers/all.ts instead.
     const split = process.env.LAT_LAYOUT !== 'one-process';
     const env = appEnv({ redisUrl: CFG.redisUrl, prefix, port, adminToken: ADMIN_TOKEN }, LOCAL_FEEDS_ENV);
-    const app = spawnBenchChild('app', split ? 'workers/api.ts' : 'workers/all.ts', env);
+    // LAT_APP_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the app's processes only.
+    const nodeArgs = (process.env.LAT_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const app = spawnBenchChild('app', split ? 'workers/api.ts' : 'workers/all.ts', env, { nodeArgs });
     children.push(app);
-    if (split) children.push(spawnBenchChild('worker', 'workers/worker.ts', env));
+    if (split) children.push(spawnBenchChild('worker', 'workers/worker.ts', env, { nodeArgs }));
     await waitForReady(base, children);
     const reg = await callApi(base, ADMIN_TOKEN, 'POST', '/api/feeds', { url: live.url, title: 'Latency Wire', intervalSeconds: 3600 });
     if (reg.status !== 201) throw new Error(`registering the live feed: ${reg.status} ${JSON.stringify(reg.json)}`);

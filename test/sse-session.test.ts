@@ -4,7 +4,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseSession } from '../src/api/sse-session.ts';
 import { openSse } from './helpers/sse-client.ts';
-import { waitFor } from './helpers/start-app.ts';
+import { uniquePrefix } from './helpers/redis-prefix.ts';
+import { startTestApp, waitFor, type TestApp } from './helpers/start-app.ts';
 
 // SseSession over a real HTTP server and real sockets.
 let server: Server;
@@ -67,5 +68,44 @@ describe('SseSession', () => {
     const heapAfter = process.memoryUsage().heapUsed;
     expect(heapAfter - heapBefore).toBeLessThan(32 * 1024 * 1024);
     socket.destroy();
+  });
+});
+
+// The digest stream is routed ahead of the per-request logger (src/api/create-app.ts): it must
+// still get everything an /api read gets.
+describe('the digest stream route', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(uniquePrefix('sse-route'), {}, { api: true, workers: false });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('answers with stream and security headers and a request id, a retry line first', async () => {
+    const client = await openSse(`${app.base}/api/digests/muscat-talks/stream?access_token=${app.token}`, { 'x-request-id': 'sse-req-1' });
+    expect(client.status).toBe(200);
+    expect(client.headers['content-type']).toMatch(/text\/event-stream/);
+    expect(client.headers['x-content-type-options']).toBe('nosniff');
+    expect(client.headers['x-frame-options']).toBeTruthy();
+    expect(client.headers['x-request-id']).toBe('sse-req-1');
+    await waitFor(async () => client.retry !== null, 3000, 20);
+    client.close();
+  });
+
+  it('answers problem+json: 401 without a token, 400 for a bad Last-Event-ID or an unknown parameter, 404 for an unknown anchor', async () => {
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['/api/digests/muscat-talks/stream', {}, 401],
+      [`/api/digests/muscat-talks/stream?access_token=${app.token}`, { 'last-event-id': 'not-an-id' }, 400],
+      [`/api/digests/muscat-talks/stream?access_token=${app.token}&colour=red`, {}, 400],
+      [`/api/digests/no-such-anchor/stream?access_token=${app.token}`, {}, 404],
+    ];
+    for (const [path, headers, status] of cases) {
+      const res = await fetch(`${app.base}${path}`, { headers });
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(((await res.json()) as { status: number }).status).toBe(status);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 });

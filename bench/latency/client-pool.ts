@@ -49,11 +49,9 @@ export class ClientPool {
                 if (msg.title) pool.eventByTitle.set(msg.title, msg.id);
               }
             } else if (msg.type === 'arrivals') {
-              for (const [, id, t1] of msg.batch as Array<[number, string, number]>) {
-                let list = pool.arrivals.get(id);
-                if (!list) pool.arrivals.set(id, (list = []));
-                list.push(t1);
-              }
+              let list = pool.arrivals.get(msg.id);
+              if (!list) pool.arrivals.set(msg.id, (list = []));
+              for (const t1 of msg.times as number[]) list.push(t1);
               for (const w of [...pool.waiters]) w();
             } else if (msg.type === 'closed') {
               pool.problems.push(`client ${base + msg.client} closed: ${msg.reason}`);

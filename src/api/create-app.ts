@@ -20,7 +20,7 @@ import { unsubscribeRouter, type UnsubscribeRouterDeps } from './routes/unsubscr
 import { anchorsRouter, type AnchorsRouterDeps } from './routes/anchors.ts';
 import { websubRouter, type WebSubRouterDeps } from './routes/websub.ts';
 import { feedsRouter, type FeedsRouterDeps } from './routes/feeds.ts';
-import { digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
+import { digestStreamHandler, digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
 import { itemsRouter, type ItemsRouterDeps } from './routes/items.ts';
 import { keysRouter, type KeysRouterDeps } from './routes/keys.ts';
 import { volumeRouter, type VolumeRouterDeps } from './routes/volume.ts';
@@ -90,6 +90,27 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('X-Request-Id', id);
     next();
   });
+  // Security headers for every answer; the dashboard sets its own Content-Security-Policy.
+  const securityHeaders = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  const authenticated = authenticate(deps.adminToken, deps.apiKeys);
+  const readLimit = rateLimit({
+    windowMs: 60_000,
+    limit: deps.readRateLimitPerMinute,
+    // Reads have a budget of their own per user key, so a polling script cannot crowd out
+    // the other keys; the limiter sets Retry-After on the 429.
+    skip: (req) => !isRead(req) || req.principal?.kind !== 'user',
+    keyGenerator: (req) => (req.principal?.kind === 'user' ? `reads:key:${req.principal.keyId}` : 'reads:admin'),
+    store: deps.rateLimitStore(),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next, options) =>
+      next(new AppError(ErrorCodes.rateLimited, `Too many reads: at most ${options.limit} per minute per key (READ_RATE_LIMIT_PER_MINUTE). Try again after the Retry-After seconds.`)),
+  });
+  // The digest stream is routed ahead of the per-request logger: a stream stays open for hours,
+  // ten thousand at a time, and pino-http holds a child logger and its listeners per open
+  // response (about 1.3 KB each). Everything else a stream needs runs as for any /api read: the
+  // security headers, the token, the read limit, and errors through the problem handler.
+  app.get('/api/digests/:anchorId/stream', securityHeaders, authenticated, readLimit, digestStreamHandler(deps.routes.digests));
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -102,8 +123,7 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }) as express.RequestHandler,
   );
-  // Security headers for every answer; the dashboard sets its own Content-Security-Policy.
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -141,7 +161,7 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   // Who is calling is settled before a byte of the body is read: without a valid token the
   // body is never parsed, inflated or buffered, whatever it holds.
-  api.use(authenticate(deps.adminToken, deps.apiKeys));
+  api.use(authenticated);
   api.use(
     rateLimit({
       windowMs: 60_000,
@@ -157,21 +177,7 @@ export function createApp(deps: AppDeps): Express {
         next(new AppError(ErrorCodes.rateLimited, `Too many writes: at most ${options.limit} per minute per key. Try again shortly.`)),
     }),
   );
-  api.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.readRateLimitPerMinute,
-      // Reads have a budget of their own per user key, so a polling script cannot crowd out
-      // the other keys; the limiter sets Retry-After on the 429.
-      skip: (req) => !isRead(req) || req.principal?.kind !== 'user',
-      keyGenerator: (req) => (req.principal?.kind === 'user' ? `reads:key:${req.principal.keyId}` : 'reads:admin'),
-      store: deps.rateLimitStore(),
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (_req, _res, next, options) =>
-        next(new AppError(ErrorCodes.rateLimited, `Too many reads: at most ${options.limit} per minute per key (READ_RATE_LIMIT_PER_MINUTE). Try again after the Retry-After seconds.`)),
-    }),
-  );
+  api.use(readLimit);
   api.use(express.json({ limit: '1mb' }));
   api.use('/keys', keysRouter(deps.routes.keys));
   api.use('/feeds', feedsRouter(deps.routes.feeds));

@@ -37,6 +37,11 @@ export function frameOf(event: { event: string; data: string }, id: string): Fra
   return frame;
 }
 
+/** Several frames as one: their bytes back to back, and their chunks back to back (still whole HTTP/1.1 chunks). */
+function joinFrames(frames: Frame[]): Frame {
+  return { bytes: Buffer.concat(frames.map((f) => f.bytes)), chunk: Buffer.concat(frames.map((f) => f.chunk)) };
+}
+
 interface Hub {
   clients: Set<HubClient>;
   subscription: Subscription;
@@ -90,8 +95,12 @@ export class StreamHubs {
       hub.lastId = entries[entries.length - 1]!.id;
       // Clients still catching up keep the entries for themselves, in order.
       for (const c of hub.clients) if (!c.live) c.buffered.push(...entries);
+      // Renders start at once, each read's beside the previous ones (a render waits on Redis,
+      // which an ingest keeps busy); only the writes keep the stream's order.
+      const rendering = (async () => render(entries))();
+      rendering.catch(() => {});
       hub.chain = hub.chain
-        .then(() => fanOut(hub, entries, render))
+        .then(() => fanOut(hub, entries, rendering))
         .catch(() => {
           for (const c of [...hub.clients]) if (c.live) c.fail();
         });
@@ -101,8 +110,8 @@ export class StreamHubs {
   }
 }
 
-async function fanOut(hub: Hub, entries: StreamEntry[], render: Render): Promise<void> {
-  const rendered = await render(entries);
+async function fanOut(hub: Hub, entries: StreamEntry[], rendering: Promise<RenderedEvent[]>): Promise<void> {
+  const rendered = await rendering;
   const out: Array<{ id: string; frame: Frame }> = [];
   entries.forEach((e, i) => {
     const event = rendered[i];
@@ -111,13 +120,14 @@ async function fanOut(hub: Hub, entries: StreamEntry[], render: Render): Promise
   const lastId = entries[entries.length - 1]!.id;
   const level = hub.wroteUpTo;
   hub.wroteUpTo = lastId;
+  // Clients level with the hub get every frame of the read: as one write (one syscall per
+  // client, however many entries the read brought, as during an ingest's bursts).
+  const all = out.length === 1 ? out[0]!.frame : out.length > 1 ? joinFrames(out.map((o) => o.frame)) : null;
   for (const client of hub.clients) {
     if (!client.live) continue;
-    // The common case, level with the hub since the last fan-out: every frame, no id parsing.
+    // The common case, level with the hub since the last fan-out: no id parsing.
     if (level !== null && client.lastSent === level) {
-      let sent = true;
-      for (let i = 0; i < out.length && sent; i++) sent = client.write(out[i]!.frame);
-      if (sent) client.lastSent = lastId;
+      if (all === null || client.write(all)) client.lastSent = lastId;
       else hub.clients.delete(client);
       continue;
     }

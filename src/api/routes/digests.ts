@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
 import type { AnchorRecord } from '../../model/anchor.ts';
@@ -38,13 +38,14 @@ export interface DigestsRouterDeps {
   feedback: FeedbackDeps;
 }
 
-/** /api/digests/:anchorId: the digest as JSON pages, a resumable event stream, Atom and JSON Feed. */
-export function digestsRouter(deps: DigestsRouterDeps): Router {
-  const router = Router();
+/**
+ * GET /api/digests/:anchorId/stream: the digest's resumable event stream. A handler of its own
+ * (createApp mounts it ahead of the per-request logger, see there), with the render cache and
+ * the shared anchors that every stream of this process uses.
+ */
+export function digestStreamHandler(deps: DigestsRouterDeps): RequestHandler {
   const { reader } = deps;
   const rendered = new Map<string, Promise<RenderedEvent>>();
-
-  const anchorOf = (req: Request): Promise<AnchorRecord> => anchorOr404(deps.anchors, String(req.params.anchorId));
 
   // An open stream keeps its anchor for as long as it lasts; a parsed anchor (source text,
   // entities, model) is tens of KB, so every stream of one anchor version shares one copy
@@ -58,6 +59,50 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
     if (sharedAnchors.size > SHARED_ANCHORS) sharedAnchors.delete(sharedAnchors.keys().next().value!);
     return anchor;
   };
+
+  return async (req, res) => {
+    const query = validate(streamQuery, req.query, 'query');
+    const anchor = sharedAnchor(await anchorOr404(deps.anchors, String(req.params.anchorId)));
+    const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
+    const session = new SseSession(res, req, deps.sse, deps.sseClients);
+    const render = (entries: StreamEntry[]) =>
+      Promise.all(
+        entries.map((entry) => {
+          const cacheKey = `${anchor.id}:${anchor.version}:${entry.id}`;
+          let event = rendered.get(cacheKey);
+          if (!event) {
+            event = (async (): Promise<RenderedEvent> => {
+              // A departure carries the id only: the client drops what it shows under it.
+              if (entry.fields.remove) return { event: 'remove', data: JSON.stringify({ id: entry.fields.remove }) };
+              const itemId = entry.fields.item;
+              const item = itemId ? await reader.entry(itemId, anchor) : null;
+              return item ? { event: 'item', data: JSON.stringify(item) } : null;
+            })();
+            rendered.set(cacheKey, event);
+            event.catch(() => rendered.delete(cacheKey));
+            if (rendered.size > RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
+          }
+          return event;
+        }),
+      );
+    await serveResumableStream({
+      session,
+      follower: deps.follower,
+      streams: deps.streams,
+      key: deps.streams.digestStream(anchor.id),
+      lastEventId,
+      renderKey: `${anchor.id}:${anchor.version}`,
+      render,
+    });
+  };
+}
+
+/** /api/digests/:anchorId: the digest as JSON pages, Atom and JSON Feed (the event stream is digestStreamHandler). */
+export function digestsRouter(deps: DigestsRouterDeps): Router {
+  const router = Router();
+  const { reader } = deps;
+
+  const anchorOf = (req: Request): Promise<AnchorRecord> => anchorOr404(deps.anchors, String(req.params.anchorId));
 
   /**
    * The URL this reader subscribed to, on PUBLIC_URL (never the Host header, which the
@@ -117,42 +162,6 @@ export function digestsRouter(deps: DigestsRouterDeps): Router {
       entity: query.entity ?? null,
     });
     res.json({ anchor: presentAnchor(anchor), items: page.items, nextCursor: page.nextCursor });
-  });
-
-  router.get('/:anchorId/stream', async (req, res) => {
-    const query = validate(streamQuery, req.query, 'query');
-    const anchor = sharedAnchor(await anchorOf(req));
-    const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse, deps.sseClients);
-    const render = (entries: StreamEntry[]) =>
-      Promise.all(
-        entries.map((entry) => {
-          const cacheKey = `${anchor.id}:${anchor.version}:${entry.id}`;
-          let event = rendered.get(cacheKey);
-          if (!event) {
-            event = (async (): Promise<RenderedEvent> => {
-              // A departure carries the id only: the client drops what it shows under it.
-              if (entry.fields.remove) return { event: 'remove', data: JSON.stringify({ id: entry.fields.remove }) };
-              const itemId = entry.fields.item;
-              const item = itemId ? await reader.entry(itemId, anchor) : null;
-              return item ? { event: 'item', data: JSON.stringify(item) } : null;
-            })();
-            rendered.set(cacheKey, event);
-            event.catch(() => rendered.delete(cacheKey));
-            if (rendered.size > RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
-          }
-          return event;
-        }),
-      );
-    await serveResumableStream({
-      session,
-      follower: deps.follower,
-      streams: deps.streams,
-      key: deps.streams.digestStream(anchor.id),
-      lastEventId,
-      renderKey: `${anchor.id}:${anchor.version}`,
-      render,
-    });
   });
 
   router.post('/:anchorId/feedback', requireAdmin, async (req, res) => {
