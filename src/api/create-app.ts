@@ -75,6 +75,23 @@ async function refreshScrapedGauges(deps: AppDeps): Promise<void> {
   );
 }
 
+/**
+ * The request log line of an event stream, as pino-http writes it for every other request
+ * (level by status, the URL's tokens masked), written when the stream ends: one listener per
+ * open stream instead of a child logger held for as long as it lasts.
+ */
+function logStreamRequest(log: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    const started = Date.now();
+    res.once('close', () => {
+      const statusCode = res.statusCode;
+      const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'info' : 'debug';
+      log[level]({ req: { id: req.id, method: req.method, url: redactUrl(req.originalUrl) as string }, res: { statusCode }, responseTime: Date.now() - started }, 'request completed');
+    });
+    next();
+  };
+}
+
 /** Builds the Express app: routes, auth, body limits and the problem+json error handler. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -108,9 +125,10 @@ export function createApp(deps: AppDeps): Express {
   });
   // The digest stream is routed ahead of the per-request logger: a stream stays open for hours,
   // ten thousand at a time, and pino-http holds a child logger and its listeners per open
-  // response (about 1.3 KB each). Everything else a stream needs runs as for any /api read: the
-  // security headers, the token, the read limit, and errors through the problem handler.
-  app.get('/api/digests/:anchorId/stream', securityHeaders, authenticated, readLimit, digestStreamHandler(deps.routes.digests));
+  // response (about 1.3 KB each); its log line is written by logStreamRequest instead.
+  // Everything else a stream needs runs as for any /api read: the security headers, the token,
+  // the read limit, and errors through the problem handler.
+  app.get('/api/digests/:anchorId/stream', logStreamRequest(deps.log), securityHeaders, authenticated, readLimit, digestStreamHandler(deps.routes.digests));
   app.use(
     pinoHttp({
       logger: deps.log,
