@@ -1,7 +1,7 @@
 import type { ItemTags } from '../model/tags.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
 import { lshBands, storySignature, type ItemTokens } from '../tagging/story-signature.ts';
-import { tokenize } from '../tagging/text-normalize.ts';
+import { tokenize, type Token } from '../tagging/text-normalize.ts';
 import type { CatalogEntry } from './anchor-catalog.ts';
 import { applyScopeAndVerdict } from './scope-and-verdict.ts';
 
@@ -43,12 +43,13 @@ export function storyInputs(item: { title: string; summary: string }, tokens?: I
  * The CPU part of tagging one item, with no I/O: entities, score and digest decision per
  * anchor (scope and the analyst's verdict applied), and the story signature of an item
  * some anchor finds relevant. Runs on the event loop or in a pipeline thread alike. The
- * title and summary are tokenised once, for every anchor and the signature alike.
+ * title and summary are tokenised once, for every anchor and the signature alike; `tokens`:
+ * already tokenised (tokenize of each), the same analysis.
  */
-export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText): ItemAnalysis {
+export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText, tokens?: { title: Token[]; summary: Token[] }): ItemAnalysis {
   if (anchors.length === 0) return { tags: [], signature: null, bands: null };
-  const titleTokens = tokenize(item.title);
-  const summaryTokens = tokenize(item.summary);
+  const titleTokens = tokens?.title ?? tokenize(item.title);
+  const summaryTokens = tokens?.summary ?? tokenize(item.summary);
   const text = { title: item.title, summary: item.body ? `${item.summary}\n${item.body}` : item.summary };
   // With an article body, tagging reads summary and body as one text (tokenised as one: a
   // word may run across the join); the signature reads the summary alone.

@@ -4,6 +4,7 @@ import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-f
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
+import { RecentTokens } from './recent-tokens.ts';
 import type { ThreadError } from './thread-pool.ts';
 
 /** The tasks a pipeline thread runs, as plain data: the CPU-bound steps of a poll and of tagging. */
@@ -35,6 +36,8 @@ export interface PipelineResults {
  */
 export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> {
   const compiled = new Map<string, CatalogEntry>();
+  // New items are counted (terms) just before they are tagged (analyse): tokenised once for both.
+  const recent = new RecentTokens();
   return async (task) => {
     switch (task.kind) {
       case 'anchors': {
@@ -51,10 +54,10 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
           if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
           return entry;
         });
-        return task.items.map((item) => analyseItem(anchors, item));
+        return task.items.map((item) => analyseItem(anchors, item, recent.take(item)));
       }
       case 'terms':
-        return task.items.map((item) => collectionTermsOf(item));
+        return task.items.map((item) => collectionTermsOf(item, recent.keep(item)));
       case 'ping':
         return undefined;
     }

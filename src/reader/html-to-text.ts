@@ -41,9 +41,24 @@ function stripOnce(html: string): string {
   return parts.join('');
 }
 
+/** What the regex below folds: JavaScript's \s (WhiteSpace and LineTerminator) and the zero-width space. */
+function isFoldedSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** Folds every run of whitespace (including no-break and ideographic spaces) to one space. */
 function foldWhitespace(text: string): string {
-  return text.replace(/[\s\u200b]+/g, ' ').trim();
+  // Most text is folded already (single spaces, none at either end): one scan, no new string.
+  let afterSpace = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 ? afterSpace : isFoldedSpace(c)) return text.replace(/[\s\u200b]+/g, ' ').trim();
+    afterSpace = c === 0x20;
+  }
+  if (afterSpace && text.length > 0) return text.replace(/[\s\u200b]+/g, ' ').trim();
+  return text;
 }
 
 /** Cuts at the last word boundary before `maxLength` and marks the cut with an ellipsis. */

@@ -59,8 +59,13 @@ export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: s
   return { unigrams: [...unigrams], pairs: [...pairs] };
 }
 
-/** The distinct terms the pipeline counts for one ingested item (≤ MAX_COLLECTION_TERMS). */
-export function collectionTermsOf(item: { title: string; summary: string }): string[] {
-  const { unigrams, pairs } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
-  return [...unigrams, ...pairs].slice(0, MAX_COLLECTION_TERMS);
+/**
+ * The distinct terms the pipeline counts for one ingested item (≤ MAX_COLLECTION_TERMS);
+ * `tokens`: its title and summary already tokenised (the same terms).
+ */
+export function collectionTermsOf(item: { title: string; summary: string }, tokens?: { title: Token[]; summary: Token[] }): string[] {
+  const { unigrams, pairs } = termsOfTokens([tokens?.title ?? tokenize(item.title), tokens?.summary ?? tokenize(item.summary)]);
+  const out = unigrams.length >= MAX_COLLECTION_TERMS ? unigrams : unigrams.concat(pairs);
+  if (out.length > MAX_COLLECTION_TERMS) out.length = MAX_COLLECTION_TERMS;
+  return out;
 }
