@@ -5,6 +5,8 @@ import { compileSpec, type AnchorSpec } from '../src/pipeline/anchor-catalog.ts'
 import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
 import { ThreadPool } from '../src/pipeline/thread-pool.ts';
 import { readFeed } from '../src/reader/read-feed.ts';
+import { encodeNewItem, unpackRecords } from '../src/storage/item-codec.ts';
+import { TermTally } from '../src/pipeline/term-tally.ts';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { collectionTermsOf } from '../src/tagging/collection-terms.ts';
 import { extractEntities } from '../src/tagging/extract-entities.ts';
@@ -31,9 +33,11 @@ describe('pipeline threads', () => {
     const body = Buffer.from(rssOf('Wire', items.slice(0, 5).map((i, n) => ({ title: i.title, link: `http://news.example/${n}`, guid: `g${n}`, description: i.summary, pubDate: new Date(Date.UTC(2026, 10, 1 + n)).toUTCString() }))));
     const ctx = { feedId: 'f1', baseUrl: 'http://news.example/feed.xml', now: Date.UTC(2026, 11, 1) };
     const limits = { maxItems: 3, notBefore: Date.UTC(2026, 10, 2) };
-    const threaded = await pipeline.read(body, 'application/rss+xml', ctx, limits);
+    const { records, ...threaded } = await pipeline.read(body, 'application/rss+xml', ctx, limits);
     expect(threaded).toEqual(await readFeed(body, 'application/rss+xml', ctx, limits));
     expect(threaded.items).toHaveLength(3);
+    // With each item's stored record, as the event loop would encode it for this feed and time.
+    expect(unpackRecords(records!).map((r) => r.toString('hex'))).toEqual(threaded.items.map((i) => encodeNewItem(i, ctx.feedId, ctx.now).toString('hex')));
 
     const html = Buffer.from('<!doctype html><html><body>not a feed</body></html>');
     const inLoop = await readFeed(html, 'text/html', ctx).catch((e: unknown) => e);
@@ -64,6 +68,20 @@ describe('pipeline threads', () => {
 
   it('count collection terms as the event loop does', async () => {
     expect(await pipeline.terms(items)).toEqual(items.map((i) => collectionTermsOf(i)));
+  });
+
+  it('tally collection terms in the threads and hand every tally over once', async () => {
+    await pipeline.drainTerms();
+    for (let i = 0; i < items.length; i += 7) expect(await pipeline.countTerms(items.slice(i, i + 7))).toBeNull();
+    const expected = new TermTally();
+    for (const item of items) expected.add(collectionTermsOf(item));
+    const merged = new TermTally();
+    for (const tally of await pipeline.drainTerms()) merged.merge(tally);
+    expect(merged.documents).toBe(items.length);
+    expect(merged.frequencies).toEqual(expected.frequencies);
+    // Drained: the next flush starts from nothing.
+    const again = await pipeline.drainTerms();
+    expect(again.reduce((n, t) => n + t.documents, 0)).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { LastPoll } from '../model/feed.ts';
 import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
+import { unpackRecords, type PackedRecords } from '../storage/item-codec.ts';
 import type { PollDeps } from './poll-feed.ts';
 
 /** What one feed document did to the store. */
@@ -39,7 +40,10 @@ export async function ingestDocument(
     deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
   }
   const fresh = read.items;
-  const results = await deps.items.ingest(feedId, fresh, started);
+  // A thread that read the document encoded the records for this feed and time already.
+  const packed = (read as { records?: PackedRecords }).records;
+  const records = packed && packed.ends.length === fresh.length ? unpackRecords(packed) : undefined;
+  const results = await deps.items.ingest(feedId, fresh, started, records);
   const toTag: string[] = [];
   let newItems = 0;
   results.forEach((result, i) => {

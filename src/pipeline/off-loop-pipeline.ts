@@ -5,7 +5,12 @@ import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
+import type { TermCounts } from './term-tally.ts';
+import type { PackedRecords } from '../storage/item-codec.ts';
 import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.ts';
+
+/** A document read in a thread, with its items' stored records (absent when read on the event loop). */
+export type ReadWithRecords = ReadFeedResult & { records?: PackedRecords };
 
 /** A thread's error back as the error it was: an AppError keeps its code, so a bad feed is still a feed problem. */
 function rebuildError(e: ThreadError): Error {
@@ -44,12 +49,16 @@ export class OffLoopPipeline {
     return this.pool.size;
   }
 
-  /** readFeed in a thread. */
-  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadFeedResult> {
+  /**
+   * readFeed in a thread, which also encodes each item's stored record for `ctx.feedId`
+   * first seen at `ctx.now` (the deflate is the costliest step of storing an item), so
+   * ItemStore.ingest with the same feed and time sends them as they are.
+   */
+  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadWithRecords> {
     if (!this.onThreads()) return readFeed(body, contentType, ctx, limits);
     // A view into a shared slab would carry the whole slab across: send the body's own bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
-    return this.run({ kind: 'read', body: own, contentType, ctx, limits });
+    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: true });
   }
 
   /** analyseItem for each item against the anchors, in a thread. */
@@ -64,6 +73,26 @@ export class OffLoopPipeline {
   terms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][]> {
     if (!this.onThreads()) return Promise.resolve(items.map((i) => collectionTermsOf(i)));
     return this.run({ kind: 'terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
+  }
+
+  /**
+   * Counts the collection terms of new items into a thread's tally (see drainTerms); null
+   * when so counted, else (threads not loaded) the term lists found on the event loop.
+   */
+  async countTerms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][] | null> {
+    if (!this.onThreads()) return items.map((i) => collectionTermsOf(i));
+    await this.run<void>({ kind: 'count-terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
+    return null;
+  }
+
+  /**
+   * Every thread's tally of counted terms, each restarted. Messages to a thread arrive in
+   * order, so every count posted before this is in it. A thread that died took its tally
+   * with it (statistics: later items make up for them).
+   */
+  drainTerms(): Promise<TermCounts[]> {
+    if (!this.live || this.pool.running === 0) return Promise.resolve([]);
+    return this.pool.onEach<TermCounts>({ kind: 'drain-terms' });
   }
 
   /** Resolves when every thread has loaded and answered; rejects when they cannot start (the steps stay on the event loop). */

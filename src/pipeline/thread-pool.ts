@@ -117,7 +117,12 @@ export class ThreadPool {
 
   /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */
   async each(task: { kind: string }): Promise<void> {
-    await Promise.all(this.members.map((m) => this.runOn(m, task)));
+    await this.onEach(task);
+  }
+
+  /** Runs `task` once on every thread running now; their answers. */
+  onEach<T>(task: { kind: string }): Promise<T[]> {
+    return Promise.all(this.members.map((m) => this.runOn<T>(m, task)));
   }
 
   private runOn<T>(member: Member, task: { kind: string }): Promise<T> {
