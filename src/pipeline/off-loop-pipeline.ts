@@ -12,6 +12,9 @@ import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.t
 /** A document read in a thread, with its items' stored records (absent when read on the event loop). */
 export type ReadWithRecords = ReadFeedResult & { records?: PackedRecords };
 
+/** An item's analysis, its bands possibly packed already (storage/story-args.ts packBands). */
+export type PackedAnalysis = ItemAnalysis & { packedBands?: Uint8Array };
+
 /** A thread's error back as the error it was: an AppError keeps its code, so a bad feed is still a feed problem. */
 function rebuildError(e: ThreadError): Error {
   if (e.code !== undefined) return new AppError(e.code as ErrorCode, e.message, e.details ? { details: e.details } : {});
@@ -61,12 +64,15 @@ export class OffLoopPipeline {
     return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: true });
   }
 
-  /** analyseItem for each item against the anchors, in a thread. */
-  analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<ItemAnalysis[]> {
+  /**
+   * analyseItem for each item against the anchors, in a thread; there, an item's bands are
+   * packed as the story script takes them (packedBands, bands null).
+   */
+  analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (!this.onThreads()) return analyseItems(anchors, items);
     this.share(anchors);
-    return this.run({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items });
+    return this.run({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items, packBands: true });
   }
 
   /** collectionTermsOf for each item, in a thread. */

@@ -9,7 +9,7 @@ import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, 
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { retireItems } from './retire-items.ts';
-import { storyArgs } from './story-args.ts';
+import { storyArgs, type StoryEntry } from './story-args.ts';
 import { groupBySlot, runBatch, runBatchOrThrow, scanKeys, type BatchCommand } from './slot-batch.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
@@ -291,7 +291,7 @@ export class ItemStore {
    * item (itself when it leads). One script call for the batch, items in order, so copies
    * within the same batch find each other.
    */
-  async assignStories(entries: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }>, threshold: number, now = Date.now()): Promise<string[]> {
+  async assignStories(entries: StoryEntry[], threshold: number, now = Date.now()): Promise<string[]> {
     if (entries.length === 0) return [];
     const week = Math.floor(now / BAND_WEEK_MS);
     const out: string[] = [];

@@ -6,10 +6,12 @@ const sha1: (text: string) => Buffer =
 
 /**
  * An item's bands as stored, end to end: per band its index and 7 bytes of a hash of its rows
- * (false matches are rejected on the full signature).
+ * (false matches are rejected on the full signature). A pipeline thread that finds the bands
+ * packs them too, so the event loop neither receives 42 strings per item nor hashes them.
  */
-function bandsBytes(bands: string[]): Buffer {
-  const out = Buffer.allocUnsafe(bands.length * 8);
+export function packBands(bands: readonly string[]): Buffer {
+  // Not from the shared pool: a pipeline thread packs them, and a pooled buffer would carry its whole slab across.
+  const out = Buffer.allocUnsafeSlow(bands.length * 8);
   bands.forEach((band, i) => {
     sha1(band).copy(out, i * 8, 0, 8);
     out[i * 8] = Number(band.slice(1, band.indexOf(':')));
@@ -34,7 +36,15 @@ function storedSignature(sig: Buffer): Buffer {
   return out;
 }
 
+/** An item to put into a story: its signature (4 bytes per value) and its LSH bands, or the bands packed (packBands). */
+export interface StoryEntry {
+  itemId: string;
+  publishedAt: number;
+  signature: Buffer;
+  bands: string[] | Buffer;
+}
+
 /** One item's arguments of the story script (ASSIGN_STORIES): id, its raw bytes, publication time, stored signature, bands. */
-export function storyArgs(e: { itemId: string; publishedAt: number; signature: Buffer; bands: string[] }): Array<string | Buffer> {
-  return [e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), bandsBytes(e.bands)];
+export function storyArgs(e: StoryEntry): Array<string | Buffer> {
+  return [e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), Buffer.isBuffer(e.bands) ? e.bands : packBands(e.bands)];
 }
