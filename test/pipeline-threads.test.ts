@@ -5,7 +5,7 @@ import { compileSpec, type AnchorSpec } from '../src/pipeline/anchor-catalog.ts'
 import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
 import { ThreadPool } from '../src/pipeline/thread-pool.ts';
 import { readFeed } from '../src/reader/read-feed.ts';
-import { encodeNewItem, unpackRecords } from '../src/storage/item-codec.ts';
+import { encodeNewItem, encodeTags, unpackRecords } from '../src/storage/item-codec.ts';
 import { TermTally } from '../src/pipeline/term-tally.ts';
 import { packBands } from '../src/storage/story-args.ts';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
@@ -53,7 +53,8 @@ describe('pipeline threads', () => {
     const threaded = await pipeline.analyse([v1], items);
     const inLoop = items.map((item) => analyseItem([v1], item));
     expect(threaded.map((a) => a.tags)).toEqual(inLoop.map((a) => a.tags));
-    // The bands come packed as the story script takes them.
+    // The tags come encoded (with the anchor's version) and the bands packed, as the scripts take them.
+    expect(threaded.map((a) => a.encodedTags!.map((t) => t.toString('hex')))).toEqual(inLoop.map((a) => a.tags.map((t) => encodeTags({ ...t, version: 1 }).toString('hex'))));
     expect(threaded.map((a) => (a.packedBands ? Buffer.from(a.packedBands).toString('hex') : a.bands))).toEqual(inLoop.map((a) => (a.bands ? packBands(a.bands).toString('hex') : null)));
     expect(threaded.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null))).toEqual(inLoop.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null)));
     expect(inLoop.some((a) => a.tags[0]!.relevant)).toBe(true);

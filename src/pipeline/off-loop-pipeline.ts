@@ -2,7 +2,8 @@ import { AppError, type ErrorCode } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
-import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { analyseItems, type ItemText } from './analyse-items.ts';
+import { withEncodedTags, type PackedAnalysis, type StoreReadyAnalyses } from './store-ready-analyses.ts';
 import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
 import type { TermCounts } from './term-tally.ts';
@@ -11,9 +12,6 @@ import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.t
 
 /** A document read in a thread, with its items' stored records (absent when read on the event loop). */
 export type ReadWithRecords = ReadFeedResult & { records?: PackedRecords };
-
-/** An item's analysis, its bands possibly packed already (storage/story-args.ts packBands). */
-export type PackedAnalysis = ItemAnalysis & { packedBands?: Uint8Array };
 
 /** A thread's error back as the error it was: an AppError keeps its code, so a bad feed is still a feed problem. */
 function rebuildError(e: ThreadError): Error {
@@ -66,13 +64,14 @@ export class OffLoopPipeline {
 
   /**
    * analyseItem for each item against the anchors, in a thread; there, an item's bands are
-   * packed as the story script takes them (packedBands, bands null).
+   * packed and its tags encoded as the scripts take them (see PackedAnalysis).
    */
-  analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
-    if (items.length === 0) return Promise.resolve([]);
+  async analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
+    if (items.length === 0) return [];
     if (!this.onThreads()) return analyseItems(anchors, items);
     this.share(anchors);
-    return this.run({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items, packBands: true });
+    const ready = await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items, forStore: true });
+    return withEncodedTags(ready, anchors.length);
   }
 
   /** collectionTermsOf for each item, in a thread. */

@@ -2,9 +2,9 @@ import { isAppError } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
 import { encodeNewItems } from '../storage/item-codec.ts';
-import { packBands } from '../storage/story-args.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { storeReadyAnalyses } from './store-ready-analyses.ts';
 import { TermTally, type TermCounts } from './term-tally.ts';
 import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
 import type { ThreadError } from './thread-pool.ts';
@@ -16,8 +16,8 @@ export type PipelineTask =
   /** A fetched feed body read into normalised items (readFeed). */
   /** With `records`, also the items' stored records (encodeNewItems), so the deflate runs here too. */
   | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null; records?: boolean }
-  /** New items tagged against the anchors of the given keys (in that order); `packBands`: the bands as the story script takes them (packedBands, bands null). */
-  | { kind: 'analyse'; keys: string[]; items: ItemText[]; packBands?: boolean }
+  /** New items tagged against the anchors of the given keys (in that order); `forStore`: as storeReadyAnalyses hands them over. */
+  | { kind: 'analyse'; keys: string[]; items: ItemText[]; forStore?: boolean }
   /** The collection-statistics terms of new items. */
   | { kind: 'terms'; items: Array<{ title: string; summary: string }> }
   /** The same, counted into this thread's tally (no term lists back to the event loop). */
@@ -65,7 +65,7 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
           return entry;
         });
         const analyses = task.items.map((item) => analyseItem(anchors, item));
-        return task.packBands ? analyses.map((a) => (a.bands ? { ...a, bands: null, packedBands: packBands(a.bands) } : a)) : analyses;
+        return task.forStore ? storeReadyAnalyses(anchors, analyses) : analyses;
       }
       case 'terms':
         return task.items.map((item) => collectionTermsOf(item));

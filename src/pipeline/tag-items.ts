@@ -9,7 +9,7 @@ import type { StoredItem } from '../model/item.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { StoryEntry } from '../storage/story-args.ts';
-import type { PackedAnalysis } from './off-loop-pipeline.ts';
+import type { PackedAnalysis } from './store-ready-analyses.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
@@ -69,7 +69,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   });
   const analyses: PackedAnalysis[] = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
 
-  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
+  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags; encoded: Buffer | undefined }> = [];
   const toCluster: StoryEntry[] = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
@@ -78,7 +78,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     let needsStory = analysis.signature !== null;
     for (const [a, anchor] of anchors.entries()) {
       const tags: ItemTags = { ...analysis.tags[a]!, version: anchor.record.version };
-      results.push({ itemId: item.id, anchor, tags });
+      results.push({ itemId: item.id, anchor, tags, encoded: analysis.encodedTags?.[a] });
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
       const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
@@ -110,9 +110,9 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   await deps.enqueueDeliveries(deliveryIds);
   await deps.alerts.recordSpikeMatches(spikeMatches);
 
-  const writes = results.map(({ itemId, anchor, tags }) => {
+  const writes = results.map(({ itemId, anchor, tags, encoded }) => {
     const leader = storyOf.get(itemId);
-    return { anchorId: anchor.record.id, itemId, tags, ...(leader ? { leader } : {}) };
+    return { anchorId: anchor.record.id, itemId, tags, ...(encoded ? { encoded } : {}), ...(leader ? { leader } : {}) };
   });
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.

@@ -316,7 +316,11 @@ export interface PackedRecords {
 
 /** encodeNewItem for each item, packed (see PackedRecords). */
 export function encodeNewItems(items: readonly NormalizedItem[], feedId: string, firstSeenAt: number): PackedRecords {
-  const records = items.map((item) => encodeNewItem(item, feedId, firstSeenAt));
+  return packRecords(items.map((item) => encodeNewItem(item, feedId, firstSeenAt)));
+}
+
+/** Encoded values (records, tags) packed into one buffer of their own (see PackedRecords). */
+export function packRecords(records: readonly Buffer[]): PackedRecords {
   const ends: number[] = [];
   let at = 0;
   for (const r of records) ends.push((at += r.length));

@@ -38,6 +38,8 @@ export interface TagWrite {
   tags: ItemTags;
   /** The story leader clustering gave the item; kept on the item if it has none yet. */
   leader?: string;
+  /** `tags` as encodeTags makes them, when a pipeline thread encoded them already. */
+  encoded?: Buffer;
 }
 
 /**
@@ -150,7 +152,7 @@ export class ItemStore {
       this.redis,
       groups.map((group): BatchCommand => {
         const args: Array<string | Buffer> = [];
-        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), encodeTags(w.tags), w.leader ?? '');
+        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), w.encoded ?? encodeTags(w.tags), w.leader ?? '');
         return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
       }),
     );
