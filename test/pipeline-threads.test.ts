@@ -17,7 +17,8 @@ import { rssOf } from './helpers/feed-server.ts';
 
 // The pipeline's CPU steps on real worker threads (the thread entry the workers start, under
 // tsx's loader as in every process test): the same answers as on the event loop.
-const pipeline = new OffLoopPipeline(pipelineThreadScript(), 2);
+// The steps that may run on either side always go to the threads here, so their answers are compared.
+const pipeline = new OffLoopPipeline(pipelineThreadScript(), 2, 'threads');
 afterAll(() => pipeline.close());
 
 const [source] = await loadAnchorSources('config/anchors');

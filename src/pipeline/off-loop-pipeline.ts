@@ -2,13 +2,17 @@ import { AppError, type ErrorCode } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
-import { analyseItems, type ItemText } from './analyse-items.ts';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import { withEncodedTags, type PackedAnalysis, type StoreReadyAnalyses } from './store-ready-analyses.ts';
 import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
 import type { TermCounts } from './term-tally.ts';
 import type { PackedRecords } from '../storage/item-codec.ts';
 import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.ts';
+
+/** How often offload() compares the event loop's and the threads' utilisation at most. */
+const OFFLOAD_CHECK_MS = 250;
 
 /** A document read in a thread, with its items' stored records (absent when read on the event loop). */
 export type ReadWithRecords = ReadFeedResult & { records?: PackedRecords };
@@ -36,7 +40,15 @@ export class OffLoopPipeline {
   private live = false;
   private readonly started: Promise<void>;
 
-  constructor(script: ThreadScript, threads: number) {
+  /**
+   * `movable`: where the steps that can run on either side go ('balanced': to the less busy
+   * side; 'threads': always to the threads).
+   */
+  constructor(
+    script: ThreadScript,
+    threads: number,
+    private readonly movable: 'balanced' | 'threads' = 'balanced',
+  ) {
     this.pool = new ThreadPool(script, threads, rebuildError);
     // Loading a thread's modules takes seconds: the first polls are not held up behind it.
     this.started = this.pool.each({ kind: 'ping' }).then(() => {
@@ -45,6 +57,11 @@ export class OffLoopPipeline {
     this.started.catch(() => undefined);
   }
 
+  /** The event loop's utilisation when `offload` last compared it with the threads'. */
+  private loop: EventLoopUtilization = performance.eventLoopUtilization();
+  private comparedAt = 0;
+  private threadsLessBusy = true;
+
   /** Threads in the pool. */
   get threads(): number {
     return this.pool.size;
@@ -52,26 +69,29 @@ export class OffLoopPipeline {
 
   /**
    * readFeed in a thread, which also encodes each item's stored record for `ctx.feedId`
-   * first seen at `ctx.now` (the deflate is the costliest step of storing an item), so
-   * ItemStore.ingest with the same feed and time sends them as they are.
+   * first seen at `ctx.now` (the deflate is the costliest step of storing an item) while the
+   * threads are the less busy side, so ItemStore.ingest with the same feed and time sends
+   * them as they are.
    */
   read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadWithRecords> {
     if (!this.onThreads()) return readFeed(body, contentType, ctx, limits);
     // A view into a shared slab would carry the whole slab across: send the body's own bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
-    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: true });
+    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: this.offload() });
   }
 
   /**
-   * analyseItem for each item against the anchors, in a thread; there, an item's bands are
-   * packed and its tags encoded as the scripts take them (see PackedAnalysis).
+   * analyseItem for each item against the anchors, in a thread; there too, while the threads
+   * are the less busy side, an item's bands are packed and its tags encoded as the scripts
+   * take them (see PackedAnalysis).
    */
   async analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
     if (items.length === 0) return [];
     if (!this.onThreads()) return analyseItems(anchors, items);
     this.share(anchors);
-    const ready = await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items, forStore: true });
-    return withEncodedTags(ready, anchors.length);
+    const keys = anchors.map((a) => a.spec.key);
+    if (!this.offload()) return this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items });
+    return withEncodedTags(await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items, forStore: true }), anchors.length);
   }
 
   /** collectionTermsOf for each item, in a thread. */
@@ -108,6 +128,25 @@ export class OffLoopPipeline {
   /** Stops the threads. */
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /**
+   * Whether the steps that can run on either side (deflating records, encoding tags, packing
+   * bands: the same bytes either way) go to the threads: while they are less busy than the
+   * event loop. Which side is the bottleneck depends on the machine and the load, and
+   * whichever it is gets the other's spare time. Compared every quarter second at most.
+   */
+  private offload(): boolean {
+    if (this.movable === 'threads') return true;
+    const now = performance.now();
+    if (now - this.comparedAt >= OFFLOAD_CHECK_MS) {
+      const loop = performance.eventLoopUtilization();
+      const loopShare = performance.eventLoopUtilization(loop, this.loop).utilization;
+      this.threadsLessBusy = this.pool.busyShare() <= loopShare;
+      this.loop = loop;
+      this.comparedAt = now;
+    }
+    return this.threadsLessBusy;
   }
 
   /** Whether steps go to the threads: they have loaded, and some still run. */

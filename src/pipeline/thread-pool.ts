@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 /** The thread script a pool runs: its file, and the loader it needs first (tsx under tests). */
@@ -39,6 +40,8 @@ interface Member {
   pending: Map<number, Pending>;
   /** It has answered once: a thread that dies before that (a broken install) is not started again and again. */
   answered: boolean;
+  /** Its event-loop utilisation when busyShare last read it. */
+  elu: EventLoopUtilization;
 }
 
 /**
@@ -73,7 +76,7 @@ export class ThreadPool {
       : new Worker(file);
     // An idle pool must not keep a process alive that is otherwise done.
     worker.unref();
-    const member: Member = { worker, pending: new Map(), answered: false };
+    const member: Member = { worker, pending: new Map(), answered: false, elu: worker.performance.eventLoopUtilization() };
     worker.on('message', (reply: ThreadReply) => {
       member.answered = true;
       const p = member.pending.get(reply.id);
@@ -99,6 +102,18 @@ export class ThreadPool {
     });
     for (const [kind, state] of this.shared) worker.postMessage({ id: 0, task: { kind, state } } satisfies Envelope);
     return member;
+  }
+
+  /** The threads' mean event-loop utilisation (0 to 1) since the previous call. */
+  busyShare(): number {
+    if (this.members.length === 0) return 1;
+    let sum = 0;
+    for (const m of this.members) {
+      const now = m.worker.performance.eventLoopUtilization();
+      sum += m.worker.performance.eventLoopUtilization(now, m.elu).utilization;
+      m.elu = now;
+    }
+    return sum / this.members.length;
   }
 
   /** Threads running (a thread that could not start is not replaced). */
