@@ -14,8 +14,14 @@ export interface IngestedDocument {
 }
 
 const TAG_BATCH = 100;
-/** New items a document tags itself at most; a larger one (a new feed's archive) goes to the tag queue. */
-const TAG_INLINE_MAX = 50;
+/**
+ * New items a document tags itself at most; a larger one (a new feed's archive) goes to the
+ * tag queue. The job holds them, so tagging them here saves reading and inflating them back
+ * and a queue hop: on the ingest bench's 100-item documents, inline tagging cost less event
+ * loop CPU and fewer Redis commands per item than the queue. The tagging itself runs on a
+ * pipeline thread, so a few hundred items hold the job a fraction of a second.
+ */
+const TAG_INLINE_MAX = 200;
 
 /**
  * The one path from a feed document's bytes to stored, tagged or queued items, shared by a
