@@ -1,10 +1,10 @@
 import { isAppError } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
-import { encodeNewItems } from '../storage/item-codec.ts';
+import { encodeNewItems, type PackedRecords } from '../storage/item-codec.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
-import { storeReadyAnalyses } from './store-ready-analyses.ts';
+import { storeReadyAnalyses, type StoreReadyAnalyses } from './store-ready-analyses.ts';
 import { TermTally, type TermCounts } from './term-tally.ts';
 import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
 import type { ThreadError } from './thread-pool.ts';
@@ -30,8 +30,8 @@ export type PipelineTask =
 /** What each task answers. */
 export interface PipelineResults {
   anchors: void;
-  read: ReadFeedResult;
-  analyse: ItemAnalysis[];
+  read: ReadFeedResult & { records?: PackedRecords };
+  analyse: ItemAnalysis[] | StoreReadyAnalyses;
   terms: string[][];
   'count-terms': void;
   'drain-terms': TermCounts;
