@@ -62,6 +62,10 @@ export class OffLoopPipeline {
   private comparedAt = 0;
   private threadsLessBusy = true;
 
+  /** New items whose terms are to be counted in a thread, posted once per turn of the event loop. */
+  private termsQueue: Array<{ title: string; summary: string }> = [];
+  private termsScheduled = false;
+
   /** Threads in the pool. */
   get threads(): number {
     return this.pool.size;
@@ -106,8 +110,23 @@ export class OffLoopPipeline {
    */
   async countTerms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][] | null> {
     if (!this.onThreads()) return items.map((i) => collectionTermsOf(i));
-    await this.run<void>({ kind: 'count-terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
+    // Batched per turn of the event loop and posted without an answer: a message (and a
+    // thread wake-up) costs more than the items it carries, and drainTerms posts after it.
+    for (const i of items) this.termsQueue.push({ title: i.title, summary: i.summary });
+    if (!this.termsScheduled) {
+      this.termsScheduled = true;
+      setImmediate(() => this.postTerms());
+    }
     return null;
+  }
+
+  private postTerms(): void {
+    this.termsScheduled = false;
+    if (this.termsQueue.length === 0) return;
+    const items = this.termsQueue;
+    this.termsQueue = [];
+    const task: PipelineTask = { kind: 'count-terms', items };
+    this.pool.post(task);
   }
 
   /**
@@ -117,6 +136,7 @@ export class OffLoopPipeline {
    */
   drainTerms(): Promise<TermCounts[]> {
     if (!this.live || this.pool.running === 0) return Promise.resolve([]);
+    this.postTerms();
     return this.pool.onEach<TermCounts>({ kind: 'drain-terms' });
   }
 

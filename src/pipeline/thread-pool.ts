@@ -130,6 +130,14 @@ export class ThreadPool {
     return this.runOn<T>(member, task);
   }
 
+  /** Posts a task nobody waits for to the least busy thread (it answers nothing, and what it fails at is lost with it). */
+  post(task: { kind: string }): void {
+    if (this.closed || this.members.length === 0) return;
+    let member = this.members[0]!;
+    for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
+    member.worker.postMessage({ id: 0, task } satisfies Envelope);
+  }
+
   /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */
   async each(task: { kind: string }): Promise<void> {
     await this.onEach(task);
