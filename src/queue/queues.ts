@@ -84,7 +84,7 @@ export async function enqueueDeliveries(queue: Queue<DeliverJob>, deliveryIds: s
 }
 
 /** Due feeds one poll job carries at most. */
-export const POLL_BATCH_MAX = 20;
+export const POLL_BATCH_MAX = 50;
 
 /**
  * Queues the polls of claimed feeds in jobs of up to POLL_BATCH_MAX feeds, so the queue's

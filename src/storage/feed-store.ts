@@ -112,19 +112,62 @@ export class FeedStore {
     return (await this.getMany(ids)).filter((f): f is FeedRecord => f !== null);
   }
 
-  /** Applies a poll's outcome to the feed and, when given, reschedules it. */
-  async update(id: string, update: FeedUpdate): Promise<void> {
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(update)) {
-      fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  /**
+   * Applies a poll's outcome to the feed and, when given, reschedules it. Updates made while an
+   * earlier group is being written go out together as the next group (a group commit): one
+   * pipeline of one HSET per feed and one ZADD for the whole group's schedule, so a busy pass
+   * pays one schedule write and one round trip per group, and a lone update waits for nothing.
+   */
+  update(id: string, update: FeedUpdate): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingUpdates.push({ id, update, resolve, reject });
+      if (!this.writingUpdates) this.writingUpdates = this.writeUpdateGroups();
+    });
+  }
+
+  private pendingUpdates: Array<{ id: string; update: FeedUpdate; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private writingUpdates: Promise<void> | null = null;
+
+  private async writeUpdateGroups(): Promise<void> {
+    // The rest of this turn's updates join the first group.
+    await Promise.resolve();
+    while (this.pendingUpdates.length > 0) {
+      const group = this.pendingUpdates.splice(0);
+      try {
+        await this.writeUpdates(group);
+        for (const u of group) u.resolve();
+      } catch (err) {
+        for (const u of group) u.reject(err);
+      }
     }
-    // One pipelined call, no transaction: each write is idempotent, and a schedule entry not
-    // moved on yet (a crash in between) only means the lease runs out and the feed is polled again.
-    const tx = this.redis.pipeline().hset(this.keys.feed(id), fields);
-    if (update.nextPollAt !== undefined && update.nextPollAt !== null && update.status !== 'disabled') {
-      tx.zadd(this.keys.schedule, update.nextPollAt, id);
+    this.writingUpdates = null;
+  }
+
+  private async writeUpdates(group: Array<{ id: string; update: FeedUpdate }>): Promise<void> {
+    // One pipeline, no transaction (all of it in the {feeds} slot): each write is idempotent, and
+    // a schedule entry not moved on yet (a crash in between) only means the lease runs out and the
+    // feed is polled again.
+    const tx = this.redis.pipeline();
+    // The last update of a feed in the group decides its schedule entry, as if applied in order.
+    const schedule = new Map<string, number | null>();
+    for (const { id, update } of group) {
+      const fields: Record<string, string> = {};
+      for (const k in update) {
+        const v = update[k as keyof FeedUpdate];
+        fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      }
+      tx.hset(this.keys.feed(id), fields);
+      if (update.status === 'disabled') schedule.set(id, null);
+      else if (update.nextPollAt !== undefined && update.nextPollAt !== null) schedule.set(id, update.nextPollAt);
     }
-    if (update.status === 'disabled') tx.zrem(this.keys.schedule, id);
+    const due: Array<number | string> = [];
+    const gone: string[] = [];
+    for (const [id, at] of schedule) {
+      if (at === null) gone.push(id);
+      else due.push(at, id);
+    }
+    if (due.length > 0) tx.zadd(this.keys.schedule, ...due);
+    if (gone.length > 0) tx.zrem(this.keys.schedule, ...gone);
     for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
   }
 
@@ -189,12 +232,20 @@ export class FeedStore {
    * `leaseMs` so the next tick does not claim it again while its poll runs. A poll that
    * is lost (process killed) is claimed again when the lease ends: nothing stops silently.
    */
-  async claimDue(now: number, leaseMs: number, limit: number): Promise<Array<{ id: string; dueAt: number }>> {
+  async claimDue(
+    now: number,
+    leaseMs: number,
+    limit: number,
+    /** Claims nothing while fewer than `minBatch` are due and none has waited `maxWaitMs`: due feeds gather into full batches. */
+    gather: { minBatch: number; maxWaitMs: number } = { minBatch: 1, maxWaitMs: 0 },
+  ): Promise<Array<{ id: string; dueAt: number }>> {
     const raw = (await this.redis.awClaimDue(
       this.keys.schedule,
       String(now),
       String(leaseMs),
       String(limit),
+      String(gather.minBatch),
+      String(now - gather.maxWaitMs),
     )) as string[];
     const claimed: Array<{ id: string; dueAt: number }> = [];
     for (let i = 0; i < raw.length; i += 2) claimed.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
@@ -213,10 +264,12 @@ export class FeedStore {
   }
 }
 
-// One ZADD moves every claimed feed's due time on by the lease.
+// One ZADD moves every claimed feed's due time on by the lease. Fewer than ARGV[4] due, the
+// oldest of them due after ARGV[5]: nothing is claimed yet (the next check gathers more).
 const CLAIM_DUE = `
 local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
 if #due == 0 then return due end
+if #due < 2 * tonumber(ARGV[4]) and tonumber(due[2]) > tonumber(ARGV[5]) then return {} end
 local lease = tonumber(ARGV[1]) + tonumber(ARGV[2])
 local args = {}
 for i = 1, #due, 2 do
@@ -265,7 +318,18 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     category: nullableString(raw.category),
     fullText: raw.fullText === 'auto' || raw.fullText === 'always' || raw.fullText === 'never' ? raw.fullText : null,
     push: parsePush(raw),
+    weekItems: parseWeekItems(raw.weekItems),
   };
+}
+
+function parseWeekItems(raw: string | undefined): { count: number; at: number } | null {
+  if (raw === undefined || raw === '') return null;
+  try {
+    const v = JSON.parse(raw) as { count?: unknown; at?: unknown };
+    return typeof v.count === 'number' && typeof v.at === 'number' ? { count: v.count, at: v.at } : null;
+  } catch {
+    return null;
+  }
 }
 
 function parsePush(raw: Record<string, string>): PushState | null {
