@@ -266,6 +266,8 @@ export async function startWorkers(
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await collection.flush();
+      // Lingering host slots go back now rather than at their lease's end.
+      await hostLanes.releaseIdle();
       await offLoop?.close();
     },
   };

@@ -20,7 +20,8 @@ export class FeedStore {
     private readonly keys: Keys,
   ) {
     defineScript(redis, 'awClaimDue', CLAIM_DUE, 1);
-    defineScript(redis, 'awAcquireSlot', ACQUIRE_SLOT, 1);
+    defineScript(redis, 'awAcquireSlots', ACQUIRE_SLOTS, 1);
+    defineScript(redis, 'awRenewSlots', RENEW_SLOTS, 1);
   }
 
   /** Registers a feed unless its URL is known; returns the feed and whether it was created. */
@@ -254,13 +255,31 @@ export class FeedStore {
 
   /** Takes a slot among `limit` concurrent requests to one host, or renews the lease of the one `token` holds; false when all are taken. */
   async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew = false): Promise<boolean> {
-    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs), renew ? '1' : '0');
-    return ok === 1;
+    if (renew) return (await this.renewHostSlots(host, [token], leaseMs, now)).length === 0;
+    return (await this.acquireHostSlots(host, [token], limit, leaseMs, now)) === 1;
+  }
+
+  /** Takes up to `tokens.length` of the host's free slots among `limit` in one call; returns how many (the first ones of `tokens`). */
+  async acquireHostSlots(host: string, tokens: string[], limit: number, leaseMs: number, now: number): Promise<number> {
+    if (tokens.length === 0) return 0;
+    return Number(await this.redis.awAcquireSlots(this.keys.hostSlots(host), String(limit), String(now), String(now + leaseMs), ...tokens));
+  }
+
+  /** Renews the leases of the host slots `tokens` hold, in one call; returns the tokens that hold none any more. */
+  async renewHostSlots(host: string, tokens: string[], leaseMs: number, now: number): Promise<string[]> {
+    if (tokens.length === 0) return [];
+    return (await this.redis.awRenewSlots(this.keys.hostSlots(host), String(now + leaseMs), ...tokens)) as string[];
   }
 
   /** Gives a host slot back. */
   async releaseHostSlot(host: string, token: string): Promise<void> {
-    await this.redis.zrem(this.keys.hostSlots(host), token);
+    await this.releaseHostSlots(host, [token]);
+  }
+
+  /** Gives host slots back, in one command. */
+  async releaseHostSlots(host: string, tokens: string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.redis.zrem(this.keys.hostSlots(host), ...tokens);
   }
 }
 
@@ -280,21 +299,47 @@ redis.call('ZADD', KEYS[1], unpack(args))
 return due
 `;
 
-// A token that holds a slot renews its lease; a new one takes a slot when fewer than the limit
-// are held, expired leases (a dead holder's) being dropped only when the host looks full.
-// The key lives as long as its latest lease.
-const ACQUIRE_SLOT = `
-if ARGV[5] == '1' and redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[4], ARGV[1]) == 1 then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-  return 1
+// Takes up to #tokens slots while fewer than the limit are held, expired leases (a dead
+// holder's) being dropped only when the host looks too full; one ZADD for all. The key lives as
+// long as its latest lease.
+const ACQUIRE_SLOTS = `
+local limit = tonumber(ARGV[1])
+local want = #ARGV - 3
+local held = redis.call('ZCARD', KEYS[1])
+if held + want > limit then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+  held = redis.call('ZCARD', KEYS[1])
 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local take = math.min(want, limit - held)
+if take <= 0 then return 0 end
+local args = {}
+for i = 1, take do
+  args[#args + 1] = ARGV[3]
+  args[#args + 1] = ARGV[3 + i]
 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return 1
+redis.call('ZADD', KEYS[1], unpack(args))
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return take
+`;
+
+// Renews the leases of the tokens still in the set (one ZADD XX) and returns those that are not.
+const RENEW_SLOTS = `
+local scores = redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 2))
+local args = {}
+local lost = {}
+for i = 1, #ARGV - 1 do
+  if scores[i] then
+    args[#args + 1] = ARGV[1]
+    args[#args + 1] = ARGV[i + 1]
+  else
+    lost[#lost + 1] = ARGV[i + 1]
+  end
+end
+if #args > 0 then
+  redis.call('ZADD', KEYS[1], 'XX', unpack(args))
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return lost
 `;
 
 function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
