@@ -1,4 +1,4 @@
-/** A free TCP port for a benchmark's app child. */
+/** A free TCP port for a benchmark's or a test's child process (apps, Redis nodes). */
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1. */

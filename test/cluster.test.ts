@@ -137,6 +137,21 @@ async function expectSpread(app: ClusterApp): Promise<Map<number, number>> {
   return counts;
 }
 
+/**
+ * A fresh app with a webhook alert and the farm imported, returned once 200 items (not all)
+ * are stored: the point where the fault tests strike.
+ */
+async function startIngestMidway(name: string) {
+  const app = await startClusterApp(cluster, name);
+  apps.push(app);
+  const receiver = await startWebhookReceiver();
+  const alertId = await createAlert(app, MATCH_QUERY, receiver.server.url);
+  await importFeeds(app, farmUrls);
+  await waitFor(async () => (await storedCount(app)) >= 200, 120_000, 100);
+  expect(await storedCount(app)).toBeLessThan(FARM_TOTAL);
+  return { app, receiver, alertId };
+}
+
 describe.skipIf(!tools)('on a 3-master Redis Cluster, one API and two workers', () => {
   it('ingest → tag → digest → alerts → volume: digest exact, SSE resumes with Last-Event-ID, webhooks fire once, keys spread', async () => {
     // The default job lock (30 s): no job's lock lapses on a loaded machine, so no webhook is
@@ -207,13 +222,7 @@ describe.skipIf(!tools)('on a 3-master Redis Cluster, one API and two workers', 
   }, 600_000);
 
   it('a worker killed with SIGKILL mid-ingest: the other finishes it, nothing lost or doubled', async () => {
-    const app = await startClusterApp(cluster, 'cluster-sigkill');
-    apps.push(app);
-    const receiver = await startWebhookReceiver();
-    const alertId = await createAlert(app, MATCH_QUERY, receiver.server.url);
-    await importFeeds(app, farmUrls);
-    await waitFor(async () => (await storedCount(app)) >= 200, 120_000, 100);
-    expect(await storedCount(app)).toBeLessThan(FARM_TOTAL);
+    const { app, receiver, alertId } = await startIngestMidway('cluster-sigkill');
     app.workers[0]!.child.kill('SIGKILL');
     await app.workers[0]!.exited;
     await waitForFarm(app, alertId, receiver.deliveries);
@@ -222,13 +231,7 @@ describe.skipIf(!tools)('on a 3-master Redis Cluster, one API and two workers', 
   }, 600_000);
 
   it('a master failed over to its replica mid-ingest (CLUSTER FAILOVER): everything completes, nothing lost or doubled', async () => {
-    const app = await startClusterApp(cluster, 'cluster-failover');
-    apps.push(app);
-    const receiver = await startWebhookReceiver();
-    const alertId = await createAlert(app, MATCH_QUERY, receiver.server.url);
-    await importFeeds(app, farmUrls);
-    await waitFor(async () => (await storedCount(app)) >= 200, 120_000, 100);
-    expect(await storedCount(app)).toBeLessThan(FARM_TOTAL);
+    const { app, receiver, alertId } = await startIngestMidway('cluster-failover');
     // The master holding the most of this prefix's keys: the failover certainly moves live data.
     const counts = await cluster.keyCounts(`*${app.prefix}*`);
     const [busiest] = [...counts].sort((a, b) => b[1] - a[1])[0]!;

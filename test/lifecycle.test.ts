@@ -9,6 +9,7 @@ import { killAllApps, spawnApp, type AppProcess } from './helpers/app-process.ts
 import { rssOf, startFeedServer, type FeedServer } from './helpers/feed-server.ts';
 import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis-prefix.ts';
 import { waitFor } from './helpers/start-app.ts';
+import { freePort } from '../bench/free-port.ts';
 
 // Whole processes, as operators run them: SIGTERM, SIGKILL and a Redis restart in the middle
 // of an ingest must lose no item and count none twice.
@@ -55,16 +56,6 @@ function baseEnv(prefix: string, port: number, redisUrl = testRedisUrl): Record<
     JOB_LOCK_MS: '3000',
     HOST_CONCURRENCY: '4',
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function importFeeds(base: string): Promise<void> {

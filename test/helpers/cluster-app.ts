@@ -12,6 +12,7 @@ import { uniquePrefix } from './redis-prefix.ts';
 import type { RedisCluster } from './redis-cluster.ts';
 import { waitFor } from './start-app.ts';
 import { prng } from '../../workers/prng.ts';
+import { freePort } from '../../bench/free-port.ts';
 
 export const TOKEN = 'cluster-admin-token-0123456789';
 
@@ -154,16 +155,6 @@ export async function startClusterApp(cluster: RedisCluster, name: string, extra
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Registers feeds with one OPML import. */

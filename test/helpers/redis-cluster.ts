@@ -9,10 +9,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../bench/free-port.ts';
 
 /** One server of the cluster. */
 export interface ClusterNode {
@@ -85,18 +85,6 @@ function installExitHook(): void {
 export function clusterToolsPresent(): boolean {
   const found = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() !== '';
   return found('redis-server') && found('redis-cli');
-}
-
-/** A free TCP port on 127.0.0.1 (the OS's pick; a race with another program is retried by the caller). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A short-lived client to one node: never retries, never follows redirections. */
