@@ -77,7 +77,7 @@ export async function pollFeeds(feedIds: string[], reason: 'schedule' | 'manual'
       const i = next++;
       const outcome = await pollFeed(feedIds[i]!, deps, reason, feeds[i] ?? null);
       deps.metrics.polls.inc({ outcome: outcome.outcome });
-      deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
+      if (deps.log.isLevelEnabled('debug')) deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
       outcomes[i] = outcome;
     }
   };
