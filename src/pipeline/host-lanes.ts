@@ -228,16 +228,15 @@ export class HostLanes {
         for (let i = 0; i < granted; i++) this.give(lane, { token: tokens[i]!, leasedAt: t, lost: false });
         if (granted > 0) this.keepRenewing(lane);
         if (lane.waiters.length === 0) return this.forgetIfEmpty(lane);
-        // All granted: waiters that came meanwhile may take more. Fewer: wait for a hand-over,
-        // or, holding none, ask again shortly (spread, so askers do not align).
+        // All granted: waiters that came meanwhile may take more. Fewer: other processes hold
+        // the rest, so the waiters take hand-overs of the slots held here, and the lane asks
+        // again only after a short pause (spread, so askers do not align), not once per request.
         if (granted === want) return this.pump(lane);
-        if (this.held(lane) === 0) {
-          lane.retry = setTimeout(() => {
-            lane.retry = null;
-            this.pump(lane);
-            this.forgetIfEmpty(lane);
-          }, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS);
-        }
+        lane.retry = setTimeout(() => {
+          lane.retry = null;
+          this.pump(lane);
+          this.forgetIfEmpty(lane);
+        }, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS);
       },
       (err: unknown) => {
         // Redis away: the waiters this ask was for fail (their polls fail and are retried).
