@@ -167,6 +167,31 @@ describe('host lanes', () => {
     await feeds.releaseHostSlot('slow.example', 'after');
   });
 
+  it('does not use a lingering slot another process took while this one stalled past its lease', async () => {
+    let clock = Date.now();
+    const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 60_000, now: () => clock, lingerMs: 10_000 });
+    const url = 'http://stalled.example/feed.xml';
+    const key = createKeys(prefix).hostSlots('stalled.example');
+    await lanes.run(url, async () => undefined);
+    expect(lanes.state(url).held).toBe(1);
+    // The lease ran out meanwhile (the clock jumps past it) and another process took the slot.
+    clock += 61_000;
+    await redis.del(key);
+    expect(await feeds.acquireHostSlot('stalled.example', 'other', 1, 60_000, clock)).toBe(true);
+    let ran = false;
+    await expect(
+      lanes.run(url, async () => {
+        ran = true;
+      }, { maxWaitMs: 150 }),
+    ).rejects.toBeInstanceOf(HostBusyError);
+    expect(ran).toBe(false);
+    expect(await redis.zrange(key, 0, -1)).toEqual(['other']);
+    await feeds.releaseHostSlot('stalled.example', 'other');
+    expect(await lanes.run(url, async () => 'after')).toBe('after');
+    await lanes.releaseIdle();
+    expect(await redis.exists(key)).toBe(0);
+  });
+
   it('gives up with HostBusyError after maxWaitMs while every slot of the host stays busy, and leaves the lane usable', async () => {
     const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 10_000, now: Date.now });
     const url = 'http://patient.example/page';
