@@ -104,6 +104,12 @@ export async function enqueueScheduledPolls(queue: Queue<PollJob>, due: Array<{ 
   );
 }
 
+/**
+ * Manual polls one job carries at most: a new feed brings a whole document to store and tag, so
+ * a job of a few ends well within the workers' shutdown grace even on a loaded machine.
+ */
+const MANUAL_BATCH_MAX = 10;
+
 /** Manual polls asked for while an earlier add is on its way, per queue: they go as one job next. */
 const manualPolls = new WeakMap<Queue<PollJob>, { waiting: Array<{ feedId: string; now: number; done: (err?: unknown) => void }>; sending: boolean }>();
 
@@ -123,7 +129,7 @@ export function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, now: nu
     group.sending = true;
     void (async () => {
       while (group.waiting.length > 0) {
-        const batch = group.waiting.splice(0, POLL_BATCH_MAX);
+        const batch = group.waiting.splice(0, MANUAL_BATCH_MAX);
         try {
           const data: PollJob = batch.length === 1 ? { feedId: batch[0]!.feedId, reason: 'manual' } : { feedIds: batch.map((b) => b.feedId), reason: 'manual' };
           const jobId = batch.length === 1 ? manualPollJobId(batch[0]!.feedId, batch[0]!.now) : manualPollJobId(`${batch[0]!.feedId}+${batch.length - 1}`, batch[0]!.now);
