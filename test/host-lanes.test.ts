@@ -9,15 +9,23 @@ const prefix = uniquePrefix('host-lanes');
 let redis: Redis;
 let feeds: FeedStore;
 
-/** The real slot registry, counting how often each process goes to Redis for a slot. */
-function counted(store: FeedStore): HostSlotRegistry & { acquires: number } {
+/** The real slot registry, counting how often each process goes to Redis for slots (asks and renewals) and gives them back. */
+function counted(store: FeedStore): HostSlotRegistry & { acquires: number; releases: number } {
   const registry = {
     acquires: 0,
-    acquireHostSlot: (host: string, token: string, limit: number, leaseMs: number, now: number, renew?: boolean) => {
+    releases: 0,
+    acquireHostSlots: (host: string, tokens: string[], limit: number, leaseMs: number, now: number) => {
       registry.acquires++;
-      return store.acquireHostSlot(host, token, limit, leaseMs, now, renew);
+      return store.acquireHostSlots(host, tokens, limit, leaseMs, now);
     },
-    releaseHostSlot: (host: string, token: string) => store.releaseHostSlot(host, token),
+    renewHostSlots: (host: string, tokens: string[], leaseMs: number, now: number) => {
+      registry.acquires++;
+      return store.renewHostSlots(host, tokens, leaseMs, now);
+    },
+    releaseHostSlots: (host: string, tokens: string[]) => {
+      registry.releases++;
+      return store.releaseHostSlots(host, tokens);
+    },
   };
   return registry;
 }
@@ -52,10 +60,27 @@ describe('host lanes', () => {
     const gauge = { now: 0, peak: 0 };
     await requests([lanes], 60, 5, gauge);
     expect(gauge.peak).toBe(4);
-    // Four leases taken at the start, then every request got a slot handed on.
-    expect(slots.acquires).toBeLessThanOrEqual(6);
+    // Four leases taken at the start in one or two asks, then every request got a slot handed on.
+    expect(slots.acquires).toBeLessThanOrEqual(2);
+    // The slots linger for the host's next request, then go back together.
+    expect(await redis.zcard(createKeys(prefix).hostSlots('busy.example:8080'))).toBe(4);
+    await lanes.releaseIdle();
+    expect(slots.releases).toBe(1);
     expect(lanes.state('http://busy.example:8080/')).toEqual({ held: 0, waiting: 0 });
     expect(await redis.zcard(createKeys(prefix).hostSlots('busy.example:8080'))).toBe(0);
+  });
+
+  it('gives lingering slots back by themselves, and a request arriving meanwhile takes one without asking Redis', async () => {
+    const slots = counted(feeds);
+    const lanes = new HostLanes({ slots, hostConcurrency: 2, leaseMs: 60_000, now: Date.now, lingerMs: 300 });
+    const key = createKeys(prefix).hostSlots('linger.example');
+    await lanes.run('http://linger.example/a.xml', async () => undefined);
+    expect(await lanes.run('http://linger.example/b.xml', async () => 'second')).toBe('second');
+    expect(slots.acquires).toBe(1);
+    expect(await redis.zcard(key)).toBe(1);
+    for (let i = 0; i < 100 && (await redis.zcard(key)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await redis.zcard(key)).toBe(0);
+    expect(lanes.state('http://linger.example/')).toEqual({ held: 0, waiting: 0 });
   });
 
   it('never lets two processes together exceed the limit, and both get through', async () => {
@@ -65,6 +90,7 @@ describe('host lanes', () => {
     await requests([a, b], 40, 8, gauge);
     expect(gauge.peak).toBeGreaterThanOrEqual(1);
     expect(gauge.peak).toBeLessThanOrEqual(3);
+    await Promise.all([a.releaseIdle(), b.releaseIdle()]);
     expect(await redis.zcard(createKeys(prefix).hostSlots('busy.example:8080'))).toBe(0);
   });
 
@@ -78,6 +104,7 @@ describe('host lanes', () => {
     await requests([lanes], 6, 5, gauge);
     expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 50);
     expect(gauge.peak).toBeLessThanOrEqual(2);
+    await lanes.releaseIdle();
   });
 
   it('renews a slot handed on for longer than a third of its lease, so no other process can take it meanwhile', async () => {
@@ -106,6 +133,7 @@ describe('host lanes', () => {
       }
     })();
     await run;
+    await lanes.releaseIdle();
     await other;
     expect(stolen).toBe(0);
     expect(gauge.peak).toBe(1);
@@ -133,9 +161,35 @@ describe('host lanes', () => {
     }
     await run;
     expect(stolen).toBe(0);
-    // Released at the end: the next request gets the slot at once.
+    // Given back with the idle ones: the next request gets the slot at once.
+    await lanes.releaseIdle();
     expect(await feeds.acquireHostSlot('slow.example', 'after', 1, leaseMs, Date.now())).toBe(true);
     await feeds.releaseHostSlot('slow.example', 'after');
+  });
+
+  it('does not use a lingering slot another process took while this one stalled past its lease', async () => {
+    let clock = Date.now();
+    const lanes = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 60_000, now: () => clock, lingerMs: 10_000 });
+    const url = 'http://stalled.example/feed.xml';
+    const key = createKeys(prefix).hostSlots('stalled.example');
+    await lanes.run(url, async () => undefined);
+    expect(lanes.state(url).held).toBe(1);
+    // The lease ran out meanwhile (the clock jumps past it) and another process took the slot.
+    clock += 61_000;
+    await redis.del(key);
+    expect(await feeds.acquireHostSlot('stalled.example', 'other', 1, 60_000, clock)).toBe(true);
+    let ran = false;
+    await expect(
+      lanes.run(url, async () => {
+        ran = true;
+      }, { maxWaitMs: 150 }),
+    ).rejects.toBeInstanceOf(HostBusyError);
+    expect(ran).toBe(false);
+    expect(await redis.zrange(key, 0, -1)).toEqual(['other']);
+    await feeds.releaseHostSlot('stalled.example', 'other');
+    expect(await lanes.run(url, async () => 'after')).toBe('after');
+    await lanes.releaseIdle();
+    expect(await redis.exists(key)).toBe(0);
   });
 
   it('gives up with HostBusyError after maxWaitMs while every slot of the host stays busy, and leaves the lane usable', async () => {
@@ -148,6 +202,7 @@ describe('host lanes', () => {
     const other = new HostLanes({ slots: feeds, hostConcurrency: 1, leaseMs: 10_000, now: Date.now });
     await expect(other.run(url, async () => 'third', { maxWaitMs: 100 })).rejects.toBeInstanceOf(HostBusyError);
     expect(await first).toBe('first');
+    await lanes.releaseIdle();
     expect(lanes.state(url)).toEqual({ held: 0, waiting: 0 });
     expect(await lanes.run(url, async () => 'later', { maxWaitMs: 1000 })).toBe('later');
   });

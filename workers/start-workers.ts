@@ -29,7 +29,7 @@ import { digestTick, DigestRetryError, sendDigest, type SendDigestDeps } from '.
 import { DigestReader } from '../src/pipeline/digest-reader.ts';
 import { unsubscribeSigningKey } from './build-app-deps.ts';
 import { QueueNames, type DeliverJob, type DigestJob, type PollJob, type RetagJob, type TagJob, type WebSubJob } from '../src/queue/queue-names.ts';
-import { enqueueDeliveries, enqueueDelivery, enqueueDigestSend, enqueueScheduledPolls, enqueueTagging, type Queues } from '../src/queue/queues.ts';
+import { enqueueDeliveries, enqueueDelivery, enqueueDigestSend, enqueueScheduledPolls, enqueueTagging, POLL_BATCH_MAX, type Queues } from '../src/queue/queues.ts';
 import type { Stores } from './open-stores.ts';
 
 /** Running workers; `close` finishes or hands back held jobs, then returns. */
@@ -40,7 +40,7 @@ export interface RunningWorkers {
 
 /** Timings tests and benchmarks shorten. */
 export interface WorkerOptions {
-  /** Tick period of the scheduler, ms. */
+  /** The longest a due feed waits to be claimed by the scheduler, ms (a burst of due feeds is claimed within SCHEDULE_CHECK_MS). */
   tickMs?: number;
   /** How often spike alerts are evaluated, ms. */
   spikeEveryMs?: number;
@@ -55,6 +55,10 @@ export interface WorkerOptions {
 }
 
 const TICK_MS = 1000;
+/** How often each worker looks for due feeds: two Redis commands when none is due. */
+const SCHEDULE_CHECK_MS = 100;
+/** Poll jobs waiting beyond which the scheduler claims no more: claims would outwait their lease in the queue. */
+const POLL_BACKLOG_MAX_JOBS = 200;
 const SWEEP_MS = 30_000;
 const SPIKE_EVERY_MS = 30_000;
 const DIGEST_EVERY_MS = 30_000;
@@ -98,7 +102,7 @@ export async function startWorkers(
     () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
     (err: unknown) => log.error({ err }, 'pipeline threads did not start'),
   );
-  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
+  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { counter: { count: (items) => offLoop.countTerms(items), drain: () => offLoop.drainTerms() } } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(
     stores.anchors,
@@ -161,7 +165,15 @@ export async function startWorkers(
     hostLanes,
     ...(config.websubEnabled ? { onDocument: (feed, doc) => noteHub(feed, discoverWebSub(doc.body, doc.linkHeader, doc.finalUrl), websubDeps) } : {}),
   };
-  const tickDeps: TickDeps = { feeds: stores.feeds, enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due), now: Date.now, leaseMs };
+  const tickMs = options.tickMs ?? TICK_MS;
+  const tickDeps: TickDeps = {
+    feeds: stores.feeds,
+    enqueuePolls: (due) => enqueueScheduledPolls(queues.poll, due),
+    now: Date.now,
+    leaseMs,
+    minBatch: POLL_BATCH_MAX,
+    maxWaitMs: tickMs,
+  };
   const sweepDeps: SweepDeps = {
     items: stores.items,
     alerts: stores.alerts,
@@ -183,7 +195,8 @@ export async function startWorkers(
     now: Date.now,
     log,
   };
-  // The schedule queue carries four repeatable jobs, told apart by name.
+  // The schedule queue carries three repeatable jobs, told apart by name ("tick" only from an
+  // older version's scheduler, removed below).
   const scheduled: Record<string, () => Promise<unknown>> = {
     digests: () => digestTick({ subscriptions: stores.subscriptions, enqueueSend: (id, period) => enqueueDigestSend(queues.digest, id, period), now: Date.now }),
     tick: () => scheduleTick(tickDeps),
@@ -224,7 +237,11 @@ export async function startWorkers(
     ),
     new Worker<DeliverJob>(QueueNames.deliver, (job) => deliverAlert(job.data.deliveryId, deliverDeps), { ...on(QueueNames.deliver), concurrency: DELIVER_CONCURRENCY }),
   ];
-  await queues.schedule.upsertJobScheduler('tick', { every: options.tickMs ?? TICK_MS }, { name: 'tick' });
+  // Due feeds are claimed by a loop of each worker, not a queued tick: a check that finds nothing
+  // costs two Redis commands, where a job costs dozens, so it can look every SCHEDULE_CHECK_MS
+  // (claims are atomic: several workers never claim a feed twice).
+  await queues.schedule.removeJobScheduler('tick');
+  const ticks = startScheduleLoop(tickDeps, Math.min(SCHEDULE_CHECK_MS, tickMs), () => queues.poll.getWaitingCount(), log);
   await queues.schedule.upsertJobScheduler('sweep', { every: options.sweepEveryMs ?? SWEEP_MS }, { name: 'sweep' });
   await queues.schedule.upsertJobScheduler('digests', { every: options.digestEveryMs ?? DIGEST_EVERY_MS }, { name: 'digests' });
   await queues.schedule.upsertJobScheduler('spikes', { every: options.spikeEveryMs ?? SPIKE_EVERY_MS }, { name: 'spikes' });
@@ -239,6 +256,7 @@ export async function startWorkers(
   return {
     async close(graceMs = 7000) {
       clearInterval(refreshStories);
+      await ticks.stop();
       const finished = Promise.all(workers.map((w) => w.close()));
       const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut) {
@@ -248,7 +266,49 @@ export async function startWorkers(
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await collection.flush();
+      // Lingering host slots go back now rather than at their lease's end.
+      await hostLanes.releaseIdle();
       await offLoop?.close();
+    },
+  };
+}
+
+/**
+ * Claims due feeds every `everyMs` until stopped: at once again while a check claims all it may,
+ * and not while the poll queue holds more than POLL_BACKLOG_MAX_JOBS waiting jobs after a claim.
+ */
+function startScheduleLoop(deps: TickDeps, everyMs: number, waitingPollJobs: () => Promise<number>, log: Logger): { stop(): Promise<void> } {
+  let stopped = false;
+  let claimedLast = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  const check = async () => {
+    try {
+      for (;;) {
+        if (claimedLast && (await waitingPollJobs()) > POLL_BACKLOG_MAX_JOBS) return;
+        const { claimed, more } = await scheduleTick(deps);
+        claimedLast = claimed > 0;
+        if (!more || stopped) return;
+      }
+    } catch (err) {
+      log.warn({ err }, 'schedule check failed');
+    }
+  };
+  const arm = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = check().finally(() => {
+        running = null;
+        arm();
+      });
+    }, everyMs);
+  };
+  arm();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
     },
   };
 }

@@ -70,16 +70,39 @@ export function prepareDocument(
   return prepareDocumentFromTokens([tokenize(title), tokenize(summary)], entityMatches, options);
 }
 
+/**
+ * One field's lookups. Only the word list is built up front: the sorted list, the set and the
+ * positions are built on first use (most queries are words and entities, answered by the
+ * document's word set), and then kept.
+ */
 function prepareField(tokens: ReadonlyArray<Token>): PreparedField {
   const words = tokens.map((t) => t.folded);
-  const positions = new Map<string, number[]>();
-  for (let i = 0; i < words.length; i++) {
-    const list = positions.get(words[i]!);
-    if (list) list.push(i);
-    else positions.set(words[i]!, [i]);
-  }
-  const sorted = [...positions.keys()].sort();
-  return { words, set: new Set(sorted), sorted, positions };
+  let positions: Map<string, number[]> | null = null;
+  let sorted: string[] | null = null;
+  let set: Set<string> | null = null;
+  const positionsOf = () => {
+    if (positions) return positions;
+    positions = new Map<string, number[]>();
+    for (let i = 0; i < words.length; i++) {
+      const list = positions.get(words[i]!);
+      if (list) list.push(i);
+      else positions.set(words[i]!, [i]);
+    }
+    return positions;
+  };
+  const sortedOf = () => (sorted ??= [...positionsOf().keys()].sort());
+  return {
+    words,
+    get set() {
+      return (set ??= new Set(sortedOf()));
+    },
+    get sorted() {
+      return sortedOf();
+    },
+    get positions() {
+      return positionsOf();
+    },
+  };
 }
 
 /** The same from already tokenised fields (title, summary), so the tag worker tokenises an item once for tagging and alerts. */
@@ -92,7 +115,10 @@ export function prepareDocumentFromTokens(
   const summaryTokens = tokenFields[1] ?? [];
   const sourceTokens = options.source ? tokenize(options.source) : [];
   const parts = [prepareField(titleTokens), prepareField(summaryTokens), prepareField(sourceTokens)] as const;
-  const all = new Set([...parts[0].sorted, ...parts[1].sorted]);
+  // The word set straight from the words (its order is not the sorted one; nothing reads it in order).
+  const all = new Set(parts[0].words);
+  for (const w of parts[1].words) all.add(w);
+  let sortedWords: string[] | null = null;
   const entities = new Set<string>();
   for (const [key, count] of entityMatches) if (count > 0) entities.add(key);
   let mentions: ReadonlyArray<MentionPositions> | null = null;
@@ -100,7 +126,9 @@ export function prepareDocumentFromTokens(
   return {
     fields: [parts[0].words, parts[1].words],
     words: all,
-    sortedWords: [...all].sort(),
+    get sortedWords() {
+      return (sortedWords ??= [...all].sort());
+    },
     parts,
     entities,
     mentionsIn(field) {

@@ -64,6 +64,8 @@ export interface FeedRecord {
   fullText: FullTextMode | null;
   /** The WebSub subscription, or null when the feed names no hub. */
   push: PushState | null;
+  /** Items of the feed published in the week before `at`, as last counted (polling's own: not shown). */
+  weekItems?: { count: number; at: number } | null;
 }
 
 /** Fields a poll may change. */
@@ -81,6 +83,7 @@ export type FeedUpdate = Partial<
     | 'lastModified'
     | 'errorCount'
     | 'lastPoll'
+    | 'weekItems'
   >
 >;
 

@@ -1,6 +1,7 @@
 import type { ItemTags } from '../model/tags.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
-import { lshBands, storySignature } from '../tagging/story-signature.ts';
+import { lshBands, storySignature, type ItemTokens } from '../tagging/story-signature.ts';
+import { tokenize, type Token } from '../tagging/text-normalize.ts';
 import type { CatalogEntry } from './anchor-catalog.ts';
 import { applyScopeAndVerdict } from './scope-and-verdict.ts';
 
@@ -32,28 +33,36 @@ export function signatureBytes(sig: Uint32Array): Buffer {
   return out;
 }
 
-/** The story signature and LSH bands of an item, for clustering. */
-export function storyInputs(item: { title: string; summary: string }): { signature: Buffer; bands: string[] } {
-  const sig = storySignature(item.title, item.summary);
+/** The story signature and LSH bands of an item, for clustering; `tokens`: its fields already tokenised. */
+export function storyInputs(item: { title: string; summary: string }, tokens?: ItemTokens): { signature: Buffer; bands: string[] } {
+  const sig = storySignature(item.title, item.summary, tokens);
   return { signature: signatureBytes(sig), bands: lshBands(sig) };
 }
 
 /**
  * The CPU part of tagging one item, with no I/O: entities, score and digest decision per
  * anchor (scope and the analyst's verdict applied), and the story signature of an item
- * some anchor finds relevant. Runs on the event loop or in a pipeline thread alike.
+ * some anchor finds relevant. Runs on the event loop or in a pipeline thread alike. The
+ * title and summary are tokenised once, for every anchor and the signature alike; `tokens`:
+ * already tokenised (tokenize of each), the same analysis.
  */
-export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText): ItemAnalysis {
+export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText, tokens?: { title: Token[]; summary: Token[] }): ItemAnalysis {
+  if (anchors.length === 0) return { tags: [], signature: null, bands: null };
+  const titleTokens = tokens?.title ?? tokenize(item.title);
+  const summaryTokens = tokens?.summary ?? tokenize(item.summary);
   const text = { title: item.title, summary: item.body ? `${item.summary}\n${item.body}` : item.summary };
+  // With an article body, tagging reads summary and body as one text (tokenised as one: a
+  // word may run across the join); the signature reads the summary alone.
+  const tagTokens = { title: titleTokens, summary: item.body ? tokenize(text.summary) : summaryTokens };
   let relevant = false;
   const tags = anchors.map((anchor) => {
-    const tagged = tagItem(anchor.compiled, text);
-    const t = { entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })), ...applyScopeAndVerdict(anchor, item, tagged) };
+    const tagged = tagItem(anchor.compiled, text, tagTokens);
+    const t = { entities: tagged.entities.map((e) => ({ key: e.key, count: e.count })), ...applyScopeAndVerdict(anchor, item, tagged, [titleTokens, summaryTokens]) };
     relevant ||= t.relevant;
     return t;
   });
   if (!relevant) return { tags, signature: null, bands: null };
-  const { signature, bands } = storyInputs(item);
+  const { signature, bands } = storyInputs(item, { title: titleTokens, summary: summaryTokens });
   return { tags, signature, bands };
 }
 

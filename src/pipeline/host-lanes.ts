@@ -2,14 +2,23 @@ import { randomBytes } from 'node:crypto';
 
 /** The shared slot registry the lanes lease from (FeedStore's host slots). */
 export interface HostSlotRegistry {
-  /** Takes (or, when `token` holds one already, renews) a slot among `limit` for the host; false when all are taken. */
-  acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew?: boolean): Promise<boolean>;
-  /** Gives a host slot back. */
-  releaseHostSlot(host: string, token: string): Promise<void>;
+  /** Takes up to `tokens.length` free slots among `limit` for the host, leased until now + leaseMs; returns how many (the first ones of `tokens`). */
+  acquireHostSlots(host: string, tokens: string[], limit: number, leaseMs: number, now: number): Promise<number>;
+  /** Renews the leases of slots held by `tokens`; returns the tokens that no longer hold one. */
+  renewHostSlots(host: string, tokens: string[], leaseMs: number, now: number): Promise<string[]>;
+  /** Gives host slots back. */
+  releaseHostSlots(host: string, tokens: string[]): Promise<void>;
 }
 
-/** How long a host slot is leased; renewed every third of it while its request runs. */
+/** How long a host slot is leased; every slot a process holds is renewed every third of it. */
 export const HOST_SLOT_LEASE_MS = 15_000;
+
+/**
+ * How long a slot no request of this process waits for is kept before it goes back to Redis:
+ * the host's next request within this time (a batch's next feed on that host) takes it without
+ * a round trip. Other processes wait at most this long for it.
+ */
+export const HOST_SLOT_LINGER_MS = 50;
 
 /** No slot of the host came free within the time a caller would wait. */
 export class HostBusyError extends Error {
@@ -27,6 +36,8 @@ export interface HostLanesDeps {
   /** How long a slot is leased: a process that dies holding one gives it back by expiry. */
   leaseMs: number;
   now(): number;
+  /** How long an unused slot is kept for the host's next request (default HOST_SLOT_LINGER_MS). */
+  lingerMs?: number;
 }
 
 /** The host a URL's requests count against ("invalid" for a URL without one). */
@@ -42,16 +53,34 @@ interface Slot {
   token: string;
   /** When its lease was last taken or renewed. */
   leasedAt: number;
+  /** A renewal found it taken back (this process stalled past its lease): not handed on. */
+  lost: boolean;
+}
+
+interface Waiter {
+  give(slot: Slot): void;
+  fail(err: unknown): void;
 }
 
 interface Lane {
-  /** Slots this process holds for the host (in use or being handed on). */
-  held: number;
-  /** Requests of this process waiting for one of its slots. */
-  waiters: Array<(slot: Slot | null) => void>;
+  host: string;
+  /** Slots held and not in use (lingering). */
+  idle: Slot[];
+  /** Slots held by a running request. */
+  busy: Set<Slot>;
+  /** Slots being asked of Redis right now. */
+  asking: number;
+  /** Requests of this process waiting for a slot, first come first served. */
+  waiters: Waiter[];
+  /** A coalesced ask is queued for the end of this turn. */
+  pumpQueued: boolean;
+  /** Another ask after other processes held every slot. */
+  retry: NodeJS.Timeout | null;
+  linger: NodeJS.Timeout | null;
+  renewal: NodeJS.Timeout | null;
 }
 
-/** How long a request waits before asking again when other processes hold every slot of its host. */
+/** How long a lane waits before asking again when other processes hold every slot of its host. */
 const RETRY_MIN_MS = 10;
 const RETRY_SPREAD_MS = 30;
 
@@ -59,9 +88,11 @@ const RETRY_SPREAD_MS = 30;
  * Per-host request slots, leased from Redis so no host sees more than HOST_CONCURRENCY
  * requests from all workers together, and handed straight to this process's next waiting
  * request when one finishes: a host's slots stay busy while it has due feeds, with no trip
- * through Redis or a delayed job between two requests. A slot goes back to Redis when no
- * request of this process waits for it; a renewed lease keeps a long run of hand-overs
- * safe, and a dead process's slots come back when their lease ends.
+ * through Redis or a delayed job between two requests. Requests arriving together are served
+ * by one ask for as many slots as they need; a slot nobody waits for lingers briefly, then goes
+ * back with the host's other idle ones in one call. Every slot the process holds for a host is
+ * renewed in one call per third of the lease, and a dead process's slots come back when their
+ * lease ends.
  */
 export class HostLanes {
   private readonly lanes = new Map<string, Lane>();
@@ -71,130 +102,222 @@ export class HostLanes {
   constructor(private readonly deps: HostLanesDeps) {}
 
   /**
-   * Runs `work` (one request to the URL's host) holding one of the host's slots. The slot's
-   * lease is renewed while the work runs, so a lease can stay short: a process killed while
-   * holding slots blocks its hosts for one lease at most. With `maxWaitMs`, gives up with
-   * HostBusyError when no slot came in that time (an enrichment that may be skipped).
+   * Runs `work` (one request to the URL's host) holding one of the host's slots. With
+   * `maxWaitMs`, gives up with HostBusyError when no slot came in that time (an enrichment that
+   * may be skipped).
    */
   async run<T>(url: string, work: () => Promise<T>, opts: { maxWaitMs?: number } = {}): Promise<T> {
     const host = hostOf(url);
-    const slot = await this.acquire(host, opts.maxWaitMs === undefined ? null : this.deps.now() + opts.maxWaitMs);
-    const beat = setInterval(() => void this.heartbeat(host, slot), Math.max(10, Math.floor(this.deps.leaseMs / 3)));
-    beat.unref();
+    const deadline = opts.maxWaitMs === undefined ? undefined : this.deps.now() + opts.maxWaitMs;
+    let lane: Lane;
+    let slot: Slot;
+    for (;;) {
+      lane = this.lane(host);
+      const idle = lane.idle.pop();
+      if (idle) {
+        lane.busy.add(idle);
+        slot = idle;
+      } else {
+        slot = await this.waitForSlot(lane, deadline === undefined ? undefined : Math.max(0, deadline - this.deps.now()));
+      }
+      if (await this.fresh(lane, slot)) break;
+      // Taken back while this process stalled past its lease: find another.
+      lane.busy.delete(slot);
+      this.give(lane, slot);
+    }
     try {
       return await work();
     } finally {
-      clearInterval(beat);
-      await this.release(host, slot);
+      lane.busy.delete(slot);
+      this.give(lane, slot);
     }
   }
 
-  /** Extends the lease of a slot in use; a lapsed one is left to the hand-over check. */
-  private async heartbeat(host: string, slot: Slot): Promise<void> {
-    const { slots, hostConcurrency, leaseMs, now } = this.deps;
-    const t = now();
-    try {
-      if (await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, t, true)) slot.leasedAt = t;
-    } catch {
-      // Redis away for a moment: the next beat tries again, the lease has two beats of margin.
-    }
+  /**
+   * True when the slot's lease has a third or more left. The renewal timer keeps it so; when the
+   * timer ran late (a blocked event loop) the slot is renewed before use, and a lost one is marked.
+   */
+  private fresh(lane: Lane, slot: Slot): boolean | Promise<boolean> {
+    const t = this.deps.now();
+    if (t - slot.leasedAt < (this.deps.leaseMs * 2) / 3) return true;
+    return this.deps.slots.renewHostSlots(lane.host, [slot.token], this.deps.leaseMs, t).then(
+      (lost) => {
+        if (lost.length > 0) slot.lost = true;
+        else slot.leasedAt = t;
+        return lost.length === 0;
+      },
+      (err: unknown) => {
+        lane.busy.delete(slot);
+        this.give(lane, slot);
+        throw err;
+      },
+    );
   }
 
-  /** Requests of this process waiting for a slot of the host, and slots it holds (for tests). */
+  /** Requests of this process waiting for a slot of the host, and slots it holds (in use, asked for or lingering), for tests. */
   state(url: string): { held: number; waiting: number } {
     const lane = this.lanes.get(hostOf(url));
-    return { held: lane?.held ?? 0, waiting: lane?.waiters.length ?? 0 };
+    return { held: lane ? this.held(lane) : 0, waiting: lane?.waiters.length ?? 0 };
+  }
+
+  /** Gives every lingering slot back now (at shutdown, and for tests); slots in use are kept. */
+  async releaseIdle(): Promise<void> {
+    await Promise.all([...this.lanes.values()].map((lane) => this.releaseLingering(lane)));
+  }
+
+  private held(lane: Lane): number {
+    return lane.idle.length + lane.busy.size + lane.asking;
   }
 
   private lane(host: string): Lane {
     let lane = this.lanes.get(host);
     if (!lane) {
-      lane = { held: 0, waiters: [] };
+      lane = { host, idle: [], busy: new Set(), asking: 0, waiters: [], pumpQueued: false, retry: null, linger: null, renewal: null };
       this.lanes.set(host, lane);
     }
     return lane;
   }
 
-  private async acquire(host: string, deadline: number | null): Promise<Slot> {
-    const { slots, hostConcurrency, leaseMs, now } = this.deps;
-    for (;;) {
-      const lane = this.lane(host);
-      if (lane.held < hostConcurrency) {
-        lane.held++;
-        const slot = { token: `${this.processTag}-${++this.seq}`, leasedAt: now() };
-        let ok = false;
-        try {
-          ok = await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, slot.leasedAt);
-        } finally {
-          if (!ok) this.drop(host, lane);
-        }
-        if (ok) return slot;
-      }
-      if (lane.held > 0) {
-        // One of this process's slots will be handed on when its request ends.
-        const handed = await this.waitForHandOver(lane, deadline);
-        if (handed === 'timeout') throw new HostBusyError(host);
-        if (handed && (await this.renewIfOld(host, handed))) return handed;
-        continue;
-      }
-      if (deadline !== null && now() >= deadline) throw new HostBusyError(host);
-      // Other processes hold every slot: ask again shortly (spread, so askers do not align).
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS));
-    }
-  }
-
-  /** True when the slot's lease is still good (renewed when a third of it has passed); a lost slot is dropped. */
-  private async renewIfOld(host: string, slot: Slot): Promise<boolean> {
-    const { slots, hostConcurrency, leaseMs, now } = this.deps;
-    const t = now();
-    if (t - slot.leasedAt < leaseMs / 3) return true;
-    let ok = false;
-    try {
-      ok = await slots.acquireHostSlot(host, slot.token, hostConcurrency, leaseMs, t, true);
-    } finally {
-      if (!ok) this.drop(host, this.lane(host));
-    }
-    if (ok) slot.leasedAt = t;
-    return ok;
-  }
-
-  /** The slot handed on to this waiter, null when the lane emptied, 'timeout' past the deadline. */
-  private waitForHandOver(lane: Lane, deadline: number | null): Promise<Slot | null | 'timeout'> {
-    return new Promise((resolve) => {
-      const waiter = (slot: Slot | null) => {
-        if (timer) clearTimeout(timer);
-        resolve(slot);
-      };
-      lane.waiters.push(waiter);
-      // A waiter already handed a slot is no longer in the list: the timeout then does nothing.
+  private waitForSlot(lane: Lane, maxWaitMs: number | undefined): Promise<Slot> {
+    return new Promise((resolve, reject) => {
       const timer =
-        deadline === null
+        maxWaitMs === undefined
           ? null
           : setTimeout(() => {
               const i = lane.waiters.indexOf(waiter);
               if (i < 0) return;
               lane.waiters.splice(i, 1);
-              resolve('timeout');
-            }, Math.max(0, deadline - this.deps.now()));
+              reject(new HostBusyError(lane.host));
+              this.forgetIfEmpty(lane);
+            }, maxWaitMs);
+      const waiter: Waiter = {
+        give: (slot) => {
+          if (timer) clearTimeout(timer);
+          resolve(slot);
+        },
+        fail: (err) => {
+          if (timer) clearTimeout(timer);
+          reject(err);
+        },
+      };
+      lane.waiters.push(waiter);
+      if (!lane.pumpQueued) {
+        // Requests of the same turn (a batch's fetches starting together) share one ask.
+        lane.pumpQueued = true;
+        queueMicrotask(() => {
+          lane.pumpQueued = false;
+          this.pump(lane);
+        });
+      }
     });
   }
 
-  private async release(host: string, slot: Slot): Promise<void> {
-    const lane = this.lane(host);
-    const next = lane.waiters.shift();
-    if (next) {
-      next(slot);
-      return;
-    }
-    this.drop(host, lane);
-    await this.deps.slots.releaseHostSlot(host, slot.token);
+  /** Asks Redis for as many slots as waiters need and the limit allows, unless an ask is under way. */
+  private pump(lane: Lane): void {
+    const { slots, hostConcurrency, leaseMs, now } = this.deps;
+    if (lane.asking > 0 || lane.retry) return;
+    const want = Math.min(hostConcurrency - this.held(lane), lane.waiters.length);
+    // Zero: every slot is held here, and the waiters get them as they are handed on.
+    if (want <= 0) return;
+    const tokens = Array.from({ length: want }, () => `${this.processTag}-${++this.seq}`);
+    const t = now();
+    lane.asking = want;
+    slots.acquireHostSlots(lane.host, tokens, hostConcurrency, leaseMs, t).then(
+      (granted) => {
+        lane.asking = 0;
+        for (let i = 0; i < granted; i++) this.give(lane, { token: tokens[i]!, leasedAt: t, lost: false });
+        if (granted > 0) this.keepRenewing(lane);
+        if (lane.waiters.length === 0) return this.forgetIfEmpty(lane);
+        // All granted: waiters that came meanwhile may take more. Fewer: other processes hold
+        // the rest, so the waiters take hand-overs of the slots held here, and the lane asks
+        // again only after a short pause (spread, so askers do not align), not once per request.
+        if (granted === want) return this.pump(lane);
+        lane.retry = setTimeout(() => {
+          lane.retry = null;
+          this.pump(lane);
+          this.forgetIfEmpty(lane);
+        }, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS);
+      },
+      (err: unknown) => {
+        // Redis away: the waiters this ask was for fail (their polls fail and are retried).
+        lane.asking = 0;
+        for (const w of lane.waiters.splice(0, want)) w.fail(err);
+        if (this.held(lane) === 0 && lane.waiters.length > 0) this.pump(lane);
+        this.forgetIfEmpty(lane);
+      },
+    );
   }
 
-  /** Forgets one held slot; when none is left, waiters go back to asking Redis themselves. */
-  private drop(host: string, lane: Lane): void {
-    lane.held--;
-    if (lane.held > 0) return;
-    for (const w of lane.waiters.splice(0)) w(null);
-    this.lanes.delete(host);
+  /** A slot comes free (or was just leased): to the next waiter, else it lingers. */
+  private give(lane: Lane, slot: Slot): void {
+    if (slot.lost) {
+      this.forgetIfEmpty(lane);
+      if (lane.waiters.length > 0) this.pump(lane);
+      return;
+    }
+    const next = lane.waiters.shift();
+    if (next) {
+      lane.busy.add(slot);
+      next.give(slot);
+      return;
+    }
+    lane.idle.push(slot);
+    if (!lane.linger) {
+      const linger = this.deps.lingerMs ?? HOST_SLOT_LINGER_MS;
+      lane.linger = setTimeout(() => {
+        lane.linger = null;
+        void this.releaseLingering(lane);
+      }, linger);
+      lane.linger.unref();
+    }
+  }
+
+  private async releaseLingering(lane: Lane): Promise<void> {
+    if (lane.linger) clearTimeout(lane.linger);
+    lane.linger = null;
+    const tokens = lane.idle.splice(0).map((s) => s.token);
+    this.forgetIfEmpty(lane);
+    if (tokens.length === 0) return;
+    // A release that fails leaves the slots to their lease, which ends by itself.
+    await this.deps.slots.releaseHostSlots(lane.host, tokens).catch(() => undefined);
+  }
+
+  /** Renews every slot of the lane once per third of the lease while the lane holds any. */
+  private keepRenewing(lane: Lane): void {
+    if (lane.renewal) return;
+    lane.renewal = setInterval(() => void this.renewAll(lane), Math.max(10, Math.floor(this.deps.leaseMs / 3)));
+    lane.renewal.unref();
+  }
+
+  private async renewAll(lane: Lane): Promise<void> {
+    const held = [...lane.idle, ...lane.busy];
+    if (held.length === 0) return;
+    const t = this.deps.now();
+    let lost: string[];
+    try {
+      lost = await this.deps.slots.renewHostSlots(lane.host, held.map((s) => s.token), this.deps.leaseMs, t);
+    } catch {
+      // Redis away for a moment: the next beat tries again, the lease has two beats of margin.
+      return;
+    }
+    const gone = new Set(lost);
+    for (const slot of held) {
+      if (gone.has(slot.token)) slot.lost = true;
+      else slot.leasedAt = Math.max(slot.leasedAt, t);
+    }
+    // A lost slot in use is dropped when its request ends; a lingering one now.
+    lane.idle = lane.idle.filter((s) => !s.lost);
+    if (gone.size > 0) {
+      this.forgetIfEmpty(lane);
+      if (lane.waiters.length > 0) this.pump(lane);
+    }
+  }
+
+  /** Drops the lane of a host this process neither holds nor waits for. */
+  private forgetIfEmpty(lane: Lane): void {
+    if (this.held(lane) > 0 || lane.waiters.length > 0 || lane.retry || lane.pumpQueued) return;
+    if (lane.renewal) clearInterval(lane.renewal);
+    lane.renewal = null;
+    if (this.lanes.get(lane.host) === lane) this.lanes.delete(lane.host);
   }
 }

@@ -52,6 +52,13 @@ export type PollOutcome =
   | { outcome: 'ok'; newItems: number; seenItems: number; itemErrors: number; lastPoll: LastPoll }
   | { outcome: 'error'; code: string; message: string; disabled: boolean };
 
+const WEEK_MS = 7 * 24 * 3600_000;
+/**
+ * How long a feed's count of last week's items is reused on 304s: it only falls as items age
+ * out of the week, so an hour-old count polls a feed that went quiet a little early, never late.
+ */
+const WEEK_COUNT_REUSE_MS = 3600_000;
+
 /** Feeds of one batch polled at once at most: enough to keep every host's slots busy. */
 const BATCH_PARALLEL = 8;
 
@@ -70,7 +77,7 @@ export async function pollFeeds(feedIds: string[], reason: 'schedule' | 'manual'
       const i = next++;
       const outcome = await pollFeed(feedIds[i]!, deps, reason, feeds[i] ?? null);
       deps.metrics.polls.inc({ outcome: outcome.outcome });
-      deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
+      if (deps.log.isLevelEnabled('debug')) deps.log.debug({ feedId: feedIds[i], ...outcome }, 'feed polled');
       outcomes[i] = outcome;
     }
   };
@@ -118,7 +125,10 @@ export async function pollFeed(
       deps.log.info({ feedId, from: feed.url, to: fetched.permanentUrl, moved }, 'feed moved permanently');
     }
     if (fetched.kind === 'not-modified') {
-      const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+      // The same document as last time: the count from the last read holds, until items age out of its week.
+      const fresh = feed.weekItems && started - feed.weekItems.at >= 0 && started - feed.weekItems.at < WEEK_COUNT_REUSE_MS;
+      const weekItems = fresh ? feed.weekItems! : { count: await deps.items.countFeedItemsSince(feedId, started - WEEK_MS), at: started };
+      const itemsLastWeek = weekItems.count;
       await deps.feeds.update(feedId, {
         status: 'active',
         lastPolledAt: started,
@@ -127,6 +137,7 @@ export async function pollFeed(
         errorCount: 0,
         // The same document as last time: the same items, none of them new.
         lastPoll: feed.lastPoll === null ? null : { ...feed.lastPoll, itemsNew: 0 },
+        ...(fresh ? {} : { weekItems }),
         nextPollAt: nextPollAfterSuccess(deps.now(), policy, itemsLastWeek, { ttlSeconds: null, cache: fetched.cache }),
       });
       return { outcome: 'not-modified' };
@@ -134,11 +145,12 @@ export async function pollFeed(
 
     const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl }, started, deps);
     await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
-    const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - 7 * 24 * 3600 * 1000);
+    const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - WEEK_MS);
     await deps.feeds.update(feedId, {
       status: 'active',
       title: feed.title ?? read.feed.title,
       lastPoll,
+      weekItems: { count: itemsLastWeek, at: started },
       lastPolledAt: started,
       lastStatus: fetched.status,
       lastError: null,

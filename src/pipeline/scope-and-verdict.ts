@@ -1,4 +1,5 @@
-import { matchesItem, prepareDocument } from '../alerts/evaluate-query.ts';
+import { matchesItem, prepareDocument, prepareDocumentFromTokens } from '../alerts/evaluate-query.ts';
+import type { Token } from '../tagging/text-normalize.ts';
 import type { Evidence, Why } from '../model/story.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { CatalogEntry } from './anchor-catalog.ts';
@@ -25,11 +26,14 @@ export function applyScopeAndVerdict(
   anchor: Pick<CatalogEntry, 'record' | 'scope' | 'verdicts'>,
   item: { id: string; title: string; summary: string },
   tagged: { score: number; relevant: boolean; entities: Array<{ key: string; count: number }>; why: Why },
+  /** The item's title and summary already tokenised (the same decision, without tokenising again). */
+  tokens?: readonly [title: Token[], summary: Token[]],
 ): Pick<ItemTags, 'score' | 'relevant' | 'why' | 'judged'> {
   let relevant = tagged.relevant;
   const evidence = tagged.why.evidence.filter((e) => e.kind !== 'scope');
   if (anchor.scope && anchor.record.scope) {
-    const doc = prepareDocument(item.title, item.summary, new Map(tagged.entities.map((e) => [e.key, e.count])));
+    const matches = new Map(tagged.entities.map((e) => [e.key, e.count]));
+    const doc = tokens ? prepareDocumentFromTokens(tokens, matches) : prepareDocument(item.title, item.summary, matches);
     const inScope = matchesItem(anchor.scope, doc);
     // Scope is a gate, not a weight: 0 when the item passes it, -1 when it keeps the item out.
     evidence.push({ kind: 'scope', name: anchor.record.scope, weight: inScope ? 0 : -1 });

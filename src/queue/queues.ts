@@ -84,7 +84,7 @@ export async function enqueueDeliveries(queue: Queue<DeliverJob>, deliveryIds: s
 }
 
 /** Due feeds one poll job carries at most. */
-export const POLL_BATCH_MAX = 20;
+export const POLL_BATCH_MAX = 50;
 
 /**
  * Queues the polls of claimed feeds in jobs of up to POLL_BATCH_MAX feeds, so the queue's
@@ -104,9 +104,44 @@ export async function enqueueScheduledPolls(queue: Queue<PollJob>, due: Array<{ 
   );
 }
 
-/** Queues a poll someone asked for: a unique job id, so it runs even when a scheduled one is waiting. */
-export async function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, now: number): Promise<void> {
-  await queue.add('poll', { feedId, reason: 'manual' }, { jobId: manualPollJobId(feedId, now) });
+/**
+ * Manual polls one job carries at most: a new feed brings a whole document to store and tag, so
+ * a job of a few ends well within the workers' shutdown grace even on a loaded machine.
+ */
+const MANUAL_BATCH_MAX = 10;
+
+/** Manual polls asked for while an earlier add is on its way, per queue: they go as one job next. */
+const manualPolls = new WeakMap<Queue<PollJob>, { waiting: Array<{ feedId: string; now: number; done: (err?: unknown) => void }>; sending: boolean }>();
+
+/**
+ * Queues a poll someone asked for: a unique job id, so it runs even when a scheduled one is
+ * waiting. Polls asked for while the previous add is on its way (an OPML import registering
+ * feeds side by side) go out together as one job, so the queue's bookkeeping is paid once per
+ * group, not per feed; a lone request is added at once.
+ */
+export function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, now: number): Promise<void> {
+  let state = manualPolls.get(queue);
+  if (!state) manualPolls.set(queue, (state = { waiting: [], sending: false }));
+  const group = state;
+  return new Promise((resolve, reject) => {
+    group.waiting.push({ feedId, now, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    if (group.sending) return;
+    group.sending = true;
+    void (async () => {
+      while (group.waiting.length > 0) {
+        const batch = group.waiting.splice(0, MANUAL_BATCH_MAX);
+        try {
+          const data: PollJob = batch.length === 1 ? { feedId: batch[0]!.feedId, reason: 'manual' } : { feedIds: batch.map((b) => b.feedId), reason: 'manual' };
+          const jobId = batch.length === 1 ? manualPollJobId(batch[0]!.feedId, batch[0]!.now) : manualPollJobId(`${batch[0]!.feedId}+${batch.length - 1}`, batch[0]!.now);
+          await queue.add('poll', data, { jobId });
+          for (const b of batch) b.done();
+        } catch (err) {
+          for (const b of batch) b.done(err ?? new Error('poll not queued'));
+        }
+      }
+      group.sending = false;
+    })();
+  });
 }
 
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */

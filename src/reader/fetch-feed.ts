@@ -68,12 +68,13 @@ function permanentTarget(res: GuardedResponse): string | null {
  * how often to poll, and a 0 would invite a naive scheduler to poll in a loop.
  */
 function parseCacheHints(headers: Record<string, string>, now: number): CacheHints {
-  // The server's clock anchors Retry-After dates, so our clock skew does not shift them.
-  const serverNow = parseHttpDate(headers['date']) ?? now;
+  const retryAfter = headers['retry-after'];
   return {
     maxAgeSeconds: parseMaxAge(headers['cache-control']),
     expiresAt: parseHttpDate(headers['expires']),
-    retryAfterSeconds: parseRetryAfter(headers['retry-after'], serverNow),
+    // The server's clock anchors Retry-After dates, so our clock skew does not shift them
+    // (read only when there is one: most answers carry a Date and no Retry-After).
+    retryAfterSeconds: retryAfter === undefined ? null : parseRetryAfter(retryAfter, parseHttpDate(headers['date']) ?? now),
   };
 }
 

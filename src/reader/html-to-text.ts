@@ -41,9 +41,41 @@ function stripOnce(html: string): string {
   return parts.join('');
 }
 
-/** Folds every run of whitespace (including no-break and ideographic spaces) to one space. */
+/** A space to fold: JavaScript's \s (WhiteSpace and LineTerminator) and the zero-width space. */
+function isFoldedSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * Folds every run of whitespace (including no-break and ideographic spaces) to one space and
+ * trims both ends: what `replace(/[\s\u200b]+/g, ' ').trim()` gives, without a match per
+ * space (text is mostly single spaces already: only other runs are cut and joined).
+ */
 function foldWhitespace(text: string): string {
-  return text.replace(/[\s\u200b]+/g, ' ').trim();
+  const n = text.length;
+  let i = 0;
+  while (i < n && isFoldedSpace(text.charCodeAt(i))) i++;
+  let end = n;
+  while (end > i && isFoldedSpace(text.charCodeAt(end - 1))) end--;
+  let out = '';
+  let from = i;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (!isFoldedSpace(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (isFoldedSpace(text.charCodeAt(j))) j++; // stops inside: text[end - 1] is no space
+    if (c !== 0x20 || j !== i + 1) {
+      out += `${text.slice(from, i)} `;
+      from = j;
+    }
+    i = j;
+  }
+  return from === 0 && end === n ? text : out + text.slice(from, end);
 }
 
 /** Cuts at the last word boundary before `maxLength` and marks the cut with an ellipsis. */

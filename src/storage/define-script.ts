@@ -20,7 +20,8 @@ export type ScriptName =
   | 'awUntagItems'
   | 'awUnindexItems'
   | 'awClaimDue'
-  | 'awAcquireSlot'
+  | 'awAcquireSlots'
+  | 'awRenewSlots'
   | 'awAssignStories'
   | 'awRecordHit'
   | 'awFireSpike'
@@ -44,7 +45,8 @@ declare module 'ioredis' {
     awUntagItems: ScriptCall<Context>;
     awUnindexItems: ScriptCall<Context>;
     awClaimDue: ScriptCall<Context>;
-    awAcquireSlot: ScriptCall<Context>;
+    awAcquireSlots: ScriptCall<Context>;
+    awRenewSlots: ScriptCall<Context>;
     awAssignStories: ScriptCall<Context>;
     awRecordHit: ScriptCall<Context>;
     awFireSpike: ScriptCall<Context>;

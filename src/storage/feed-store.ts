@@ -20,7 +20,8 @@ export class FeedStore {
     private readonly keys: Keys,
   ) {
     defineScript(redis, 'awClaimDue', CLAIM_DUE, 1);
-    defineScript(redis, 'awAcquireSlot', ACQUIRE_SLOT, 1);
+    defineScript(redis, 'awAcquireSlots', ACQUIRE_SLOTS, 1);
+    defineScript(redis, 'awRenewSlots', RENEW_SLOTS, 1);
   }
 
   /** Registers a feed unless its URL is known; returns the feed and whether it was created. */
@@ -112,19 +113,62 @@ export class FeedStore {
     return (await this.getMany(ids)).filter((f): f is FeedRecord => f !== null);
   }
 
-  /** Applies a poll's outcome to the feed and, when given, reschedules it. */
-  async update(id: string, update: FeedUpdate): Promise<void> {
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(update)) {
-      fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  /**
+   * Applies a poll's outcome to the feed and, when given, reschedules it. Updates made while an
+   * earlier group is being written go out together as the next group (a group commit): one
+   * pipeline of one HSET per feed and one ZADD for the whole group's schedule, so a busy pass
+   * pays one schedule write and one round trip per group, and a lone update waits for nothing.
+   */
+  update(id: string, update: FeedUpdate): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingUpdates.push({ id, update, resolve, reject });
+      if (!this.writingUpdates) this.writingUpdates = this.writeUpdateGroups();
+    });
+  }
+
+  private pendingUpdates: Array<{ id: string; update: FeedUpdate; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private writingUpdates: Promise<void> | null = null;
+
+  private async writeUpdateGroups(): Promise<void> {
+    // The rest of this turn's updates join the first group.
+    await Promise.resolve();
+    while (this.pendingUpdates.length > 0) {
+      const group = this.pendingUpdates.splice(0);
+      try {
+        await this.writeUpdates(group);
+        for (const u of group) u.resolve();
+      } catch (err) {
+        for (const u of group) u.reject(err);
+      }
     }
-    // One pipelined call, no transaction: each write is idempotent, and a schedule entry not
-    // moved on yet (a crash in between) only means the lease runs out and the feed is polled again.
-    const tx = this.redis.pipeline().hset(this.keys.feed(id), fields);
-    if (update.nextPollAt !== undefined && update.nextPollAt !== null && update.status !== 'disabled') {
-      tx.zadd(this.keys.schedule, update.nextPollAt, id);
+    this.writingUpdates = null;
+  }
+
+  private async writeUpdates(group: Array<{ id: string; update: FeedUpdate }>): Promise<void> {
+    // One pipeline, no transaction (all of it in the {feeds} slot): each write is idempotent, and
+    // a schedule entry not moved on yet (a crash in between) only means the lease runs out and the
+    // feed is polled again.
+    const tx = this.redis.pipeline();
+    // The last update of a feed in the group decides its schedule entry, as if applied in order.
+    const schedule = new Map<string, number | null>();
+    for (const { id, update } of group) {
+      const fields: Record<string, string> = {};
+      for (const k in update) {
+        const v = update[k as keyof FeedUpdate];
+        fields[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      }
+      tx.hset(this.keys.feed(id), fields);
+      if (update.status === 'disabled') schedule.set(id, null);
+      else if (update.nextPollAt !== undefined && update.nextPollAt !== null) schedule.set(id, update.nextPollAt);
     }
-    if (update.status === 'disabled') tx.zrem(this.keys.schedule, id);
+    const due: Array<number | string> = [];
+    const gone: string[] = [];
+    for (const [id, at] of schedule) {
+      if (at === null) gone.push(id);
+      else due.push(at, id);
+    }
+    if (due.length > 0) tx.zadd(this.keys.schedule, ...due);
+    if (gone.length > 0) tx.zrem(this.keys.schedule, ...gone);
     for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
   }
 
@@ -189,12 +233,20 @@ export class FeedStore {
    * `leaseMs` so the next tick does not claim it again while its poll runs. A poll that
    * is lost (process killed) is claimed again when the lease ends: nothing stops silently.
    */
-  async claimDue(now: number, leaseMs: number, limit: number): Promise<Array<{ id: string; dueAt: number }>> {
+  async claimDue(
+    now: number,
+    leaseMs: number,
+    limit: number,
+    /** Claims nothing while fewer than `minBatch` are due and none has waited `maxWaitMs`: due feeds gather into full batches. */
+    gather: { minBatch: number; maxWaitMs: number } = { minBatch: 1, maxWaitMs: 0 },
+  ): Promise<Array<{ id: string; dueAt: number }>> {
     const raw = (await this.redis.awClaimDue(
       this.keys.schedule,
       String(now),
       String(leaseMs),
       String(limit),
+      String(gather.minBatch),
+      String(now - gather.maxWaitMs),
     )) as string[];
     const claimed: Array<{ id: string; dueAt: number }> = [];
     for (let i = 0; i < raw.length; i += 2) claimed.push({ id: raw[i]!, dueAt: Number(raw[i + 1]) });
@@ -203,20 +255,40 @@ export class FeedStore {
 
   /** Takes a slot among `limit` concurrent requests to one host, or renews the lease of the one `token` holds; false when all are taken. */
   async acquireHostSlot(host: string, token: string, limit: number, leaseMs: number, now: number, renew = false): Promise<boolean> {
-    const ok = await this.redis.awAcquireSlot(this.keys.hostSlots(host), token, String(limit), String(now), String(now + leaseMs), renew ? '1' : '0');
-    return ok === 1;
+    if (renew) return (await this.renewHostSlots(host, [token], leaseMs, now)).length === 0;
+    return (await this.acquireHostSlots(host, [token], limit, leaseMs, now)) === 1;
+  }
+
+  /** Takes up to `tokens.length` of the host's free slots among `limit` in one call; returns how many (the first ones of `tokens`). */
+  async acquireHostSlots(host: string, tokens: string[], limit: number, leaseMs: number, now: number): Promise<number> {
+    if (tokens.length === 0) return 0;
+    return Number(await this.redis.awAcquireSlots(this.keys.hostSlots(host), String(limit), String(now), String(now + leaseMs), ...tokens));
+  }
+
+  /** Renews the leases of the host slots `tokens` hold, in one call; returns the tokens that hold none any more. */
+  async renewHostSlots(host: string, tokens: string[], leaseMs: number, now: number): Promise<string[]> {
+    if (tokens.length === 0) return [];
+    return (await this.redis.awRenewSlots(this.keys.hostSlots(host), String(now + leaseMs), ...tokens)) as string[];
   }
 
   /** Gives a host slot back. */
   async releaseHostSlot(host: string, token: string): Promise<void> {
-    await this.redis.zrem(this.keys.hostSlots(host), token);
+    await this.releaseHostSlots(host, [token]);
+  }
+
+  /** Gives host slots back, in one command. */
+  async releaseHostSlots(host: string, tokens: string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.redis.zrem(this.keys.hostSlots(host), ...tokens);
   }
 }
 
-// One ZADD moves every claimed feed's due time on by the lease.
+// One ZADD moves every claimed feed's due time on by the lease. Fewer than ARGV[4] due, the
+// oldest of them due after ARGV[5]: nothing is claimed yet (the next check gathers more).
 const CLAIM_DUE = `
 local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
 if #due == 0 then return due end
+if #due < 2 * tonumber(ARGV[4]) and tonumber(due[2]) > tonumber(ARGV[5]) then return {} end
 local lease = tonumber(ARGV[1]) + tonumber(ARGV[2])
 local args = {}
 for i = 1, #due, 2 do
@@ -227,21 +299,47 @@ redis.call('ZADD', KEYS[1], unpack(args))
 return due
 `;
 
-// A token that holds a slot renews its lease; a new one takes a slot when fewer than the limit
-// are held, expired leases (a dead holder's) being dropped only when the host looks full.
-// The key lives as long as its latest lease.
-const ACQUIRE_SLOT = `
-if ARGV[5] == '1' and redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[4], ARGV[1]) == 1 then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-  return 1
+// Takes up to #tokens slots while fewer than the limit are held, expired leases (a dead
+// holder's) being dropped only when the host looks too full; one ZADD for all. The key lives as
+// long as its latest lease.
+const ACQUIRE_SLOTS = `
+local limit = tonumber(ARGV[1])
+local want = #ARGV - 3
+local held = redis.call('ZCARD', KEYS[1])
+if held + want > limit then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+  held = redis.call('ZCARD', KEYS[1])
 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local take = math.min(want, limit - held)
+if take <= 0 then return 0 end
+local args = {}
+for i = 1, take do
+  args[#args + 1] = ARGV[3]
+  args[#args + 1] = ARGV[3 + i]
 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return 1
+redis.call('ZADD', KEYS[1], unpack(args))
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return take
+`;
+
+// Renews the leases of the tokens still in the set (one ZADD XX) and returns those that are not.
+const RENEW_SLOTS = `
+local scores = redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 2))
+local args = {}
+local lost = {}
+for i = 1, #ARGV - 1 do
+  if scores[i] then
+    args[#args + 1] = ARGV[1]
+    args[#args + 1] = ARGV[i + 1]
+  else
+    lost[#lost + 1] = ARGV[i + 1]
+  end
+end
+if #args > 0 then
+  redis.call('ZADD', KEYS[1], 'XX', unpack(args))
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return lost
 `;
 
 function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
@@ -265,7 +363,18 @@ function toRecord(raw: Record<string, string>, itemCount: number): FeedRecord {
     category: nullableString(raw.category),
     fullText: raw.fullText === 'auto' || raw.fullText === 'always' || raw.fullText === 'never' ? raw.fullText : null,
     push: parsePush(raw),
+    weekItems: parseWeekItems(raw.weekItems),
   };
+}
+
+function parseWeekItems(raw: string | undefined): { count: number; at: number } | null {
+  if (raw === undefined || raw === '') return null;
+  try {
+    const v = JSON.parse(raw) as { count?: unknown; at?: unknown };
+    return typeof v.count === 'number' && typeof v.at === 'number' ? { count: v.count, at: v.at } : null;
+  } catch {
+    return null;
+  }
 }
 
 function parsePush(raw: Record<string, string>): PushState | null {

@@ -42,6 +42,11 @@ export function termOfPhrase(phrase: string): string {
   return terms.length === 0 || terms.includes('') ? '' : terms.join('_');
 }
 
+/** The term a token counts as: "US", "UK", "EU" (two-letter acronyms) are entities, not function words. */
+function termOfToken(t: Token): string {
+  return t.shape === 'upper' && t.folded.length === 2 ? t.folded : termOfWord(t.folded);
+}
+
 /** Unigram and adjacent-pair terms of tokenised fields, in order of first appearance, deduplicated. */
 export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: string[] } {
   const unigrams = new Set<string>();
@@ -49,8 +54,7 @@ export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: s
   for (const field of fields) {
     let prev = '';
     for (const t of field) {
-      // "US", "UK", "EU": two-letter acronyms are entities, not function words.
-      const term = t.shape === 'upper' && t.folded.length === 2 ? t.folded : termOfWord(t.folded);
+      const term = termOfToken(t);
       if (term !== '') unigrams.add(term);
       if (term !== '' && prev !== '' && !t.gapBefore) pairs.add(`${prev}_${term}`);
       prev = term;
@@ -59,8 +63,42 @@ export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: s
   return { unigrams: [...unigrams], pairs: [...pairs] };
 }
 
-/** The distinct terms the pipeline counts for one ingested item (≤ MAX_COLLECTION_TERMS). */
-export function collectionTermsOf(item: { title: string; summary: string }): string[] {
-  const { unigrams, pairs } = termsOfTokens([tokenize(item.title), tokenize(item.summary)]);
-  return [...unigrams, ...pairs].slice(0, MAX_COLLECTION_TERMS);
+/**
+ * The distinct terms the pipeline counts for one ingested item (≤ MAX_COLLECTION_TERMS):
+ * termsOfTokens' unigrams, then its pairs, cut at the limit. Pairs are only built while
+ * there is room for them (an item of 120 words often has enough unigrams alone); `tokens`:
+ * its title and summary already tokenised (the same terms).
+ */
+export function collectionTermsOf(item: { title: string; summary: string }, tokens?: { title: Token[]; summary: Token[] }): string[] {
+  const fields = [tokens?.title ?? tokenize(item.title), tokens?.summary ?? tokenize(item.summary)];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const termsByField: string[][] = [];
+  for (const field of fields) {
+    const terms: string[] = new Array<string>(field.length);
+    for (let i = 0; i < field.length; i++) {
+      const term = termOfToken(field[i]!);
+      terms[i] = term;
+      if (term === '' || seen.has(term)) continue;
+      seen.add(term);
+      out.push(term);
+      if (out.length === MAX_COLLECTION_TERMS) return out;
+    }
+    termsByField.push(terms);
+  }
+  const pairs = new Set<string>();
+  for (const [f, field] of fields.entries()) {
+    const terms = termsByField[f]!;
+    for (let i = 1; i < field.length; i++) {
+      const term = terms[i]!;
+      const prev = terms[i - 1]!;
+      if (term === '' || prev === '' || field[i]!.gapBefore) continue;
+      const pair = `${prev}_${term}`;
+      if (pairs.has(pair)) continue;
+      pairs.add(pair);
+      out.push(pair);
+      if (out.length === MAX_COLLECTION_TERMS) return out;
+    }
+  }
+  return out;
 }

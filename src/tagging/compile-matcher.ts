@@ -164,13 +164,24 @@ export function compileMatcher(entities: Entity[]): Matcher {
   function scan(tokens: Token[], item: Token[][], emit: (key: string, first: Token, last: Token, at: number, end: number) => void): void {
     let i = 0;
     while (i < tokens.length) {
+      // Most words start no surface: one lookup tells, and only those get the fuzzy check.
+      const start = root.next.get(tokens[i]!.folded);
+      if (start === undefined) {
+        const t = tokens[i]!;
+        if (fuzzy.length > 0) {
+          const key = fuzzyKey(t);
+          if (key) emit(key, t, t, i, i);
+        }
+        i++;
+        continue;
+      }
       let node: TrieNode | undefined = root;
       let bestEnd = -1;
       let bestKey = '';
       for (let j = i; j < tokens.length; j++) {
         const t = tokens[j]!;
         if (j > i && t.gapBefore) break;
-        node = node.next.get(t.folded);
+        node = j === i ? start : node.next.get(t.folded);
         if (!node) break;
         for (const out of node.outputs) {
           let ok = true;
@@ -192,11 +203,6 @@ export function compileMatcher(entities: Entity[]): Matcher {
         emit(bestKey, tokens[i]!, tokens[bestEnd]!, i, bestEnd);
         i = bestEnd + 1;
         continue;
-      }
-      const t = tokens[i]!;
-      if (fuzzy.length > 0 && !root.next.has(t.folded)) {
-        const key = fuzzyKey(t);
-        if (key) emit(key, t, t, i, i);
       }
       i++;
     }

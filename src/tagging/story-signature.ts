@@ -8,7 +8,7 @@
  * Signatures are stored in Redis: changing SHINGLE_WORDS, SIGNATURE_LENGTH, the seeds or the
  * normalisation makes old signatures incomparable, so bump SIGNATURE_VERSION when doing so.
  */
-import { tokenize } from './text-normalize.ts';
+import { tokenize, type Token } from './text-normalize.ts';
 
 /** A MinHash signature: SIGNATURE_LENGTH unsigned 32-bit minima, one per seeded hash. */
 export type StorySignature = Uint32Array;
@@ -56,24 +56,23 @@ const SEEDS: Uint32Array = (() => {
   return seeds;
 })();
 
-/** FNV-1a over UTF-16 code units: the base hash of one shingle. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a over UTF-16 code units, continued from `h`: a shingle is hashed word by word, never joined. */
+function fnv1aUpdate(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
 }
 
-/** murmur3's finaliser: a bijection on 32 bits, so fmix(x ^ seed) is one permutation per seed. */
-function fmix32(x: number): number {
-  let h = x;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
+/** FNV-1a over UTF-16 code units: the base hash of one shingle. */
+function fnv1a(text: string): number {
+  return fnv1aUpdate(FNV_OFFSET, text) >>> 0;
+}
+
+/** The base hash of the shingle "a b c" without building it. */
+function fnv1aOfWords(words: readonly string[], from: number, count: number): number {
+  let h = fnv1aUpdate(FNV_OFFSET, words[from]!);
+  for (let k = 1; k < count; k++) h = fnv1aUpdate(Math.imul(h ^ 0x20, 0x01000193), words[from + k]!);
   return h >>> 0;
 }
 
@@ -96,12 +95,25 @@ const TRAILERS: RegExp[] = [
 // "4,000" and "4000" are one number; the tokenizer would split at the comma.
 const DIGIT_GROUP_COMMA = /(\d),(?=\d{3}(?!\d))/g;
 
-/** Removes HTML remnants, a leading dateline and trailing feed boilerplate. */
-function cleanText(text: string): string {
-  let out = text.replace(HTML_TAG, ' ').replace(HTML_ENTITY, ' ').replace(DIGIT_GROUP_COMMA, '$1');
+// Every trailer holds one of these words (case-folded as the trailers fold them): a text
+// without any is not scanned by the four of them.
+const TRAILER_WORDS = /appeared first on|chars\]|continue reading|read|full story/iu;
+
+/**
+ * Removes HTML remnants, a leading dateline and trailing feed boilerplate. `from` > 0: the
+ * result is the text without its first `from` characters (only a dateline was removed);
+ * -1: the text changed otherwise.
+ */
+function cleanText(text: string): { text: string; from: number } {
+  let out = text;
+  if (out.includes('<')) out = out.replace(HTML_TAG, ' ');
+  if (out.includes('&')) out = out.replace(HTML_ENTITY, ' ');
+  if (out.includes(',')) out = out.replace(DIGIT_GROUP_COMMA, '$1');
+  const inner = out !== text;
   out = out.replace(AGENCY_DATELINE, '').replace(DATELINE, '');
+  const undated = out;
   // Boilerplate can stack ("… [+200 chars] Read more"), so strip until nothing changes.
-  for (let changed = true; changed; ) {
+  for (let changed = TRAILER_WORDS.test(out); changed; ) {
     changed = false;
     for (const trailer of TRAILERS) {
       const next = out.replace(trailer, (_m, lead: string | undefined) => (typeof lead === 'string' ? lead : ''));
@@ -111,20 +123,46 @@ function cleanText(text: string): string {
       }
     }
   }
-  return out;
+  return { text: out, from: inner || undated !== out ? -1 : text.length - out.length };
 }
 
-/** The folded words of one field after cleaning. */
-function cleanWords(text: string): string[] {
-  return tokenize(cleanText(text)).map((t) => t.folded);
+/**
+ * The folded words of one field after cleaning. Given the field's tokens (of the uncleaned
+ * text), they are reused when cleaning removed nothing or only a leading dateline and no word
+ * straddles the cut: the tokenizer reads forward only, so the words after the cut are then
+ * exactly those of the cut text.
+ */
+function cleanWords(text: string, tokens?: readonly Token[]): string[] {
+  const cleaned = cleanText(text);
+  if (tokens && cleaned.from >= 0) {
+    const from = cleaned.from;
+    const words: string[] = [];
+    let aligned = true;
+    for (const t of tokens) {
+      if (t.start >= from) words.push(t.folded);
+      else if (t.end > from) aligned = false;
+    }
+    if (aligned) return words;
+  }
+  return tokenize(cleaned.text).map((t) => t.folded);
+}
+
+/** An item's tokenised title and summary, when the caller has them already. */
+export interface ItemTokens {
+  title: readonly Token[];
+  summary: readonly Token[];
+}
+
+function fieldWords(title: string, summary: string, tokens?: ItemTokens): [string[], string[]] {
+  return [cleanWords(title, tokens?.title), cleanWords(summary, tokens?.summary)];
 }
 
 /** The shingles of an item: word 3-grams of title and summary separately (no 3-gram spans both). */
-export function storyShingles(title: string, summary: string): string[] {
-  const fields = [cleanWords(title), cleanWords(summary)];
-  const total = fields[0]!.length + fields[1]!.length;
+export function storyShingles(title: string, summary: string, tokens?: ItemTokens): string[] {
+  const fields = fieldWords(title, summary, tokens);
+  const total = fields[0].length + fields[1].length;
   if (total === 0) return [];
-  if (total < SHORT_TEXT_WORDS) return [`=${fields[0]!.join(' ')}|${fields[1]!.join(' ')}`];
+  if (total < SHORT_TEXT_WORDS) return [`=${fields[0].join(' ')}|${fields[1].join(' ')}`];
   const shingles: string[] = [];
   for (const words of fields) {
     if (words.length === 0) continue;
@@ -139,19 +177,46 @@ export function storyShingles(title: string, summary: string): string[] {
   return shingles;
 }
 
-/** MinHash signature of an item's title and summary (all slots 0xFFFFFFFF when it has no words). */
-export function storySignature(title: string, summary: string): StorySignature {
-  const sig = new Uint32Array(SIGNATURE_LENGTH).fill(EMPTY_SLOT);
+/** The distinct base hashes of an item's shingles, in the order storyShingles lists them. */
+function shingleHashes(title: string, summary: string, tokens?: ItemTokens): number[] {
+  const fields = fieldWords(title, summary, tokens);
+  const total = fields[0].length + fields[1].length;
+  if (total === 0) return [];
+  if (total < SHORT_TEXT_WORDS) return [fnv1a(`=${fields[0].join(' ')}|${fields[1].join(' ')}`)];
+  const hashes: number[] = [];
+  for (const words of fields) {
+    if (words.length === 0) continue;
+    if (words.length < SHINGLE_WORDS) hashes.push(fnv1aOfWords(words, 0, words.length));
+    else for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) hashes.push(fnv1aOfWords(words, i, SHINGLE_WORDS));
+  }
+  return hashes;
+}
+
+/**
+ * MinHash signature of an item's title and summary (all slots 0xFFFFFFFF when it has no
+ * words); `tokens`: the fields already tokenised (the same signature, one tokenisation fewer).
+ */
+export function storySignature(title: string, summary: string, tokens?: ItemTokens): StorySignature {
+  // Minima kept with the sign bit flipped in an Int32Array: signed int comparisons order them
+  // as unsigned ones would, and the hot loop stays in small integers.
+  const mins = new Int32Array(SIGNATURE_LENGTH).fill(EMPTY_SLOT ^ 0x80000000);
   const seen = new Set<number>();
-  for (const shingle of storyShingles(title, summary)) {
-    const base = fnv1a(shingle);
+  for (const base of shingleHashes(title, summary, tokens)) {
     if (seen.has(base)) continue;
     seen.add(base);
     for (let i = 0; i < SIGNATURE_LENGTH; i++) {
-      const h = fmix32(base ^ SEEDS[i]!);
-      if (h < sig[i]!) sig[i] = h;
+      // fmix32(base ^ seed), inlined.
+      let h = base ^ SEEDS[i]!;
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h = (h ^ (h >>> 16) ^ 0x80000000) | 0;
+      if (h < mins[i]!) mins[i] = h;
     }
   }
+  const sig = new Uint32Array(SIGNATURE_LENGTH);
+  for (let i = 0; i < SIGNATURE_LENGTH; i++) sig[i] = (mins[i]! ^ 0x80000000) >>> 0;
   return sig;
 }
 
@@ -170,13 +235,20 @@ export function estimateSimilarity(a: StorySignature, b: StorySignature): number
   return equal / a.length;
 }
 
+// Band keys are built from lookup tables: 126 toString(16)/padStart calls an item add up.
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const BAND_PREFIXES = Array.from({ length: LSH_BANDS }, (_, band) => `b${band}:`);
+
 /** LSH band keys ("b7:1f…"): items sharing any key are candidate duplicates (none for an empty item). */
 export function lshBands(sig: StorySignature): string[] {
   if (isEmptySignature(sig)) return [];
   const keys: string[] = [];
   for (let band = 0; band < LSH_BANDS; band++) {
-    let key = `b${band}:`;
-    for (let row = 0; row < LSH_ROWS; row++) key += sig[band * LSH_ROWS + row]!.toString(16).padStart(8, '0');
+    let key = BAND_PREFIXES[band]!;
+    for (let row = 0; row < LSH_ROWS; row++) {
+      const v = sig[band * LSH_ROWS + row]!;
+      key += HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
+    }
     keys.push(key);
   }
   return keys;

@@ -25,12 +25,12 @@ export interface Token {
 }
 
 // Apostrophe-like characters that mean the same thing in running text.
-const APOSTROPHES = new Set([0x27, 0x2019, 0x2018, 0x2bc, 0x2032, 0x60, 0xb4]);
+const APOSTROPHES = [0x27, 0x2019, 0x2018, 0x2bc, 0x2032, 0x60, 0xb4];
 // Dash-like characters that split words (and may hyphenate a line break).
-const HYPHENS = new Set([0x2d, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212]);
+const HYPHENS = [0x2d, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212];
 const SOFT_HYPHEN = 0xad;
 // Characters between two words that do NOT break a multi-word name (spaces, quotes, hyphens).
-const SOFT_SEPARATORS = new Set([0x20, 0x09, 0x0a, 0x0d, 0xa0, 0x22, 0x201c, 0x201d, 0x201e, 0xab, 0xbb]);
+const SOFT_SEPARATORS = [0x20, 0x09, 0x0a, 0x0d, 0xa0, 0x22, 0x201c, 0x201d, 0x201e, 0xab, 0xbb];
 
 // Letters whose NFKD form does not decompose to an ASCII base.
 const SPECIAL_FOLDS: Record<string, string> = {
@@ -39,51 +39,82 @@ const SPECIAL_FOLDS: Record<string, string> = {
 };
 const COMBINING_MARKS = /\p{M}+/gu;
 const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
-const nonAsciiWordCache = new Map<number, boolean>();
+
+// What one UTF-16 code unit is, as bits in a table indexed by the code unit: the tokenizer
+// reads each character once through it instead of through Set lookups and case conversions.
+const WORD = 1;
+const UPPER = 2;
+const LOWER = 4;
+const APOSTROPHE = 8;
+const HYPHEN = 16;
+const SOFT_SEPARATOR = 32;
+const CLASSIFIED = 128;
+/** Bits per code unit; 0 until first seen (non-ASCII units are classified on demand, most never appear). */
+const CLASS = new Uint8Array(0x10000);
+
+function classify(code: number): number {
+  const ch = String.fromCharCode(code);
+  let bits = CLASSIFIED;
+  if (code < 128) {
+    if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57)) bits |= WORD;
+    if (code >= 65 && code <= 90) bits |= UPPER;
+    if (code >= 97 && code <= 122) bits |= LOWER;
+  } else {
+    if (code !== SOFT_HYPHEN && NON_ASCII_WORD.test(ch)) bits |= WORD;
+    if (ch !== ch.toLowerCase() && ch === ch.toUpperCase()) bits |= UPPER;
+    if (ch !== ch.toUpperCase() && ch === ch.toLowerCase()) bits |= LOWER;
+  }
+  if (APOSTROPHES.includes(code)) bits |= APOSTROPHE;
+  if (HYPHENS.includes(code)) bits |= HYPHEN;
+  if (SOFT_SEPARATORS.includes(code)) bits |= SOFT_SEPARATOR;
+  CLASS[code] = bits;
+  return bits;
+}
+for (let c = 0; c < 128; c++) classify(c);
+
+/** The class bits of a code unit; a position past the end (NaN) is 0, like no character at all. */
+function classOf(code: number): number {
+  const bits = CLASS[code];
+  if (bits === undefined) return 0;
+  return bits !== 0 ? bits : classify(code);
+}
 
 function isWordCode(code: number): boolean {
-  if (code < 128) {
-    return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
-  }
-  if (code === SOFT_HYPHEN) return false;
-  let known = nonAsciiWordCache.get(code);
-  if (known === undefined) {
-    known = NON_ASCII_WORD.test(String.fromCharCode(code));
-    nonAsciiWordCache.set(code, known);
-  }
-  return known;
+  return (classOf(code) & WORD) !== 0;
 }
 
 function isUpperCode(code: number): boolean {
-  if (code < 128) return code >= 65 && code <= 90;
-  const ch = String.fromCharCode(code);
-  return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
+  return (classOf(code) & UPPER) !== 0;
 }
 
 function isLowerCode(code: number): boolean {
-  if (code < 128) return code >= 97 && code <= 122;
-  const ch = String.fromCharCode(code);
-  return ch !== ch.toUpperCase() && ch === ch.toLowerCase();
+  return (classOf(code) & LOWER) !== 0;
 }
 
 /** Folds one word: lowercase, diacritics removed (ğ→g, ı→i, ß→ss), curly apostrophes straight. */
 export function foldWord(word: string): string {
-  let ascii = true;
-  for (let i = 0; i < word.length; i++) {
-    if (word.charCodeAt(i) >= 128) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return word.toLowerCase();
+  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 128) return foldNonAscii(word);
+  return word.toLowerCase();
+}
+
+// Unicode folding (NFKD and a regex) costs microseconds a word, and news repeats its names.
+const nonAsciiFolds = new Map<string, string>();
+const NON_ASCII_FOLDS_LIMIT = 20_000;
+
+function foldNonAscii(word: string): string {
+  const known = nonAsciiFolds.get(word);
+  if (known !== undefined) return known;
   let out = '';
   for (const ch of word) {
     const code = ch.charCodeAt(0);
-    if (APOSTROPHES.has(code)) out += "'";
+    if ((classOf(code) & APOSTROPHE) !== 0) out += "'";
     else if (code === SOFT_HYPHEN) continue;
     else out += SPECIAL_FOLDS[ch] ?? ch;
   }
-  return out.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase();
+  const folded = out.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase();
+  if (nonAsciiFolds.size >= NON_ASCII_FOLDS_LIMIT) nonAsciiFolds.clear();
+  nonAsciiFolds.set(word, folded);
+  return folded;
 }
 
 /** Folds a whole phrase word by word and joins the words with single spaces. */
@@ -92,25 +123,6 @@ export function foldPhrase(text: string): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) out += (i === 0 ? '' : ' ') + tokens[i]!.folded;
   return out;
-}
-
-function shapeOf(text: string): CaseShape {
-  let upper = 0;
-  let lower = 0;
-  let firstLetterUpper: boolean | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (isUpperCode(c)) {
-      upper++;
-      if (firstLetterUpper === null) firstLetterUpper = true;
-    } else if (isLowerCode(c)) {
-      lower++;
-      if (firstLetterUpper === null) firstLetterUpper = false;
-    }
-  }
-  if (firstLetterUpper === null) return 'other';
-  if (upper >= 2 && lower === 0) return 'upper';
-  return firstLetterUpper ? 'capital' : 'lower';
 }
 
 /** A hyphen at `i` followed by a line break and a lowercase letter: a word broken across lines. */
@@ -127,7 +139,10 @@ function hyphenatedBreakEnd(text: string, i: number): number {
 /**
  * Splits text into words: hyphens and line breaks separate words, a hyphen at a line break
  * joining two lowercase halves is removed, "U.S." is one word, a possessive 's is stripped
- * into a flag. Offsets always point into the original text.
+ * into a flag. Offsets always point into the original text. One pass: each character is
+ * classified once, and the word's case shape and whether it needs Unicode folding are
+ * gathered on the way (only its letters count: the hyphens, breaks and 's a word drops are
+ * never cased letters).
  */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -136,8 +151,9 @@ export function tokenize(text: string): Token[] {
   let gap = false;
   while (i < n) {
     const code = text.charCodeAt(i);
-    if (!isWordCode(code)) {
-      if (!SOFT_SEPARATORS.has(code) && !HYPHENS.has(code) && !APOSTROPHES.has(code)) gap = true;
+    const bits = CLASS[code] || classify(code);
+    if ((bits & WORD) === 0) {
+      if ((bits & (SOFT_SEPARATOR | HYPHEN | APOSTROPHE)) === 0) gap = true;
       i++;
       continue;
     }
@@ -146,9 +162,22 @@ export function tokenize(text: string): Token[] {
     let segStart = i;
     let possessive = false;
     let end = i;
+    let upper = 0;
+    let lower = 0;
+    let firstCase = 0; // 0: no cased letter yet, 1: the first was upper, 2: lower
+    let wide = 0; // OR of the word's code units: >= 128 when it needs Unicode folding
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (isWordCode(c)) {
+      const k = CLASS[c] || classify(c);
+      if ((k & WORD) !== 0) {
+        if ((k & UPPER) !== 0) {
+          upper++;
+          if (firstCase === 0) firstCase = 1;
+        } else if ((k & LOWER) !== 0) {
+          lower++;
+          if (firstCase === 0) firstCase = 2;
+        }
+        wide |= c;
         i++;
         continue;
       }
@@ -158,7 +187,7 @@ export function tokenize(text: string): Token[] {
         segStart = i;
         continue;
       }
-      if (HYPHENS.has(c) && i > start && isLowerCode(text.charCodeAt(i - 1))) {
+      if ((k & HYPHEN) !== 0 && i > start && isLowerCode(text.charCodeAt(i - 1))) {
         const resume = hyphenatedBreakEnd(text, i);
         if (resume > 0) {
           joined = (joined ?? '') + text.slice(segStart, i);
@@ -167,7 +196,7 @@ export function tokenize(text: string): Token[] {
           continue;
         }
       }
-      if (APOSTROPHES.has(c)) {
+      if ((k & APOSTROPHE) !== 0) {
         const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
         const after = i + 2 < n ? text.charCodeAt(i + 2) : 0;
         if ((next === 0x73 || next === 0x53) && !isWordCode(after)) {
@@ -178,12 +207,14 @@ export function tokenize(text: string): Token[] {
         }
         if (isWordCode(next)) {
           // Inner apostrophe (O'Brien, don't) stays part of the word.
+          wide |= c;
           i++;
           continue;
         }
         // Trailing apostrophe after a plural: Iranians' → possessive.
         const prev = text.charCodeAt(i - 1);
         if (prev === 0x73 || prev === 0x53) possessive = true;
+        else wide |= c; // kept: a lone trailing apostrophe that is not a possessive stays in the word
         end = i;
         i++;
         break;
@@ -212,7 +243,9 @@ export function tokenize(text: string): Token[] {
         continue;
       }
     }
-    tokens.push({ text: word, folded: foldWord(word), start, end, shape: shapeOf(word), possessive, gapBefore: gap });
+    const shape: CaseShape = firstCase === 0 ? 'other' : upper >= 2 && lower === 0 ? 'upper' : firstCase === 1 ? 'capital' : 'lower';
+    const folded = wide >= 128 ? foldNonAscii(word) : upper === 0 ? word : word.toLowerCase();
+    tokens.push({ text: word, folded, start, end, shape, possessive, gapBefore: gap });
     gap = false;
   }
   return tokens;
