@@ -54,7 +54,7 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
           if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
           return entry;
         });
-        return task.items.map((item) => analyseItem(anchors, item, recent.take(item)));
+        return task.items.map((item) => analyseItem(anchors, item, anchors.length > 0 ? recent.take(item) : undefined));
       }
       case 'terms':
         return task.items.map((item) => collectionTermsOf(item, recent.keep(item)));
