@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -174,6 +175,8 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
 
     const memBefore = await redisSnapshot(redis);
     const cpu0 = cpuSecondsByProcess(children);
+    const mainTick = () => { const c = children.find((x) => x.role === 'all'); if (!c) return NaN; const st = readFileSync(`/proc/${c.pid}/task/${c.pid}/stat`, 'utf8'); const f = st.slice(st.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+    const main0 = mainTick();
     const ctx: CycleContext = { base, adminToken: ADMIN_TOKEN, redis, keys: K, children };
 
     // ---- cycle 1: register every feed; each is polled at once
@@ -182,6 +185,7 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     const c1 = await runNewItemsCycle(ctx, feedUrls, expectedItems);
     const { feedIds, watchCommands: watchCommands1 } = c1;
     const cpu1 = cpuSecondsByProcess(children);
+    process.stdout.write(`MAINTHREAD cycle1 main-thread CPU s ${(mainTick() - main0).toFixed(2)}\n`);
     const memAfter1 = await redisSnapshot(redis);
     const farmStats1 = (await (await fetch(`${farmBase}/_stats`, { method: 'POST' })).json()) as Record<string, number>;
     const storedItems = await redis.zcard(K.items);

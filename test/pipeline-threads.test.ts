@@ -5,6 +5,9 @@ import { compileSpec, type AnchorSpec } from '../src/pipeline/anchor-catalog.ts'
 import { OffLoopPipeline } from '../src/pipeline/off-loop-pipeline.ts';
 import { ThreadPool } from '../src/pipeline/thread-pool.ts';
 import { readFeed } from '../src/reader/read-feed.ts';
+import { encodeNewItem, encodeTags, unpackRecords } from '../src/storage/item-codec.ts';
+import { TermTally } from '../src/pipeline/term-tally.ts';
+import { packBands } from '../src/storage/story-args.ts';
 import { loadAnchorSources } from '../src/tagging/anchor-file.ts';
 import { collectionTermsOf } from '../src/tagging/collection-terms.ts';
 import { extractEntities } from '../src/tagging/extract-entities.ts';
@@ -14,7 +17,8 @@ import { rssOf } from './helpers/feed-server.ts';
 
 // The pipeline's CPU steps on real worker threads (the thread entry the workers start, under
 // tsx's loader as in every process test): the same answers as on the event loop.
-const pipeline = new OffLoopPipeline(pipelineThreadScript(), 2);
+// The steps that may run on either side always go to the threads here, so their answers are compared.
+const pipeline = new OffLoopPipeline(pipelineThreadScript(), 2, 'threads');
 afterAll(() => pipeline.close());
 
 const [source] = await loadAnchorSources('config/anchors');
@@ -31,9 +35,11 @@ describe('pipeline threads', () => {
     const body = Buffer.from(rssOf('Wire', items.slice(0, 5).map((i, n) => ({ title: i.title, link: `http://news.example/${n}`, guid: `g${n}`, description: i.summary, pubDate: new Date(Date.UTC(2026, 10, 1 + n)).toUTCString() }))));
     const ctx = { feedId: 'f1', baseUrl: 'http://news.example/feed.xml', now: Date.UTC(2026, 11, 1) };
     const limits = { maxItems: 3, notBefore: Date.UTC(2026, 10, 2) };
-    const threaded = await pipeline.read(body, 'application/rss+xml', ctx, limits);
+    const { records, ...threaded } = await pipeline.read(body, 'application/rss+xml', ctx, limits);
     expect(threaded).toEqual(await readFeed(body, 'application/rss+xml', ctx, limits));
     expect(threaded.items).toHaveLength(3);
+    // With each item's stored record, as the event loop would encode it for this feed and time.
+    expect(unpackRecords(records!).map((r) => r.toString('hex'))).toEqual(threaded.items.map((i) => encodeNewItem(i, ctx.feedId, ctx.now).toString('hex')));
 
     const html = Buffer.from('<!doctype html><html><body>not a feed</body></html>');
     const inLoop = await readFeed(html, 'text/html', ctx).catch((e: unknown) => e);
@@ -48,7 +54,9 @@ describe('pipeline threads', () => {
     const threaded = await pipeline.analyse([v1], items);
     const inLoop = items.map((item) => analyseItem([v1], item));
     expect(threaded.map((a) => a.tags)).toEqual(inLoop.map((a) => a.tags));
-    expect(threaded.map((a) => a.bands)).toEqual(inLoop.map((a) => a.bands));
+    // The tags come encoded (with the anchor's version) and the bands packed, as the scripts take them.
+    expect(threaded.map((a) => a.encodedTags!.map((t) => t.toString('hex')))).toEqual(inLoop.map((a) => a.tags.map((t) => encodeTags({ ...t, version: 1 }).toString('hex'))));
+    expect(threaded.map((a) => (a.packedBands ? Buffer.from(a.packedBands).toString('hex') : a.bands))).toEqual(inLoop.map((a) => (a.bands ? packBands(a.bands).toString('hex') : null)));
     expect(threaded.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null))).toEqual(inLoop.map((a) => (a.signature ? Buffer.from(a.signature).toString('hex') : null)));
     expect(inLoop.some((a) => a.tags[0]!.relevant)).toBe(true);
     expect(inLoop.some((a) => !a.tags[0]!.relevant)).toBe(true);
@@ -64,6 +72,20 @@ describe('pipeline threads', () => {
 
   it('count collection terms as the event loop does', async () => {
     expect(await pipeline.terms(items)).toEqual(items.map((i) => collectionTermsOf(i)));
+  });
+
+  it('tally collection terms in the threads and hand every tally over once', async () => {
+    await pipeline.drainTerms();
+    for (let i = 0; i < items.length; i += 7) expect(await pipeline.countTerms(items.slice(i, i + 7))).toBeNull();
+    const expected = new TermTally();
+    for (const item of items) expected.add(collectionTermsOf(item));
+    const merged = new TermTally();
+    for (const tally of await pipeline.drainTerms()) merged.merge(tally);
+    expect(merged.documents).toBe(items.length);
+    expect(merged.frequencies).toEqual(expected.frequencies);
+    // Drained: the next flush starts from nothing.
+    const again = await pipeline.drainTerms();
+    expect(again.reduce((n, t) => n + t.documents, 0)).toBe(0);
   });
 });
 

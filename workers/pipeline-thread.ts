@@ -8,7 +8,7 @@ const port = parentPort!;
 port.on('message', async ({ id, task }: { id: number; task: PipelineTask }) => {
   try {
     const value = await run(task);
-    // id 0: a broadcast, which nobody waits for.
+    // id 0: a broadcast or a posted task, which nobody waits for.
     if (id !== 0) port.postMessage({ id, ok: true, value });
   } catch (err) {
     if (id !== 0) port.postMessage({ id, ok: false, error: threadErrorOf(err) });

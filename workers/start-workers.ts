@@ -98,7 +98,7 @@ export async function startWorkers(
     () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
     (err: unknown) => log.error({ err }, 'pipeline threads did not start'),
   );
-  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { termsOf: (items) => offLoop.terms(items) } : {});
+  const collection = new CollectionStatsRecorder(stores.collectionStats, log, offLoop ? { counter: { count: (items) => offLoop.countTerms(items), drain: () => offLoop.drainTerms() } } : {});
   const storyRefreshMs = options.storyRefreshMs ?? STORY_REFRESH_MS;
   const catalog = new AnchorCatalog(
     stores.anchors,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import type { CollectionStatsStore } from '../storage/collection-stats-store.ts';
+import { TermTally, type TermCounts } from './term-tally.ts';
 
 /**
  * Items counted in memory before a flush is forced. Large: a flush costs one HINCRBY per
@@ -19,8 +20,10 @@ const FLUSH_MS = 10_000;
  * before a flush are statistics, and the next items make up for them.
  */
 export class CollectionStatsRecorder {
-  private documents = 0;
-  private pending = new Map<string, number>();
+  /** Items recorded since the last flush began (counted here or in a thread): the size trigger. */
+  private recorded = 0;
+  /** Terms counted on this event loop. */
+  private pending = new TermTally();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -30,42 +33,44 @@ export class CollectionStatsRecorder {
     private readonly options: {
       flushItems?: number;
       flushMs?: number;
-      /** Finds the items' terms elsewhere (a pipeline thread); absent: collectionTermsOf on this event loop. */
-      termsOf?: (items: ReadonlyArray<{ title: string; summary: string }>) => Promise<string[][]>;
+      /**
+       * Counts the items' terms elsewhere (pipeline threads): null when counted there, else
+       * the term lists to count here; `drain` hands over (and restarts) what was counted
+       * there. Absent: collectionTermsOf on this event loop.
+       */
+      counter?: {
+        count(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][] | null>;
+        drain(): Promise<TermCounts[]>;
+      };
     } = {},
   ) {}
 
-  /** Term lists still being found in a thread: a flush waits for them. */
+  /** Counts still under way in a thread: a flush waits for them. */
   private readonly finding = new Set<Promise<void>>();
 
   /** Counts the terms of newly stored items; flushes when the batch is full. */
   record(items: ReadonlyArray<{ title: string; summary: string }>): void {
     if (items.length === 0) return;
-    const termsOf = this.options.termsOf;
-    if (!termsOf) {
-      this.count(items.map((item) => collectionTermsOf(item)));
-      return;
+    const counter = this.options.counter;
+    if (!counter) {
+      for (const item of items) this.pending.add(collectionTermsOf(item));
+    } else {
+      const found: Promise<void> = counter
+        .count(items)
+        .then((lists) => lists?.forEach((terms) => this.pending.add(terms)))
+        .catch((err: unknown) => this.log.warn({ err, documents: items.length }, 'collection statistics not counted'))
+        .finally(() => this.finding.delete(found));
+      this.finding.add(found);
     }
-    const found: Promise<void> = termsOf(items)
-      .then((lists) => this.count(lists))
-      .catch((err: unknown) => this.log.warn({ err, documents: items.length }, 'collection statistics not counted'))
-      .finally(() => this.finding.delete(found));
-    this.finding.add(found);
-  }
-
-  private count(termLists: string[][]): void {
-    for (const terms of termLists) {
-      for (const term of terms) this.pending.set(term, (this.pending.get(term) ?? 0) + 1);
-      this.documents++;
-    }
-    if (this.documents >= (this.options.flushItems ?? FLUSH_ITEMS)) void this.flushNow();
-    else if (this.documents > 0 && !this.timer) {
+    this.recorded += items.length;
+    if (this.recorded >= (this.options.flushItems ?? FLUSH_ITEMS)) void this.flushNow();
+    else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.options.flushMs ?? FLUSH_MS);
       this.timer.unref();
     }
   }
 
-  /** Writes what is counted so far, with the terms still being found (one pipeline); resolves when it is written. */
+  /** Writes what is counted so far, with the terms still being counted (one pipeline); resolves when it is written. */
   async flush(): Promise<void> {
     if (this.finding.size > 0) await Promise.all(this.finding);
     return this.flushNow();
@@ -74,14 +79,18 @@ export class CollectionStatsRecorder {
   private flushNow(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.documents === 0) return this.flushing;
-    const documents = this.documents;
+    this.recorded = 0;
+    const counter = this.options.counter;
+    // A thread's counts are posted to it before this drain, so they are in its tally.
+    const drained = counter ? counter.drain() : Promise.resolve([]);
     const batch = this.pending;
-    this.documents = 0;
-    this.pending = new Map();
+    this.pending = new TermTally();
     this.flushing = this.flushing
-      .then(() => this.store.add(documents, batch))
-      .catch((err: unknown) => this.log.warn({ err, documents }, 'collection statistics not written'));
+      .then(async () => {
+        for (const tally of await drained) batch.merge(tally);
+        if (batch.documents > 0) await this.store.add(batch.documents, batch.frequencies);
+      })
+      .catch((err: unknown) => this.log.warn({ err, documents: batch.documents }, 'collection statistics not written'));
     return this.flushing;
   }
 }

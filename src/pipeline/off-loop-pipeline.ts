@@ -2,10 +2,20 @@ import { AppError, type ErrorCode } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { withEncodedTags, type PackedAnalysis, type StoreReadyAnalyses } from './store-ready-analyses.ts';
 import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
+import type { TermCounts } from './term-tally.ts';
+import type { PackedRecords } from '../storage/item-codec.ts';
 import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.ts';
+
+/** How often offload() compares the event loop's and the threads' utilisation at most. */
+const OFFLOAD_CHECK_MS = 250;
+
+/** A document read in a thread, with its items' stored records (absent when read on the event loop). */
+export type ReadWithRecords = ReadFeedResult & { records?: PackedRecords };
 
 /** A thread's error back as the error it was: an AppError keeps its code, so a bad feed is still a feed problem. */
 function rebuildError(e: ThreadError): Error {
@@ -30,7 +40,15 @@ export class OffLoopPipeline {
   private live = false;
   private readonly started: Promise<void>;
 
-  constructor(script: ThreadScript, threads: number) {
+  /**
+   * `movable`: where the steps that can run on either side go ('balanced': to the less busy
+   * side; 'threads': always to the threads).
+   */
+  constructor(
+    script: ThreadScript,
+    threads: number,
+    private readonly movable: 'balanced' | 'threads' = 'balanced',
+  ) {
     this.pool = new ThreadPool(script, threads, rebuildError);
     // Loading a thread's modules takes seconds: the first polls are not held up behind it.
     this.started = this.pool.each({ kind: 'ping' }).then(() => {
@@ -39,31 +57,87 @@ export class OffLoopPipeline {
     this.started.catch(() => undefined);
   }
 
+  /** The event loop's utilisation when `offload` last compared it with the threads'. */
+  private loop: EventLoopUtilization = performance.eventLoopUtilization();
+  private comparedAt = 0;
+  private threadsLessBusy = true;
+
+  /** New items whose terms are to be counted in a thread, posted once per turn of the event loop. */
+  private termsQueue: Array<{ title: string; summary: string }> = [];
+  private termsScheduled = false;
+
   /** Threads in the pool. */
   get threads(): number {
     return this.pool.size;
   }
 
-  /** readFeed in a thread. */
-  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadFeedResult> {
+  /**
+   * readFeed in a thread, which also encodes each item's stored record for `ctx.feedId`
+   * first seen at `ctx.now` (the deflate is the costliest step of storing an item) while the
+   * threads are the less busy side, so ItemStore.ingest with the same feed and time sends
+   * them as they are.
+   */
+  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadWithRecords> {
     if (!this.onThreads()) return readFeed(body, contentType, ctx, limits);
     // A view into a shared slab would carry the whole slab across: send the body's own bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
-    return this.run({ kind: 'read', body: own, contentType, ctx, limits });
+    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: this.offload() });
   }
 
-  /** analyseItem for each item against the anchors, in a thread. */
-  analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<ItemAnalysis[]> {
-    if (items.length === 0) return Promise.resolve([]);
+  /**
+   * analyseItem for each item against the anchors, in a thread; there too, while the threads
+   * are the less busy side, an item's bands are packed and its tags encoded as the scripts
+   * take them (see PackedAnalysis).
+   */
+  async analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
+    if (items.length === 0) return [];
     if (!this.onThreads()) return analyseItems(anchors, items);
     this.share(anchors);
-    return this.run({ kind: 'analyse', keys: anchors.map((a) => a.spec.key), items });
+    const keys = anchors.map((a) => a.spec.key);
+    if (!this.offload()) return this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items });
+    return withEncodedTags(await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items, forStore: true }), anchors.length);
   }
 
   /** collectionTermsOf for each item, in a thread. */
   terms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][]> {
     if (!this.onThreads()) return Promise.resolve(items.map((i) => collectionTermsOf(i)));
     return this.run({ kind: 'terms', items: items.map((i) => ({ title: i.title, summary: i.summary })) });
+  }
+
+  /**
+   * Counts the collection terms of new items into a thread's tally (see drainTerms); null
+   * when so counted, else (threads not loaded) the term lists found on the event loop.
+   */
+  async countTerms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][] | null> {
+    if (!this.onThreads()) return items.map((i) => collectionTermsOf(i));
+    // Batched per turn of the event loop and posted without an answer: a message (and a
+    // thread wake-up) costs more than the items it carries, and drainTerms posts after it.
+    for (const i of items) this.termsQueue.push({ title: i.title, summary: i.summary });
+    if (!this.termsScheduled) {
+      this.termsScheduled = true;
+      setImmediate(() => this.postTerms());
+    }
+    return null;
+  }
+
+  private postTerms(): void {
+    this.termsScheduled = false;
+    if (this.termsQueue.length === 0) return;
+    const items = this.termsQueue;
+    this.termsQueue = [];
+    const task: PipelineTask = { kind: 'count-terms', items };
+    this.pool.post(task);
+  }
+
+  /**
+   * Every thread's tally of counted terms, each restarted. Messages to a thread arrive in
+   * order, so every count posted before this is in it. A thread that died took its tally
+   * with it (statistics: later items make up for them).
+   */
+  drainTerms(): Promise<TermCounts[]> {
+    if (!this.live || this.pool.running === 0) return Promise.resolve([]);
+    this.postTerms();
+    return this.pool.onEach<TermCounts>({ kind: 'drain-terms' });
   }
 
   /** Resolves when every thread has loaded and answered; rejects when they cannot start (the steps stay on the event loop). */
@@ -74,6 +148,25 @@ export class OffLoopPipeline {
   /** Stops the threads. */
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /**
+   * Whether the steps that can run on either side (deflating records, encoding tags, packing
+   * bands: the same bytes either way) go to the threads: while they are less busy than the
+   * event loop. Which side is the bottleneck depends on the machine and the load, and
+   * whichever it is gets the other's spare time. Compared every quarter second at most.
+   */
+  private offload(): boolean {
+    if (this.movable === 'threads') return true;
+    const now = performance.now();
+    if (now - this.comparedAt >= OFFLOAD_CHECK_MS) {
+      const loop = performance.eventLoopUtilization();
+      const loopShare = performance.eventLoopUtilization(loop, this.loop).utilization;
+      this.threadsLessBusy = this.pool.busyShare() <= loopShare;
+      this.loop = loop;
+      this.comparedAt = now;
+    }
+    return this.threadsLessBusy;
   }
 
   /** Whether steps go to the threads: they have loaded, and some still run. */

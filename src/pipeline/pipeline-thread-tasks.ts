@@ -1,8 +1,11 @@
 import { isAppError } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
+import { encodeNewItems, type PackedRecords } from '../storage/item-codec.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { storeReadyAnalyses, type StoreReadyAnalyses } from './store-ready-analyses.ts';
+import { TermTally, type TermCounts } from './term-tally.ts';
 import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
 import { RecentTokens } from './recent-tokens.ts';
 import type { ThreadError } from './thread-pool.ts';
@@ -12,20 +15,27 @@ export type PipelineTask =
   /** Broadcast: the anchors tagging uses now (each compiled once per key, the rest dropped). */
   | { kind: 'anchors'; state: AnchorSpec[] }
   /** A fetched feed body read into normalised items (readFeed). */
-  | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null }
-  /** New items tagged against the anchors of the given keys (in that order). */
-  | { kind: 'analyse'; keys: string[]; items: ItemText[] }
+  /** With `records`, also the items' stored records (encodeNewItems), so the deflate runs here too. */
+  | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null; records?: boolean }
+  /** New items tagged against the anchors of the given keys (in that order); `forStore`: as storeReadyAnalyses hands them over. */
+  | { kind: 'analyse'; keys: string[]; items: ItemText[]; forStore?: boolean }
   /** The collection-statistics terms of new items. */
   | { kind: 'terms'; items: Array<{ title: string; summary: string }> }
+  /** The same, counted into this thread's tally (no term lists back to the event loop). */
+  | { kind: 'count-terms'; items: Array<{ title: string; summary: string }> }
+  /** The tally so far, handed over and restarted (a collection-statistics flush). */
+  | { kind: 'drain-terms' }
   /** Answers once the thread has loaded: the pool is ready. */
   | { kind: 'ping' };
 
 /** What each task answers. */
 export interface PipelineResults {
   anchors: void;
-  read: ReadFeedResult;
-  analyse: ItemAnalysis[];
+  read: ReadFeedResult & { records?: PackedRecords };
+  analyse: ItemAnalysis[] | StoreReadyAnalyses;
   terms: string[][];
+  'count-terms': void;
+  'drain-terms': TermCounts;
   ping: void;
 }
 
@@ -38,6 +48,7 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
   const compiled = new Map<string, CatalogEntry>();
   // New items are counted (terms) just before they are tagged (analyse): tokenised once for both.
   const recent = new RecentTokens();
+  let tally = new TermTally();
   return async (task) => {
     switch (task.kind) {
       case 'anchors': {
@@ -46,18 +57,29 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
         for (const spec of task.state) if (!compiled.has(spec.key)) compiled.set(spec.key, compileSpec(spec));
         return undefined;
       }
-      case 'read':
-        return readFeed(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.contentType, task.ctx, task.limits);
+      case 'read': {
+        const read = await readFeed(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.contentType, task.ctx, task.limits);
+        return task.records ? { ...read, records: encodeNewItems(read.items, task.ctx.feedId, task.ctx.now) } : read;
+      }
       case 'analyse': {
         const anchors = task.keys.map((key) => {
           const entry = compiled.get(key);
           if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
           return entry;
         });
-        return task.items.map((item) => analyseItem(anchors, item, anchors.length > 0 ? recent.take(item) : undefined));
+        const analyses = task.items.map((item) => analyseItem(anchors, item, anchors.length > 0 ? recent.take(item) : undefined));
+        return task.forStore ? storeReadyAnalyses(anchors, analyses) : analyses;
       }
       case 'terms':
         return task.items.map((item) => collectionTermsOf(item, recent.keep(item)));
+      case 'count-terms':
+        for (const item of task.items) tally.add(collectionTermsOf(item, recent.keep(item)));
+        return undefined;
+      case 'drain-terms': {
+        const out = tally;
+        tally = new TermTally();
+        return out;
+      }
       case 'ping':
         return undefined;
     }

@@ -8,10 +8,12 @@ import type { FeedStore } from '../storage/feed-store.ts';
 import type { StoredItem } from '../model/item.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
+import type { StoryEntry } from '../storage/story-args.ts';
+import type { PackedAnalysis } from './store-ready-analyses.ts';
 import type { AlertCatalog } from './alert-catalog.ts';
 import type { AnchorCatalog, CatalogEntry } from './anchor-catalog.ts';
 import { recordAlertHits, type KeywordMatch } from './record-alert-hits.ts';
-import { analyseItems, storyInputs, type ItemAnalysis, type ItemText } from './analyse-items.ts';
+import { analyseItems, storyInputs, type ItemText } from './analyse-items.ts';
 
 /** What tagItems needs. */
 export interface TagDeps {
@@ -30,7 +32,7 @@ export interface TagDeps {
   /** The article text of headline-only items (FULL_TEXT), by item id; absent: none is read. */
   articleTexts?(items: StoredItem[]): Promise<Map<string, string>>;
   /** Runs the CPU part of tagging (a pipeline thread); absent: on this event loop. */
-  analyse?(anchors: CatalogEntry[], items: ItemText[]): Promise<ItemAnalysis[]>;
+  analyse?(anchors: CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]>;
 }
 
 /** Counts for metrics and logs. */
@@ -65,10 +67,10 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     const body = bodies.get(item.id);
     return body ? { id: item.id, title: item.title, summary: item.summary, body } : { id: item.id, title: item.title, summary: item.summary };
   });
-  const analyses = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
+  const analyses: PackedAnalysis[] = deps.analyse ? await deps.analyse(anchors, texts) : await analyseItems(anchors, texts);
 
-  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags }> = [];
-  const toCluster: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }> = [];
+  const results: Array<{ itemId: string; anchor: CatalogEntry; tags: ItemTags; encoded: Buffer | undefined }> = [];
+  const toCluster: StoryEntry[] = [];
   const keywordMatches: KeywordMatch[] = [];
   const spikeMatches: Array<{ alertId: string; itemId: string; publishedAt: number }> = [];
   for (const [n, item] of items.entries()) {
@@ -76,7 +78,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     let needsStory = analysis.signature !== null;
     for (const [a, anchor] of anchors.entries()) {
       const tags: ItemTags = { ...analysis.tags[a]!, version: anchor.record.version };
-      results.push({ itemId: item.id, anchor, tags });
+      results.push({ itemId: item.id, anchor, tags, encoded: analysis.encodedTags?.[a] });
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
       const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
@@ -96,7 +98,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // Only digest candidates and alert hits are clustered: stories matter to those alone,
     // and the LSH buckets stay small.
     if (needsStory) {
-      const story = analysis.signature && analysis.bands ? { signature: Buffer.from(analysis.signature.buffer, analysis.signature.byteOffset, analysis.signature.byteLength), bands: analysis.bands } : storyInputs(item);
+      const bands = analysis.packedBands ? Buffer.from(analysis.packedBands.buffer, analysis.packedBands.byteOffset, analysis.packedBands.byteLength) : analysis.bands;
+      const story = analysis.signature && bands ? { signature: Buffer.from(analysis.signature.buffer, analysis.signature.byteOffset, analysis.signature.byteLength), bands } : storyInputs(item);
       toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, ...story });
     }
   }
@@ -107,9 +110,9 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   await deps.enqueueDeliveries(deliveryIds);
   await deps.alerts.recordSpikeMatches(spikeMatches);
 
-  const writes = results.map(({ itemId, anchor, tags }) => {
+  const writes = results.map(({ itemId, anchor, tags, encoded }) => {
     const leader = storyOf.get(itemId);
-    return { anchorId: anchor.record.id, itemId, tags, ...(leader ? { leader } : {}) };
+    return { anchorId: anchor.record.id, itemId, tags, ...(encoded ? { encoded } : {}), ...(leader ? { leader } : {}) };
   });
   const newlyInDigest = (await deps.items.writeTags(writes)).filter(Boolean).length;
   // Only a full pass (every anchor) settles an item; a single-anchor re-tag leaves the marker alone.

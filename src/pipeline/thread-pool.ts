@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 /** The thread script a pool runs: its file, and the loader it needs first (tsx under tests). */
@@ -39,6 +40,8 @@ interface Member {
   pending: Map<number, Pending>;
   /** It has answered once: a thread that dies before that (a broken install) is not started again and again. */
   answered: boolean;
+  /** Its event-loop utilisation when busyShare last read it. */
+  elu: EventLoopUtilization;
 }
 
 /**
@@ -73,7 +76,7 @@ export class ThreadPool {
       : new Worker(file);
     // An idle pool must not keep a process alive that is otherwise done.
     worker.unref();
-    const member: Member = { worker, pending: new Map(), answered: false };
+    const member: Member = { worker, pending: new Map(), answered: false, elu: worker.performance.eventLoopUtilization() };
     worker.on('message', (reply: ThreadReply) => {
       member.answered = true;
       const p = member.pending.get(reply.id);
@@ -101,6 +104,18 @@ export class ThreadPool {
     return member;
   }
 
+  /** The threads' mean event-loop utilisation (0 to 1) since the previous call. */
+  busyShare(): number {
+    if (this.members.length === 0) return 1;
+    let sum = 0;
+    for (const m of this.members) {
+      const now = m.worker.performance.eventLoopUtilization();
+      sum += m.worker.performance.eventLoopUtilization(now, m.elu).utilization;
+      m.elu = now;
+    }
+    return sum / this.members.length;
+  }
+
   /** Threads running (a thread that could not start is not replaced). */
   get running(): number {
     return this.members.length;
@@ -115,9 +130,22 @@ export class ThreadPool {
     return this.runOn<T>(member, task);
   }
 
+  /** Posts a task nobody waits for to the least busy thread (it answers nothing, and what it fails at is lost with it). */
+  post(task: { kind: string }): void {
+    if (this.closed || this.members.length === 0) return;
+    let member = this.members[0]!;
+    for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
+    member.worker.postMessage({ id: 0, task } satisfies Envelope);
+  }
+
   /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */
   async each(task: { kind: string }): Promise<void> {
-    await Promise.all(this.members.map((m) => this.runOn(m, task)));
+    await this.onEach(task);
+  }
+
+  /** Runs `task` once on every thread running now; their answers. */
+  onEach<T>(task: { kind: string }): Promise<T[]> {
+    return Promise.all(this.members.map((m) => this.runOn<T>(m, task)));
   }
 
   private runOn<T>(member: Member, task: { kind: string }): Promise<T> {

@@ -109,7 +109,7 @@ return out
 // KEYS: this week's bands, last week's, this week's signatures, last week's.
 // ARGV: threshold, story key prefix, ttl seconds, then per item: id, its 12 raw bytes ('' when
 // the id is not 24 hex digits: such an item is never anyone's candidate), publishedAt,
-// signature, its number of bands, its bands.
+// signature, its bands (8 bytes each, end to end in one argument: one argument per item, not 42).
 export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -144,14 +144,15 @@ local a = 3
 local out = {}
 local wrote = false
 while a < #ARGV do
-  local id, idBytes, published, sig, nb = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
+  local id, idBytes, published, sig, bands = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local nb = math.floor(#bands / 8)
   local fields, rests = {}, {}
   for b = 1, nb do
-    local band = ARGV[a + 5 + b]
-    fields[b] = string.sub(band, 1, 2)
-    rests[b] = string.sub(band, 3, 8)
+    local s = (b - 1) * 8
+    fields[b] = string.sub(bands, s + 1, s + 2)
+    rests[b] = string.sub(bands, s + 3, s + 8)
   end
-  a = a + 5 + nb
+  a = a + 5
   local existing = known(id)
   if existing then
     out[#out + 1] = existing

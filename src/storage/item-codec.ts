@@ -85,6 +85,14 @@ class Writer {
     this.at += b.length;
   }
 
+  /** A string as `str`, written in place (no Buffer of its own to collect). */
+  private text(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.header(0xa0, 31, 0xd9, 0xda, 0xdb, n);
+    this.room(n);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+
   private number(n: number): void {
     this.room(9);
     if (Number.isSafeInteger(n)) {
@@ -111,7 +119,7 @@ class Writer {
     if (v === false) return this.byte(0xc2);
     if (v === true) return this.byte(0xc3);
     if (typeof v === 'number') return this.number(v);
-    if (typeof v === 'string') return this.bytes(Buffer.from(v, 'utf8'));
+    if (typeof v === 'string') return this.text(v);
     if (Buffer.isBuffer(v)) return this.bytes(v);
     if (Array.isArray(v)) {
       this.header(0x90, 15, null, 0xdc, 0xdd, v.length);
@@ -293,6 +301,45 @@ export function encodeNewItem(item: NormalizedItem, feedId: string, firstSeenAt:
     [],
     '',
   ]);
+}
+
+/**
+ * The records of a document's items packed into one buffer of their own, as a pipeline thread
+ * hands them to the event loop: one copy across the thread boundary (a record is a view into
+ * a shared slab, which would carry the whole slab), and the deflate runs off the loop.
+ */
+export interface PackedRecords {
+  bytes: Uint8Array;
+  /** End offset of each record in `bytes`, in the items' order. */
+  ends: number[];
+}
+
+/** encodeNewItem for each item, packed (see PackedRecords). */
+export function encodeNewItems(items: readonly NormalizedItem[], feedId: string, firstSeenAt: number): PackedRecords {
+  return packRecords(items.map((item) => encodeNewItem(item, feedId, firstSeenAt)));
+}
+
+/** Encoded values (records, tags) packed into one buffer of their own (see PackedRecords). */
+export function packRecords(records: readonly Buffer[]): PackedRecords {
+  const ends: number[] = [];
+  let at = 0;
+  for (const r of records) ends.push((at += r.length));
+  // Not from the shared pool: a pooled buffer would carry its whole slab across.
+  const bytes = Buffer.alloc(at);
+  at = 0;
+  for (const r of records) at += r.copy(bytes, at);
+  return { bytes, ends };
+}
+
+/** The records of PackedRecords, each a view into its bytes. */
+export function unpackRecords(packed: PackedRecords): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (const end of packed.ends) {
+    out.push(Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset + start, end - start));
+    start = end;
+  }
+  return out;
 }
 
 /** One anchor's tags as the tag script stores them (position 14's value). */

@@ -3,13 +3,13 @@ import type { Evidence } from '../model/story.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
-import { createHash } from 'node:crypto';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
 import { decodeItem, encodeNewItem, encodeTags } from './item-codec.ts';
 import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { retireItems } from './retire-items.ts';
+import { storyArgs, type StoryEntry } from './story-args.ts';
 import { groupBySlot, runBatch, runBatchOrThrow, scanKeys, type BatchCommand } from './slot-batch.ts';
 
 /** A page of item ids in newest-first order with the cursor of the next page. */
@@ -25,30 +25,6 @@ export const STREAM_MAX_LEN = 10_000;
 const BAND_WEEK_MS = 7 * 24 * 3600_000;
 const BAND_TTL_SECONDS = 15 * 24 * 3600;
 
-/** A band as stored: its index and 7 bytes of a hash of its rows (false matches are rejected on the full signature). */
-function bandBytes(band: string): Buffer {
-  const out = createHash('sha1').update(band).digest().subarray(0, 8);
-  out[0] = Number(band.slice(1, band.indexOf(':')));
-  return out;
-}
-
-/** Item ids as the buckets hold them: 24 hex digits packed into 12 bytes ('' for any other id: never a candidate). */
-function idBytes(id: string): Buffer {
-  return /^[0-9a-f]{24}$/.test(id) ? Buffer.from(id, 'hex') : Buffer.alloc(0);
-}
-
-/**
- * The stored story signature: the low byte of each 32-bit MinHash value, one byte per
- * position (b-bit minwise hashing). Two different values agree by chance once in 256, so an
- * estimated similarity s reads s + (1 - s) / 256: at most 0.004 higher, next to the 0.4
- * threshold and the 0.125 that different stories reach at most; a quarter of the bytes.
- */
-function storedSignature(sig: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(sig.length / 4);
-  for (let i = 3, j = 0; i < sig.length; i += 4, j++) out[j] = sig[i]!;
-  return out;
-}
-
 const HOUR_MS = 3_600_000;
 /** Items per ingest script call at most. */
 const INGEST_CHUNK = 200;
@@ -62,6 +38,8 @@ export interface TagWrite {
   tags: ItemTags;
   /** The story leader clustering gave the item; kept on the item if it has none yet. */
   leader?: string;
+  /** `tags` as encodeTags makes them, when a pipeline thread encoded them already. */
+  encoded?: Buffer;
 }
 
 /**
@@ -98,20 +76,23 @@ export class ItemStore {
    * but still untagged. Two steps per chunk: the item hashes (one script call per hash slot:
    * one call on a plain Redis), then the {items} indexes (one call). Only the second decides
    * what is new, so a crash between them is repaired by the next poll of the document, and
-   * nothing is counted twice.
+   * nothing is counted twice. `records`: the items' records as encodeNewItem(item, feedId, now)
+   * makes them, when a pipeline thread encoded them already.
    */
-  async ingest(feedId: string, items: NormalizedItem[], now: number): Promise<IngestResult[]> {
+  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: Buffer[]): Promise<IngestResult[]> {
     if (items.length === 0) return [];
     const out: IngestResult[] = [];
     // Chunks keep one script call's argument list and run time modest for a huge document.
     for (let start = 0; start < items.length; start += INGEST_CHUNK) {
       const chunk = items.slice(start, start + INGEST_CHUNK);
+      const recordOf = new Map<NormalizedItem, Buffer>();
+      chunk.forEach((item, i) => recordOf.set(item, records?.[start + i] ?? encodeNewItem(item, feedId, now)));
       const groups = groupBySlot(this.redis, chunk, (i) => this.keys.item(i.id));
       const replies = await runBatchOrThrow(
         this.redis,
         groups.map((group): BatchCommand => {
           const args: Array<string | Buffer> = [feedId, String(now)];
-          for (const item of group) args.push(item.id, item.link ?? '', String(item.publishedAt), encodeNewItem(item, feedId, now));
+          for (const item of group) args.push(item.id, item.link ?? '', String(item.publishedAt), recordOf.get(item)!);
           return ['awStoreItems', group.length, ...group.map((i) => this.keys.item(i.id)), ...args];
         }),
       );
@@ -171,7 +152,7 @@ export class ItemStore {
       this.redis,
       groups.map((group): BatchCommand => {
         const args: Array<string | Buffer> = [];
-        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), encodeTags(w.tags), w.leader ?? '');
+        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), w.encoded ?? encodeTags(w.tags), w.leader ?? '');
         return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
       }),
     );
@@ -312,7 +293,7 @@ export class ItemStore {
    * item (itself when it leads). One script call for the batch, items in order, so copies
    * within the same batch find each other.
    */
-  async assignStories(entries: Array<{ itemId: string; publishedAt: number; signature: Buffer; bands: string[] }>, threshold: number, now = Date.now()): Promise<string[]> {
+  async assignStories(entries: StoryEntry[], threshold: number, now = Date.now()): Promise<string[]> {
     if (entries.length === 0) return [];
     const week = Math.floor(now / BAND_WEEK_MS);
     const out: string[] = [];
@@ -320,7 +301,7 @@ export class ItemStore {
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
       const args: Array<string | Buffer> = [String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), String(e.bands.length), ...e.bands.map(bandBytes));
+      for (const e of chunk) args.push(...storyArgs(e));
       const leaders = (await this.redis.awAssignStories(...keys, ...args)) as string[];
       for (const l of leaders) out.push(String(l));
     }

@@ -38,7 +38,9 @@ export function groupBySlot<T>(redis: RedisClient, entries: T[], keyOf: (entry: 
 /** Runs commands whose keys may lie in different slots: one pipeline on a plain Redis, concurrent commands on a cluster. */
 export async function runBatch(redis: RedisClient, commands: BatchCommand[]): Promise<BatchResult> {
   if (commands.length === 0) return [];
-  if (!isCluster(redis)) return ((await redis.pipeline(commands).exec()) ?? []) as BatchResult;
+  // One command (every slot-grouped batch on a plain Redis) is sent as it is: a pipeline
+  // object copies every script the connection knows, which costs more than the command.
+  if (!isCluster(redis) && commands.length > 1) return ((await redis.pipeline(commands).exec()) ?? []) as BatchResult;
   const call = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   return Promise.all(
     commands.map(([name, ...args]) =>
