@@ -1,7 +1,7 @@
 import type { ItemTags } from '../model/tags.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
-import { lshBands, storySignature, type ItemTokens } from '../tagging/story-signature.ts';
-import { tokenize, type Token } from '../tagging/text-normalize.ts';
+import { lshBands, storySignature } from '../tagging/story-signature.ts';
+import { tokenize, type ItemTokens } from '../tagging/text-normalize.ts';
 import type { CatalogEntry } from './anchor-catalog.ts';
 import { applyScopeAndVerdict } from './scope-and-verdict.ts';
 
@@ -46,7 +46,7 @@ export function storyInputs(item: { title: string; summary: string }, tokens?: I
  * title and summary are tokenised once, for every anchor and the signature alike; `tokens`:
  * already tokenised (tokenize of each), the same analysis.
  */
-export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText, tokens?: { title: Token[]; summary: Token[] }): ItemAnalysis {
+export function analyseItem(anchors: readonly AnalysisAnchor[], item: ItemText, tokens?: ItemTokens): ItemAnalysis {
   if (anchors.length === 0) return { tags: [], signature: null, bands: null };
   const titleTokens = tokens?.title ?? tokenize(item.title);
   const summaryTokens = tokens?.summary ?? tokenize(item.summary);

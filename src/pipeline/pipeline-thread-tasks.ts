@@ -67,7 +67,7 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
           if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
           return entry;
         });
-        const analyses = task.items.map((item) => analyseItem(anchors, item, recent.take(item)));
+        const analyses = task.items.map((item) => analyseItem(anchors, item, anchors.length > 0 ? recent.take(item) : undefined));
         return task.forStore ? storeReadyAnalyses(anchors, analyses) : analyses;
       }
       case 'terms':

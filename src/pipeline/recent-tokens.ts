@@ -5,20 +5,14 @@
  * what tokenize would return; bounded, oldest title out first, and each entry is handed out once
  * (an item is tagged once after it is counted), so the memo never outgrows a few batches.
  */
-import { tokenize, type Token } from '../tagging/text-normalize.ts';
-
-/** An item's title and summary, tokenised. */
-export interface TitleSummaryTokens {
-  title: Token[];
-  summary: Token[];
-}
+import { tokenize, type ItemTokens } from '../tagging/text-normalize.ts';
 
 /** Items kept at most: about 15 KB each for a 120-word item, so at most some 15 MB. */
 const DEFAULT_LIMIT = 1000;
 
 interface Kept {
   summary: string;
-  tokens: TitleSummaryTokens;
+  tokens: ItemTokens;
 }
 
 /** A bounded memo of recently tokenised items. */
@@ -30,7 +24,7 @@ export class RecentTokens {
   constructor(private readonly limit = DEFAULT_LIMIT) {}
 
   /** Tokenises an item and keeps the tokens for one later `take`. */
-  keep(item: { title: string; summary: string }): TitleSummaryTokens {
+  keep(item: { title: string; summary: string }): ItemTokens {
     const tokens = { title: tokenize(item.title), summary: tokenize(item.summary) };
     const list = this.byTitle.get(item.title);
     if (list) list.push({ summary: item.summary, tokens });
@@ -40,7 +34,7 @@ export class RecentTokens {
   }
 
   /** The item's kept tokens (forgotten now), or freshly tokenised ones. */
-  take(item: { title: string; summary: string }): TitleSummaryTokens {
+  take(item: { title: string; summary: string }): ItemTokens {
     const list = this.byTitle.get(item.title);
     const at = list ? list.findIndex((k) => k.summary === item.summary) : -1;
     if (!list || at < 0) return { title: tokenize(item.title), summary: tokenize(item.summary) };

@@ -5,7 +5,7 @@
  * ingested item; the relevance model reads the same function, so both sides agree.
  */
 import { stemmer } from 'stemmer';
-import { tokenize, type Token } from './text-normalize.ts';
+import { tokenize, type ItemTokens, type Token } from './text-normalize.ts';
 
 /** At most this many distinct terms are counted per item (unigrams first). */
 export const MAX_COLLECTION_TERMS = 60;
@@ -69,7 +69,7 @@ export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: s
  * there is room for them (an item of 120 words often has enough unigrams alone); `tokens`:
  * its title and summary already tokenised (the same terms).
  */
-export function collectionTermsOf(item: { title: string; summary: string }, tokens?: { title: Token[]; summary: Token[] }): string[] {
+export function collectionTermsOf(item: { title: string; summary: string }, tokens?: ItemTokens): string[] {
   const fields = [tokens?.title ?? tokenize(item.title), tokens?.summary ?? tokenize(item.summary)];
   const out: string[] = [];
   const seen = new Set<string>();

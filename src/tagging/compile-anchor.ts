@@ -14,7 +14,7 @@ import { detectPieceLanguage } from './piece-language.ts';
 import type { ModelParameters } from './model-parameters.ts';
 import { buildStoryModel, scoreStory, storyTermsOf, type StoryModel } from './story-model.ts';
 import { readStoryStructure, type StoryStructure } from './story-structure.ts';
-import { tokenize, type Token } from './text-normalize.ts';
+import { tokenize, type ItemTokens } from './text-normalize.ts';
 
 /** What compiling may read besides the piece: collection statistics, coverage on the story, analyst verdicts. */
 export interface CompileContext {
@@ -86,18 +86,12 @@ export function compileAnchor(source: AnchorSource, entitiesOverride?: Entity[],
   };
 }
 
-/** An item's title and summary already tokenised (tokenize of each), for a caller that reads them more than once. */
-export interface TokenisedItem {
-  title: Token[];
-  summary: Token[];
-}
-
 /**
  * Tags one item against a compiled anchor: entity mentions, relevance score, digest decision
  * and its evidence. `tokens`: the item's fields already tokenised (the same result, without
  * tokenising again per anchor).
  */
-export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: string }, tokens?: TokenisedItem): TagResult {
+export function tagItem(anchor: CompiledAnchor, item: { title: string; summary: string }, tokens?: ItemTokens): TagResult {
   // Tokenise once: the matcher and the relevance model read the same tokens.
   const titleTokens = tokens?.title ?? tokenize(item.title);
   const summaryTokens = tokens?.summary ?? tokenize(item.summary);

@@ -8,7 +8,7 @@
  * Signatures are stored in Redis: changing SHINGLE_WORDS, SIGNATURE_LENGTH, the seeds or the
  * normalisation makes old signatures incomparable, so bump SIGNATURE_VERSION when doing so.
  */
-import { tokenize, type Token } from './text-normalize.ts';
+import { tokenize, type ItemTokens, type Token } from './text-normalize.ts';
 
 /** A MinHash signature: SIGNATURE_LENGTH unsigned 32-bit minima, one per seeded hash. */
 export type StorySignature = Uint32Array;
@@ -145,12 +145,6 @@ function cleanWords(text: string, tokens?: readonly Token[]): string[] {
     if (aligned) return words;
   }
   return tokenize(cleaned.text).map((t) => t.folded);
-}
-
-/** An item's tokenised title and summary, when the caller has them already. */
-export interface ItemTokens {
-  title: readonly Token[];
-  summary: readonly Token[];
 }
 
 function fieldWords(title: string, summary: string, tokens?: ItemTokens): [string[], string[]] {

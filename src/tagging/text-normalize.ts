@@ -8,6 +8,12 @@
 /** How a word is capitalised where it was written. */
 export type CaseShape = 'lower' | 'capital' | 'upper' | 'other';
 
+/** An item's title and summary, each tokenised: what the steps that read an item share. */
+export interface ItemTokens {
+  title: Token[];
+  summary: Token[];
+}
+
 /** One word of a text, with its place in the original string. */
 export interface Token {
   /** The word as written (possessive suffix removed, hyphenated line break removed). */
