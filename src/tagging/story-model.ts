@@ -77,27 +77,37 @@ function fieldTerms(text: string): string[] {
 const topicalCache = new Map<string, Set<string>>();
 const TOPICAL_CACHE_LIMIT = 64;
 
-/** Terms of the words compromise reads as nouns or adjectives (not numbers, pronouns or verbs) anywhere in the text. */
+/**
+ * Terms of the words compromise reads, in most of their uses in the text, as nouns or adjectives
+ * (not numbers, pronouns or verbs). A vote over every use: "hold" is the headline's verb even
+ * when the body once puts something "on hold", and "talks" stays the subject where a sentence
+ * reads it as a verb. A word hyphened onto a name ("US-led", "Kremlin-backed") describes that
+ * name's part, not the subject.
+ */
 function topicalTerms(text: string): Set<string> {
   const cached = topicalCache.get(text);
   if (cached) return cached;
   const out = new Set<string>();
   if (topicalCache.size >= TOPICAL_CACHE_LIMIT) topicalCache.clear();
   topicalCache.set(text, out);
-  const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[] }> }>;
+  const votes = new Map<string, number>();
+  const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[]; pre?: string; post?: string }> }>;
   for (const sentence of doc) {
     for (const [i, term] of sentence.terms.entries()) {
       const tags = term.tags;
       // A participle before a noun modifies it ("disputed border", "contested waters"): it carries the subject too.
       const next = sentence.terms[i + 1]?.tags ?? [];
       const modifier = tags.includes('Verb') && (tags.includes('PastTense') || tags.includes('Participle') || tags.includes('Gerund')) && next.includes('Noun');
-      if (!(tags.includes('Noun') || tags.includes('Adjective') || modifier) || tags.includes('Pronoun') || tags.includes('Value')) continue;
+      const prev = sentence.terms[i - 1];
+      const onName = prev !== undefined && /-$/.test(prev.post ?? '') && /^[A-Z]/.test(prev.text);
+      const nounish = (tags.includes('Noun') || tags.includes('Adjective') || modifier) && !tags.includes('Pronoun') && !tags.includes('Value') && !onName;
       for (const t of tokenize(term.text)) {
         const w = termOfWord(t.folded);
-        if (w !== '') out.add(w);
+        if (w !== '') votes.set(w, (votes.get(w) ?? 0) + (nounish ? 1 : -1));
       }
     }
   }
+  for (const [w, v] of votes) if (v > 0) out.add(w);
   return out;
 }
 
@@ -233,15 +243,20 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
       for (const t of unigrams) df.set(t, (df.get(t) ?? 0) + 1);
       for (const t of pairs) if (terms.has(t)) df.set(t, (df.get(t) ?? 0) + 1);
     }
-    // The story's background: a word of the piece that its coverage uses no more than the
-    // collection at large does ("war" behind peace talks, when every item on the war has it)
-    // does not tell the story's items from the rest. Only a word seen often enough on the
-    // coverage is judged; one it lacks keeps its weight (no evidence either way).
+    // The story's background: a word of the piece that its coverage uses no more than the rest
+    // of the collection does ("war" behind peace talks, when every item on the war has it) does
+    // not tell the story's items from the others. The rest excludes the coverage itself, or a
+    // story that fills the collection would be its own background; counts are smoothed, and a
+    // word is judged only when there is evidence either way (seen on the coverage, or expected
+    // there at least once were it background).
+    const rest = Math.max(1, stats.documents - coverage.length);
+    const elsewhereShare = (t: string, n: number) => Math.max(0, stats.documentFrequency(t) - n) / rest;
     if (stats.documents > 0) {
       for (const [t, term] of terms) {
         const n = df.get(t) ?? 0;
+        const expected = coverage.length * elsewhereShare(t, n);
         if (n < params.minCoverage) continue;
-        const lift = n / coverage.length / Math.max(stats.documentFrequency(t) / stats.documents, 1 / stats.documents);
+        const lift = (n + LIFT_PRIOR) / (expected + LIFT_PRIOR);
         if (lift < params.backgroundLift) {
           const f = params.backgroundFactor + (1 - params.backgroundFactor) * Math.max(0, (lift - 1) / (params.backgroundLift - 1));
           terms.set(t, { ...term, weight: term.weight * f });
@@ -251,7 +266,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     for (const [t, n] of df) {
       if (terms.has(t) || names.has(t) || t.includes('_')) continue;
       const onStory = n / coverage.length;
-      const elsewhere = stats.documents > 0 ? stats.documentFrequency(t) / stats.documents : 0;
+      const elsewhere = stats.documents > 0 ? elsewhereShare(t, n) : 0;
       if (n >= params.minCoverage && onStory >= params.coverageShare && onStory >= params.coverageLift * elsewhere) {
         terms.set(t, { weight: params.coverageSalience * idf(t), source: 'coverage' });
       }
@@ -305,6 +320,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   }
   return model;
 }
+
+/** Pseudo-count of the background contrast: one item more or less on a small coverage is no evidence. */
+const LIFT_PRIOR = 1;
 
 /** The baseline never excuses everything: a title wholly new to the story still counts against it. */
 const MAX_NOVELTY_BASELINE = 0.8;
