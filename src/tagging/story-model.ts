@@ -7,7 +7,6 @@
  * the story and rare elsewhere); the analyst's verdicts
  * are learned on top of it (feedback-learner.ts).
  */
-import nlp from 'compromise';
 import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
 import type { Evidence, StoryTerm, StoryTermSource } from '../model/story.ts';
@@ -19,6 +18,8 @@ import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
+import { topicalTerms } from './topical-terms.ts';
+import { headlineParts } from './headline-parts.ts';
 import { MODEL_PARAMETERS, type ModelParameters } from './model-parameters.ts';
 
 /** A term of the story with its weight and origin. */
@@ -71,44 +72,6 @@ export interface StoryModelContext {
 function fieldTerms(text: string): string[] {
   const { unigrams, pairs } = termsOfTokens([tokenize(text)]);
   return [...unigrams, ...pairs];
-}
-
-// Recompiles of one anchor (coverage, verdicts, calibration) read the same piece: tag it once.
-const topicalCache = new Map<string, Set<string>>();
-const TOPICAL_CACHE_LIMIT = 64;
-
-/**
- * Terms of the words compromise reads, in most of their uses in the text, as nouns or adjectives
- * (not numbers, pronouns or verbs). A vote over every use: "hold" is the headline's verb even
- * when the body once puts something "on hold", and "talks" stays the subject where a sentence
- * reads it as a verb. A word hyphened onto a name ("US-led", "Kremlin-backed") describes that
- * name's part, not the subject.
- */
-function topicalTerms(text: string): Set<string> {
-  const cached = topicalCache.get(text);
-  if (cached) return cached;
-  const out = new Set<string>();
-  if (topicalCache.size >= TOPICAL_CACHE_LIMIT) topicalCache.clear();
-  topicalCache.set(text, out);
-  const votes = new Map<string, number>();
-  const doc = nlp(text).json({ terms: { tags: true } }) as Array<{ terms: Array<{ text: string; tags: string[]; pre?: string; post?: string }> }>;
-  for (const sentence of doc) {
-    for (const [i, term] of sentence.terms.entries()) {
-      const tags = term.tags;
-      // A participle before a noun modifies it ("disputed border", "contested waters"): it carries the subject too.
-      const next = sentence.terms[i + 1]?.tags ?? [];
-      const modifier = tags.includes('Verb') && (tags.includes('PastTense') || tags.includes('Participle') || tags.includes('Gerund')) && next.includes('Noun');
-      const prev = sentence.terms[i - 1];
-      const onName = prev !== undefined && /-$/.test(prev.post ?? '') && /^[A-Z]/.test(prev.text);
-      const nounish = (tags.includes('Noun') || tags.includes('Adjective') || modifier) && !tags.includes('Pronoun') && !tags.includes('Value') && !onName;
-      for (const t of tokenize(term.text)) {
-        const w = termOfWord(t.folded);
-        if (w !== '') votes.set(w, (votes.get(w) ?? 0) + (nounish ? 1 : -1));
-      }
-    }
-  }
-  for (const [w, v] of votes) if (v > 0) out.add(w);
-  return out;
 }
 
 /** Terms all of whose written forms in a text are among the most frequent words of English. */
@@ -205,7 +168,10 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   // A headline word the piece never takes up again tells the news ("hold", "set", "shadow");
   // the subject is what the lede and body keep returning to ("talks", "nuclear").
   const repeated = (t: string) => ledeTerms.has(t) || bodyTf.has(t) || (t.includes('_') && t.split('_').every((x) => ledeTerms.has(x) || bodyTf.has(x)));
-  for (const t of fieldTerms(headline)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
+  // The headline's trailing circumstance ("… under the shadow of war") weighs as the lede does.
+  const { news, circumstance } = headlineParts(headline);
+  for (const t of fieldTerms(news)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
+  for (const t of fieldTerms(circumstance)) bump(t, params.ledeSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
   for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
   for (const e of entities) {
@@ -215,7 +181,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
       if (t) bump(t, e.role === 'core' ? params.ledeSalience : params.bodyCap);
     }
   }
-  const headlineTerms = new Set(fieldTerms(headline));
+  const headlineTerms = new Set(fieldTerms(news));
   const common = new Map<string, boolean>();
   commonTermsOf(headline, common);
   const headlineCommon = new Map(common);
