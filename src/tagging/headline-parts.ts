@@ -18,3 +18,23 @@ export function headlineParts(headline: string): { news: string; circumstance: s
   }
   return { news: headline, circumstance: '' };
 }
+
+/**
+ * The lede's news and circumstances: in running prose a circumstance trails behind a comma
+ * ("…held talks in Abu Dhabi, as Washington seeks a way to end the war"); "as" without one is
+ * mostly a comparison ("as well as"). The circumstance weighs as the body does.
+ */
+export function ledeParts(lede: string): { news: string; circumstance: string } {
+  const news: string[] = [];
+  const circumstance: string[] = [];
+  for (const sentence of lede.split(/(?<=[.!?])\s+/)) {
+    const tokens = tokenize(sentence);
+    const at = tokens.findIndex((t, i) => i >= 3 && CIRCUMSTANCE_WORDS.has(t.folded) && /,\s*$/.test(sentence.slice(tokens[i - 1]!.end, t.start)));
+    if (at < 0) news.push(sentence);
+    else {
+      news.push(sentence.slice(0, tokens[at]!.start));
+      circumstance.push(sentence.slice(tokens[at]!.start));
+    }
+  }
+  return { news: news.join(' '), circumstance: circumstance.join(' ') };
+}

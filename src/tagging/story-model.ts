@@ -19,7 +19,7 @@ import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
 import { topicalTerms } from './topical-terms.ts';
-import { headlineParts } from './headline-parts.ts';
+import { headlineParts, ledeParts } from './headline-parts.ts';
 import { MODEL_PARAMETERS, type ModelParameters } from './model-parameters.ts';
 
 /** A term of the story with its weight and origin. */
@@ -172,7 +172,10 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const { news, circumstance } = headlineParts(headline);
   for (const t of fieldTerms(news)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   for (const t of fieldTerms(circumstance)) bump(t, params.ledeSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
-  for (const t of fieldTerms(lede)) bump(t, params.ledeSalience);
+  const ledeSplit = ledeParts(lede);
+  for (const t of fieldTerms(ledeSplit.news)) bump(t, params.ledeSalience);
+  // The lede's circumstance ("…, as Washington seeks a way to end the war") is read as the body is.
+  for (const t of fieldTerms(ledeSplit.circumstance)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
   for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
   for (const e of entities) {
     if (e.kind !== 'topic') continue;
