@@ -47,6 +47,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   coverageSalience: [0.1, 1],
   placeShare: [0, 1],
   noveltyPenalty: [0, 4],
+  allSidesBonus: [0, 2],
 };
 
 interface Story {

@@ -53,6 +53,8 @@ export interface ModelParameters {
   backgroundLift: number;
   /** ...and keeps this share of its weight at a lift of 1 or less (linearly up to full weight at backgroundLift). */
   backgroundFactor: number;
+  /** Core evidence added when an item names every side of the story (two or more). */
+  allSidesBonus: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -60,32 +62,33 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.33,
-  bodySalience: 0.09,
-  bodyCap: 0.7,
-  headlineIdfFloor: 3.61,
+  ledeSalience: 0.29,
+  bodySalience: 0.08,
+  bodyCap: 0.78,
+  headlineIdfFloor: 3.72,
   commonWordFactor: 0.79,
   minTermWeight: 0.3,
-  titleBoost: 2,
-  coreEntityFactor: 1,
-  contextEntityFactor: 0.32,
-  wildcardShare: 0.16,
-  foreignPenalty: 3.23,
-  venueShare: 0.17,
+  titleBoost: 1.94,
+  coreEntityFactor: 0.59,
+  contextEntityFactor: 0.15,
+  wildcardShare: 0.38,
+  foreignPenalty: 4,
+  venueShare: 0.23,
   noPartySides: 0.5,
-  sidesFloor: 0.46,
-  sidesExponent: 1.26,
-  scale: 1.99,
-  threshold: 0.7,
+  sidesFloor: 0.59,
+  sidesExponent: 1.27,
+  scale: 1.92,
+  threshold: 0.64,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,
-  coverageSalience: 0.35,
+  coverageSalience: 0.65,
   feedbackRate: 0.6,
   unrepeatedHeadlineFactor: 0.36,
-  backgroundLift: 1.55,
-  backgroundFactor: 0.21,
-  titleForeignWeight: 1.77,
-  placeShare: 0.6,
-  noveltyPenalty: 1.06,
+  backgroundLift: 1.2,
+  backgroundFactor: 0.43,
+  titleForeignWeight: 1.78,
+  placeShare: 0.62,
+  noveltyPenalty: 0.77,
+  allSidesBonus: 0,
 });

@@ -348,6 +348,12 @@ export function scoreStory(
     if (local) have += p.placeShare * missing;
   }
   have = Math.min(have, total);
+  // Every side named in one item: states named together in a short item are mostly about each
+  // other, and that joint mention is rarer than each side's own weight says ("US" alone is everywhere).
+  if (model.parties.length >= 2 && present.size === model.parties.length && p.allSidesBonus > 0) {
+    core += p.allSidesBonus;
+    evidence.push({ kind: 'entity', name: 'every side', weight: round(p.coreEntityFactor * p.allSidesBonus) });
+  }
   const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
 
   // One pass over the words: unigram terms, and a pair only where its first word starts a vocabulary pair.
