@@ -55,6 +55,8 @@ export interface ModelParameters {
   backgroundFactor: number;
   /** Core evidence added when an item names every side of the story (two or more). */
   allSidesBonus: number;
+  /** Share of their weight the body's words (context terms) keep in an item with no word of the news. */
+  contextTermFactor: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -91,4 +93,5 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   placeShare: 0.62,
   noveltyPenalty: 0.77,
   allSidesBonus: 0,
+  contextTermFactor: 1,
 });

@@ -26,6 +26,8 @@ import { MODEL_PARAMETERS, type ModelParameters } from './model-parameters.ts';
 interface Term {
   weight: number;
   source: StoryTermSource;
+  /** A word of the news (headline, lede) or grown from the coverage; body words are context and count in full only beside one. */
+  core: boolean;
 }
 
 /** The compiled relevance model of one anchor. */
@@ -173,6 +175,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   for (const t of fieldTerms(news)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   for (const t of fieldTerms(circumstance)) bump(t, params.ledeSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   const ledeSplit = ledeParts(lede);
+  // The news (headline and lede, without their circumstances) and the story's core topics: the subject proper.
+  const newsTerms = new Set([...fieldTerms(news), ...fieldTerms(ledeSplit.news)]);
+  for (const e of entities) if (e.kind === 'topic' && e.role === 'core') for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) newsTerms.add(t);
   for (const t of fieldTerms(ledeSplit.news)) bump(t, params.ledeSalience);
   // The lede's circumstance ("…, as Washington seeks a way to end the war") is read as the body is.
   for (const t of fieldTerms(ledeSplit.circumstance)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
@@ -200,7 +205,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     const d = inHeadline && headlineCommon.get(t) === false ? Math.max(idf(t), params.headlineIdfFloor) : idf(t);
     const damp = common.get(t) === true ? params.commonWordFactor : 1;
     const w = s * d * damp;
-    if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece' });
+    if (w >= params.minTermWeight) terms.set(t, { weight: w, source: 'piece', core: newsTerms.has(t) });
   }
 
   // Story growth: a term frequent on the coverage and rare elsewhere enters (and the anchor shows it).
@@ -237,7 +242,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
       const onStory = n / coverage.length;
       const elsewhere = stats.documents > 0 ? elsewhereShare(t, n) : 0;
       if (n >= params.minCoverage && onStory >= params.coverageShare && onStory >= params.coverageLift * elsewhere) {
-        terms.set(t, { weight: params.coverageSalience * idf(t), source: 'coverage' });
+        terms.set(t, { weight: params.coverageSalience * idf(t), source: 'coverage', core: true });
       }
     }
   }
@@ -374,13 +379,18 @@ export function scoreStory(
   };
   visit(summaryTokens, 1);
   visit(titleTokens, p.titleBoost);
-  let subject = 0;
+  // Body words (context terms) count in full only beside a word of the news, as context entities do beside core ones.
+  let newsSubject = 0;
+  let contextSubject = 0;
+  for (const [t, boost] of seen) if (model.terms.get(t)!.core) newsSubject += model.terms.get(t)!.weight * boost;
+  const contextShare = newsSubject > 0 ? 1 : p.contextTermFactor;
   for (const [t, boost] of seen) {
     const term = model.terms.get(t)!;
-    const w = term.weight * boost;
-    subject += w;
+    const w = term.weight * boost * (term.core ? 1 : contextShare);
+    if (!term.core) contextSubject += w;
     evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
   }
+  const subject = newsSubject + contextSubject;
   // The sides gate: evidence counts in full when every side is there, down to a floor with none.
   let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
   // Other states in the item while a side of the story is missing: most likely another matter
