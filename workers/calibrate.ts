@@ -48,6 +48,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   placeShare: [0, 1],
   noveltyPenalty: [0, 4],
   allSidesBonus: [0, 2],
+  contextTermFactor: [0.2, 1],
 };
 
 interface Story {

@@ -14,7 +14,7 @@ export function headlineParts(headline: string): { news: string; circumstance: s
   const tokens = tokenize(headline);
   // The first three words are the subject and verb at least ("After the talks, …" opens with one).
   for (let i = 3; i < tokens.length; i++) {
-    if (CIRCUMSTANCE_WORDS.has(tokens[i]!.folded)) return { news: headline.slice(0, tokens[i]!.start), circumstance: headline.slice(tokens[i]!.start) };
+    if (CIRCUMSTANCE_WORDS.has(tokens[i]!.folded)) return { news: headline.slice(0, tokens[i]!.start).trimEnd(), circumstance: headline.slice(tokens[i]!.start) };
   }
   return { news: headline, circumstance: '' };
 }
@@ -32,7 +32,7 @@ export function ledeParts(lede: string): { news: string; circumstance: string } 
     const at = tokens.findIndex((t, i) => i >= 3 && CIRCUMSTANCE_WORDS.has(t.folded) && /,\s*$/.test(sentence.slice(tokens[i - 1]!.end, t.start)));
     if (at < 0) news.push(sentence);
     else {
-      news.push(sentence.slice(0, tokens[at]!.start));
+      news.push(sentence.slice(0, tokens[at]!.start).trimEnd());
       circumstance.push(sentence.slice(tokens[at]!.start));
     }
   }
