@@ -57,6 +57,8 @@ export interface ModelParameters {
   allSidesBonus: number;
   /** Share of their weight the body's words (context terms) keep in an item with no word of the news. */
   contextTermFactor: number;
+  /** Share of the evidence kept by an item naming no actor or place of the story (words alone). */
+  unanchoredFactor: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -64,34 +66,35 @@ export interface ModelParameters {
 /** The calibrated parameters (see `npm run calibrate`). */
 export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   headlineSalience: 1,
-  ledeSalience: 0.4,
-  bodySalience: 0.12,
-  bodyCap: 0.78,
-  headlineIdfFloor: 4,
-  commonWordFactor: 0.59,
+  ledeSalience: 0.39,
+  bodySalience: 0.11,
+  bodyCap: 0.68,
+  headlineIdfFloor: 3.31,
+  commonWordFactor: 0.48,
   minTermWeight: 0.3,
-  titleBoost: 1.93,
-  coreEntityFactor: 0.87,
-  contextEntityFactor: 0.1,
-  wildcardShare: 0.22,
-  foreignPenalty: 3.88,
-  venueShare: 0.25,
+  titleBoost: 1.74,
+  coreEntityFactor: 0.76,
+  contextEntityFactor: 0,
+  wildcardShare: 0.06,
+  foreignPenalty: 3.83,
+  venueShare: 0.29,
   noPartySides: 0.5,
-  sidesFloor: 0.6,
-  sidesExponent: 1.34,
-  scale: 2.95,
+  sidesFloor: 0.46,
+  sidesExponent: 1.48,
+  scale: 2.14,
   threshold: 0.59,
   minCoverage: 3,
   coverageShare: 0.3,
   coverageLift: 3,
-  coverageSalience: 0.63,
+  coverageSalience: 0.65,
   feedbackRate: 0.6,
-  unrepeatedHeadlineFactor: 0.49,
-  backgroundLift: 1.39,
-  backgroundFactor: 0.41,
-  titleForeignWeight: 1.74,
-  placeShare: 0.69,
-  noveltyPenalty: 0.62,
+  unrepeatedHeadlineFactor: 0.39,
+  backgroundLift: 1.3,
+  backgroundFactor: 0.24,
+  titleForeignWeight: 1.71,
+  placeShare: 0.65,
+  noveltyPenalty: 0.76,
   allSidesBonus: 0,
-  contextTermFactor: 0.91,
+  contextTermFactor: 0.92,
+  unanchoredFactor: 1,
 });

@@ -347,11 +347,13 @@ export function scoreStory(
   if (wildcard && missing > 0) have += p.wildcardShare * missing;
   if (!venue && missing > 0 && model.venueMatcher && model.venueMatcher.matchTokens([titleTokens, summaryTokens]).length > 0) venue = true;
   if (venue && missing > 0) have += p.venueShare * missing;
+  let local = false;
   if (missing > 0 && model.properTerms.size > 0) {
-    let local = false;
     for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(termOfWord(t.folded))) local = true;
     if (local) have += p.placeShare * missing;
   }
+  // No actor or place of the story at all (no entity, side, venue or local name): words alone.
+  const unanchored = evidence.length === 0 && present.size === 0 && !venue && !local;
   have = Math.min(have, total);
   // Every side named in one item: states named together in a short item are mostly about each
   // other, and that joint mention is rarer than each side's own weight says ("US" alone is everywhere).
@@ -413,6 +415,7 @@ export function scoreStory(
     gate /= 1 + p.noveltyPenalty * novelty;
     evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
   }
+  if (unanchored) gate *= p.unanchoredFactor;
   const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
   const score = 1 - Math.exp(-raw / p.scale);
   evidence.sort((a, b) => b.weight - a.weight);
