@@ -69,7 +69,7 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   ledeSalience: 0.39,
   bodySalience: 0.11,
   bodyCap: 0.68,
-  headlineIdfFloor: 3.31,
+  headlineIdfFloor: 3.07,
   commonWordFactor: 0.48,
   minTermWeight: 0.3,
   titleBoost: 1.74,
