@@ -43,6 +43,16 @@ describe('pipeline thread lanes', () => {
     expect((await live)[0]!.tags).toHaveLength(1);
   }, 180_000);
 
+  it('answer a bulk batch sent in slices exactly as the same batch in one task', async () => {
+    const anchor = compileSpec(specOf(1));
+    const batch = items(1000, 110);
+    const sliced = await pipeline.analyse([anchor], batch);
+    const whole = await pipeline.analyse([anchor], batch, 'live');
+    expect(sliced).toHaveLength(110);
+    expect(sliced.map((a) => a.tags)).toEqual(whole.map((a) => a.tags));
+    expect(sliced.map((a) => a.encodedTags!.map((t) => t.toString('hex')))).toEqual(whole.map((a) => a.encodedTags!.map((t) => t.toString('hex'))));
+  }, 180_000);
+
   it('read a known feed’s document before the archives of new feeds queued ahead of it', async () => {
     const doc = (n: number, from: number) =>
       Buffer.from(rssOf('Wire', items(from, n).map((i, k) => ({ title: i.title, link: `http://news.example/${from + k}`, guid: `g${from + k}`, description: i.summary, pubDate: new Date(Date.UTC(2026, 10, 1)).toUTCString() }))));

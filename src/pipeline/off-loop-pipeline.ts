@@ -11,6 +11,9 @@ import type { TermCounts } from './term-tally.ts';
 import type { PackedRecords } from '../storage/item-codec.ts';
 import { ThreadPool, type Lane, type ThreadError, type ThreadScript } from './thread-pool.ts';
 
+/** Items one bulk analyse task carries at most (a 100-item batch is four tasks). */
+const BULK_ANALYSE_SLICE = 25;
+
 /** How often offload() compares the event loop's and the threads' utilisation at most. */
 const OFFLOAD_CHECK_MS = 250;
 
@@ -102,8 +105,20 @@ export class OffLoopPipeline {
     for (const key of keys) this.keyUses.set(key, (this.keyUses.get(key) ?? 0) + 1);
     try {
       this.share(anchors);
-      if (!this.offload()) return await this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items }, lane);
-      return withEncodedTags(await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items, forStore: true }, lane), anchors.length);
+      const forStore = this.offload();
+      // A bulk batch goes as several tasks, one after another in the bulk queue: a live task
+      // handed over meanwhile waits for one slice in a thread's hands, not for whole batches.
+      const size = lane === 'bulk' ? BULK_ANALYSE_SLICE : items.length;
+      const slices: Array<Promise<PackedAnalysis[]>> = [];
+      for (let start = 0; start < items.length; start += size) {
+        const slice = items.slice(start, start + size);
+        slices.push(
+          forStore
+            ? this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items: slice, forStore: true }, lane).then((r) => withEncodedTags(r, anchors.length))
+            : this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items: slice }, lane),
+        );
+      }
+      return (await Promise.all(slices)).flat();
     } finally {
       for (const key of keys) {
         const uses = this.keyUses.get(key)! - 1;
