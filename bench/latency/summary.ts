@@ -45,6 +45,8 @@ export interface ScenarioResult {
   ingest?: unknown;
   /** Growth of the API process's RSS while the clients connected, per connection. */
   memoryPerConnectionBytes?: number | null;
+  /** The data bytes of each event (bare-sse: padded to the size of the app's item events). */
+  eventDataBytes?: number;
   /** Machine CPU during the scenario (share of all CPUs), the app's cores, and everything else's share. */
   load?: LoadReport;
 }
