@@ -11,7 +11,6 @@ import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { extractEntities } from './extract-entities.ts';
 import { applyFeedback, fitFeedback, withLearnedTerms, type FeedbackParameters, type LearnedFeedback } from './feedback-learner.ts';
 import { detectPieceLanguage } from './piece-language.ts';
-import type { CombinerWeights } from './learned-combiner.ts';
 import type { ModelParameters } from './model-parameters.ts';
 import { buildStoryModel, scoreStory, storyTermsOf, type StoryModel } from './story-model.ts';
 import { readStoryStructure, type StoryStructure } from './story-structure.ts';
@@ -25,8 +24,6 @@ export interface CompileContext {
   coverage?: Array<{ title: string; summary: string }>;
   /** Parameters other than the calibrated ones (the calibration script's search). */
   params?: Partial<ModelParameters>;
-  /** Combiner coefficients other than the fitted ones (`npm run calibrate:combiner`). */
-  combiner?: CombinerWeights;
   /** Feedback learner parameters other than the fitted ones (`npm run calibrate:feedback`). */
   feedbackParams?: FeedbackParameters;
 }

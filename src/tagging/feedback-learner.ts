@@ -15,7 +15,7 @@ import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collectio
 import type { Evidence, Judgment, StoryTerm } from '../model/story.ts';
 import { termsOfTokens } from './collection-terms.ts';
 import type { Matcher } from './compile-matcher.ts';
-import { scoreOfMargin, scoreStory, type StoryModel } from './story-model.ts';
+import { scoreStory, type StoryModel } from './story-model.ts';
 import { pieceParts } from './story-structure.ts';
 import { smoothedIdf } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
@@ -166,6 +166,11 @@ export function feedbackShift(learned: LearnedFeedback, terms: Iterable<string>,
   return { shift, byTerm };
 }
 
+/** The story model's margin, in units of the score scale, for a raw score: > 0 above the threshold. */
+function marginOf(model: StoryModel, raw: number): number {
+  return raw / model.params.scale + Math.log(1 - model.threshold);
+}
+
 /** The terms a rejection mostly spares: the piece's headline and lede, its vocabulary, its entities' names. */
 function pieceTermsOf(source: AnchorSource, entities: Entity[], model: StoryModel): Set<string> {
   const { headline, lede } = pieceParts(source);
@@ -187,7 +192,7 @@ export function fitFeedback(
     const title = tokenize(j.title);
     const summary = tokenize(j.summary);
     const prior = scoreStory(anchor.relevance, anchor.matcher.matchTokens([title, summary]), title, summary);
-    return { terms: termsOfItem(title, summary), dense: prior.dense, prior: prior.margin, relevant: j.relevant };
+    return { terms: termsOfItem(title, summary), dense: prior.dense, prior: marginOf(anchor.relevance, prior.raw), relevant: j.relevant };
   });
   return learnFeedback(examples, (t) => smoothedIdf(stats, t), pieceTermsOf(anchor.source, anchor.entities, anchor.relevance), params);
 }
@@ -199,18 +204,20 @@ const EVIDENCE_TERMS = 5;
 export function applyFeedback(
   model: StoryModel,
   learned: LearnedFeedback,
-  prior: { score: number; evidence: Evidence[]; margin: number; dense: DenseFeatures },
+  prior: { score: number; evidence: Evidence[]; raw: number; dense: DenseFeatures },
   titleTokens: Token[],
   summaryTokens: Token[],
 ): { score: number; evidence: Evidence[] } {
   if (learned.terms.size === 0 && learned.dense.size === 0) return prior;
   const { shift, byTerm } = feedbackShift(learned, termsOfItem(titleTokens, summaryTokens), prior.dense);
   if (shift === 0) return prior;
+  const scale = model.params.scale;
+  const raw = Math.max(0, prior.raw + scale * shift);
   const evidence = [...prior.evidence];
   byTerm.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-  for (const [t, w] of byTerm.slice(0, EVIDENCE_TERMS)) evidence.push({ kind: 'feedback', name: t, weight: Math.round(w * 1000) / 1000 });
+  for (const [t, w] of byTerm.slice(0, EVIDENCE_TERMS)) evidence.push({ kind: 'feedback', name: t, weight: Math.round(scale * w * 1000) / 1000 });
   evidence.sort((a, b) => b.weight - a.weight);
-  return { score: scoreOfMargin(model, prior.margin + shift), evidence };
+  return { score: 1 - Math.exp(-raw / scale), evidence };
 }
 
 /** Learned terms lighter than this (in the vocabulary's units) are not shown in `story.terms`. */
@@ -223,9 +230,10 @@ const SHOWN_WEIGHT = 0.05;
  */
 export function withLearnedTerms(terms: StoryTerm[], learned: LearnedFeedback, model: StoryModel): StoryTerm[] {
   if (learned.terms.size === 0) return terms;
+  const scale = model.params.scale;
   const byTerm = new Map(terms.map((t) => [t.term, { ...t }]));
   for (const [term, w] of learned.terms) {
-    const v = w;
+    const v = scale * w;
     const known = byTerm.get(term);
     if (known) known.weight = Math.round((known.weight + v) * 1000) / 1000;
     else if (Math.abs(v) >= SHOWN_WEIGHT) byTerm.set(term, { term, weight: Math.round(v * 1000) / 1000, source: 'feedback' });

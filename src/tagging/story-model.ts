@@ -16,8 +16,6 @@ import { termOfWord, termsOfTokens } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
-import { COMBINER_WEIGHTS, combinerLogit, FEATURE_NAMES, featureVector, logit, sigmoid, type CombinerWeights } from './learned-combiner.ts';
-import { storyFeatures, titleNovelty, VERY_COMMON_RANK } from './story-features.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { tokenize, type Token } from './text-normalize.ts';
@@ -49,9 +47,6 @@ export interface StoryModel {
    * the story bring new ones; only novelty beyond what on-story items show counts against an item.
    */
   noveltyBaseline: number;
-  /** Subject weight (title boosted) and distinct terms of the piece's headline and lede read as an item. */
-  selfSubject: number;
-  selfTerms: number;
   /** Smoothed IDF of the collection, cached per term: the novelty of a title reads it per word. */
   idf: (term: string) => number;
   /** The piece's proper nouns that are no entity (see properTermsOf): they stand in for a missing side as the venue does. */
@@ -63,8 +58,6 @@ export interface StoryModel {
   /** First words of the vocabulary's pair terms: only there is a pair looked up. */
   pairStarts: Set<string>;
   params: ModelParameters;
-  /** The learned combination of the evidence, and its digest threshold. */
-  combiner: CombinerWeights;
   threshold: number;
 }
 
@@ -73,8 +66,6 @@ export interface StoryModelContext {
   stats?: CollectionStats;
   coverage?: Array<{ title: string; summary: string }>;
   params?: Partial<ModelParameters>;
-  /** Combiner coefficients other than the fitted ones (the calibration script's fit). */
-  combiner?: CombinerWeights;
 }
 
 function fieldTerms(text: string): string[] {
@@ -157,6 +148,8 @@ function properTermsOf(text: string, names: Set<string>): Set<string> {
 /** Capitalised words among this many commonest English words are not taken for names ("Foreign", "Tuesday"). */
 const PROPER_MIN_RANK = 5000;
 
+/** The thousand most frequent words of English: they carry a story only where its headline puts them. */
+export const VERY_COMMON_RANK = 1000;
 
 /** Words that are names (entities, the parties' surfaces): the entity part of the score counts them, not the vocabulary. */
 function nameTerms(entities: Entity[], parties: StoryStructure['parties']): Set<string> {
@@ -303,17 +296,9 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     terms,
     pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
     params,
-    combiner: ctx.combiner ?? COMBINER_WEIGHTS,
-    threshold: (ctx.combiner ?? COMBINER_WEIGHTS).threshold,
+    threshold: params.threshold,
     noveltyBaseline: 0,
-    selfSubject: 1,
-    selfTerms: 1,
   };
-  // The piece's own headline and lede, read as an item: what a fully on-story item holds. A long
-  // piece knows many words, so every item shares some; evidence counts relative to this.
-  const self = storyFeatures(model, [], tokenize(headline), tokenize(lede));
-  model.selfSubject = Math.max(1, params.titleBoost * self.subjectTitle + self.subjectSummary);
-  model.selfTerms = Math.max(1, self.termCount);
   if (coverage.length >= params.minCoverage) {
     const n = coverage.reduce((sum, c) => sum + titleNovelty(model, tokenize(c.title)), 0) / coverage.length;
     model.noveltyBaseline = Math.min(MAX_NOVELTY_BASELINE, n);
@@ -331,43 +316,121 @@ export function storyTermsOf(model: StoryModel): StoryTerm[] {
     .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term));
 }
 
-/** Scores an item: score in 0..1, its margin (log-odds beyond the threshold's), the evidence behind it and the features. */
+/** Scores an item: score in 0..1 and the evidence behind it. */
 export function scoreStory(
   model: StoryModel,
   matches: ReadonlyArray<{ key: string; count: number }>,
   titleTokens: Token[],
   summaryTokens: Token[],
-): { score: number; margin: number; evidence: Evidence[]; dense: DenseFeatures; features: number[] } {
-  const f = storyFeatures(model, matches, titleTokens, summaryTokens);
-  const x = featureVector(f, model.params, model);
-  const { logit: z, parts } = combinerLogit(model.combiner, x);
-  const evidence = f.evidence;
-  // The penalties the combiner applied, in its own units (log-odds), so `why` says what cost the item.
-  for (const [i, name] of FEATURE_NAMES.entries()) {
-    const v = parts[i]!;
-    if (v < -PENALTY_SHOWN && (name === 'foreignTitle' || name === 'foreignSummary' || name === 'novelty')) {
-      evidence.push({ kind: name.startsWith('novelty') ? 'term' : 'entity', name: name.startsWith('novelty') ? `title novelty ${round(f.novelty)}` : 'other states', weight: round(v) });
-    }
+): { score: number; evidence: Evidence[]; raw: number; dense: DenseFeatures } {
+  const p = model.params;
+  const evidence: Evidence[] = [];
+  const present = new Set<number>();
+  for (const m of model.partyMatcher.matchTokens([titleTokens, summaryTokens])) present.add(Number(m.key.slice(6)));
+  let core = 0;
+  let context = 0;
+  let wildcard = false;
+  let venue = false;
+  for (const m of matches) {
+    const e = model.entities.get(m.key);
+    if (!e) continue;
+    const side = model.sideOf.get(m.key);
+    if (side !== undefined) present.add(side);
+    if (model.wildcards.has(m.key)) wildcard = true;
+    if (model.venueKeys.has(m.key)) venue = true;
+    const w = e.weight * (1 + 0.3 * Math.log(m.count));
+    if (e.role === 'core') core += w;
+    else context += w;
+    evidence.push({ kind: 'entity', name: e.name, weight: round(e.role === 'core' ? p.coreEntityFactor * w : p.contextEntityFactor * w) });
   }
-  evidence.sort((a, b) => b.weight - a.weight);
-  const margin = z - logit(model.threshold);
-  // The parts of the evidence, for the feedback learner.
-  const dense: DenseFeatures = {
-    core: Math.log1p(f.core),
-    context: Math.log1p(f.context),
-    subject: Math.log1p(f.subjectTitle + f.subjectSummary),
-    foreign: Math.min(f.foreignTitle + f.foreignSummary, 2),
-    missingSides: 1 - f.sides,
+  let total = 0;
+  let have = 0;
+  let missing = 0;
+  for (const [i, party] of model.parties.entries()) {
+    total += party.weight;
+    if (present.has(i)) have += party.weight;
+    else missing = Math.max(missing, party.weight);
+  }
+  // A core person of no known side (a president named without a country) may stand for one missing side.
+  if (wildcard && missing > 0) have += p.wildcardShare * missing;
+  if (!venue && missing > 0 && model.venueMatcher && model.venueMatcher.matchTokens([titleTokens, summaryTokens]).length > 0) venue = true;
+  if (venue && missing > 0) have += p.venueShare * missing;
+  if (missing > 0 && model.properTerms.size > 0) {
+    let local = false;
+    for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(termOfWord(t.folded))) local = true;
+    if (local) have += p.placeShare * missing;
+  }
+  have = Math.min(have, total);
+  const sides = total === 0 ? (core > 0 ? 1 : p.noPartySides) : have / total;
+
+  // One pass over the words: unigram terms, and a pair only where its first word starts a vocabulary pair.
+  const seen = new Map<string, number>();
+  const visit = (tokens: Token[], boost: number) => {
+    let prev = '';
+    for (const t of tokens) {
+      const term = termOfWord(t.folded);
+      if (term !== '') {
+        if (model.terms.has(term)) seen.set(term, Math.max(seen.get(term) ?? 0, boost));
+        if (prev !== '' && !t.gapBefore && model.pairStarts.has(prev)) {
+          const pair = `${prev}_${term}`;
+          if (model.terms.has(pair)) seen.set(pair, Math.max(seen.get(pair) ?? 0, boost));
+        }
+      }
+      prev = term;
+    }
   };
-  return { score: sigmoid(z), margin, evidence, dense, features: x };
+  visit(summaryTokens, 1);
+  visit(titleTokens, p.titleBoost);
+  let subject = 0;
+  for (const [t, boost] of seen) {
+    const term = model.terms.get(t)!;
+    const w = term.weight * boost;
+    subject += w;
+    evidence.push({ kind: term.source === 'feedback' ? 'feedback' : 'term', name: t, weight: round(w) });
+  }
+  // The sides gate: evidence counts in full when every side is there, down to a floor with none.
+  let gate = p.sidesFloor + (1 - p.sidesFloor) * Math.pow(sides, p.sidesExponent);
+  // Other states in the item while a side of the story is missing: most likely another matter
+  // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
+  // A state in the title is the item's own subject, and counts more than one in the summary.
+  let foreign = 0;
+  if (sides < 1) {
+    for (const m of worldMatcher().matchTokens([titleTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign += p.titleForeignWeight;
+    for (const m of worldMatcher().matchTokens([summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
+  }
+  if (foreign > 0) {
+    gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
+    evidence.push({ kind: 'entity', name: `${round(foreign)} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
+  }
+  // The item's own subject: the share (by distinctiveness) of its title's content words that are
+  // neither the story's vocabulary nor its names. "Envoy signs aviation deal with Kazakhstan" is
+  // the envoy on another dossier, whatever the envoy weighs.
+  const novelty = Math.max(0, titleNovelty(model, titleTokens) - model.noveltyBaseline) / (1 - model.noveltyBaseline);
+  if (novelty > 0 && p.noveltyPenalty > 0) {
+    gate /= 1 + p.noveltyPenalty * novelty;
+    evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
+  }
+  const raw = Math.max(0, gate * (subject + p.coreEntityFactor * core) + (sides > 0 || core > 0 ? p.contextEntityFactor * context : 0));
+  const score = 1 - Math.exp(-raw / p.scale);
+  evidence.sort((a, b) => b.weight - a.weight);
+  // The parts of the score, for the feedback learner (in the score's own units).
+  const dense: DenseFeatures = { core: (gate * p.coreEntityFactor * core) / p.scale, context: (p.contextEntityFactor * context) / p.scale, subject: (gate * subject) / p.scale, foreign: Math.min(foreign, 2), missingSides: 1 - sides };
+  return { score, evidence, raw, dense };
 }
 
-/** A penalty of the combiner smaller than this (in log-odds) is not worth showing in `why`. */
-const PENALTY_SHOWN = 0.05;
-
-/** The score of a margin (log-odds beyond the threshold's): what the feedback learner's shift turns back into a score. */
-export function scoreOfMargin(model: StoryModel, margin: number): number {
-  return sigmoid(margin + logit(model.threshold));
+/** Share of the title's distinctive content words (by IDF) that the story does not know. */
+function titleNovelty(model: Pick<StoryModel, 'idf' | 'terms' | 'nameTerms'>, titleTokens: Token[]): number {
+  let all = 0;
+  let novel = 0;
+  for (const t of titleTokens) {
+    if (t.shape !== 'lower' && t.shape !== 'capital' && t.shape !== 'upper') continue;
+    const term = termOfWord(t.folded);
+    if (term === '' || wordRank(t.folded) <= VERY_COMMON_RANK) continue;
+    const w = model.idf(term);
+    all += w;
+    if (!model.terms.has(term) && !model.nameTerms.has(term)) novel += w;
+  }
+  return all === 0 ? 0 : novel / all;
 }
 
 /** Terms whose IDF a compiled anchor keeps: bounds its memory, and the hot words of titles stay cached. */
@@ -384,6 +447,16 @@ function cachedIdf(idf: (t: string) => number): (t: string) => number {
     }
     return v;
   };
+}
+
+let world: Matcher | null = null;
+
+/** One matcher of every state (names, demonyms, capitals, seats), keys "country:<name>"; built once. */
+function worldMatcher(): Matcher {
+  world ??= compileMatcher(
+    allCountries().map((c) => ({ key: `country:${c}`, name: c, kind: 'place' as const, aliases: countrySurfaces(c).filter((s) => s !== c), weight: 1, role: 'core' as const })),
+  );
+  return world;
 }
 
 function round(x: number): number {
