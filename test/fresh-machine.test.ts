@@ -52,18 +52,23 @@ async function get(url: string, token?: string): Promise<{ status: number; body:
   return JSON.parse(stdout) as { status: number; body: string };
 }
 
-/** Every redis-server process whose working folder is `dir` (Redis works in its data folder). */
-function redisServersIn(dir: string): number[] {
+/** Processes whose working folder passes `where` (and whose command is `comm`, when given). */
+function processesWorkingIn(where: (cwd: string) => boolean, comm?: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === 'redis-server' && readlinkSync(`/proc/${name}/cwd`) === dir) pids.push(Number(name));
+      if ((comm === undefined || readFileSync(`/proc/${name}/comm`, 'utf8').trim() === comm) && where(readlinkSync(`/proc/${name}/cwd`))) pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
+}
+
+/** Every redis-server process whose working folder is `dir` (Redis works in its data folder). */
+function redisServersIn(dir: string): number[] {
+  return processesWorkingIn((cwd) => cwd === dir, 'redis-server');
 }
 
 interface Run {
@@ -140,6 +145,17 @@ afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   // Only servers working in the copy's folders are ever stopped here.
   if (dataDir) for (const pid of redisServersIn(dataDir)) process.kill(pid, 'SIGKILL');
+  // Killing npm does not kill the app it started: an app left running here (a failed or timed-out
+  // test) would outlive the run and confuse the next one's private-Redis checks. Everything that
+  // works in the copy is this file's own.
+  const copyRoot = root ? realpathSync(root) : '';
+  if (copyRoot) for (const pid of processesWorkingIn((cwd) => cwd === copyRoot || cwd.startsWith(`${copyRoot}/`))) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
   namespace?.kill('SIGKILL');
   if (root) rmSync(root, { recursive: true, force: true });
 });
