@@ -14,13 +14,12 @@
  * Env knobs: BENCH_WORKERS=N runs `workers/api.ts` + N × `workers/worker.ts` instead of the
  * one-process `workers/all.ts`; BENCH_CPU_PROF=1 writes V8 CPU profiles of the app processes
  * under bench/results/profiles/; HOST_CONCURRENCY, POLL_CONCURRENCY, REDIS_URL pass through
- * to the app; FARM_FEEDS / FARM_ITEMS / FARM_HOSTS size the farm. Run alone with
+ * to the app; BENCH_NODE_ARGS adds node flags to the app processes; FARM_FEEDS / FARM_ITEMS / FARM_HOSTS size the farm. Run alone with
  * `tsx bench/ingest.ts`, or through `npm run bench -- ingest`. The cycles are in ingest/cycles.ts,
  * the memory breakdown in ingest/memory-breakdown.ts, the report in ingest/print-table.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +33,7 @@ import { startFeedFarm } from './farm-process.ts';
 import { freePort } from './free-port.ts';
 import { runNewItemsCycle, runNotModifiedCycle, type CycleContext } from './ingest/cycles.ts';
 import { memoryBreakdown, sampledItemBytes } from './ingest/memory-breakdown.ts';
+import { threadCpuSeconds, threadSplit } from './ingest/thread-cpu.ts';
 import { printTable } from './ingest/print-table.ts';
 import { isMain } from './is-main.ts';
 import { round } from './percentile.ts';
@@ -91,6 +91,10 @@ export async function runIngestBench(): Promise<object> {
       redisBytesPerItem: median((r) => r.redisBytesPerItem),
       appCpuMsPerItem: median((r) => r.cycle1.appCpuMsPerItem),
       appCpuMsPerPoll304: median((r) => r.cycle2.appCpuMsPerFeed),
+      appCpuMsPerItemWarmHalf: median((r) => r.cycle1.appCpuMsPerItemWarmHalf),
+      appCpuMsPerItemEventLoop: median((r) => r.cycle1.appCpuMsPerItemByThread.eventLoop),
+      appCpuMsPerItemBusiestThread: median((r) => r.cycle1.appCpuMsPerItemByThread.busiestThread),
+      appCpuMsPerItemOtherThreads: median((r) => r.cycle1.appCpuMsPerItemByThread.otherThreads),
       loadAverageAtEnd: results.map((r) => r.noise.loadAverageAtEnd),
     };
     process.stdout.write(`\n${name}: medians of ${runs} run(s): ${JSON.stringify(medians)}\n`);
@@ -149,7 +153,9 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     const env = appEnv({ redisUrl, prefix, port, adminToken: ADMIN_TOKEN }, LOCAL_FEEDS_ENV);
     const profileDir = path.join(ROOT, 'bench/results/profiles');
     if (cpuProf) await mkdir(profileDir, { recursive: true });
-    const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // BENCH_NODE_ARGS: V8/Node flags for the app processes only (an A/B of a GC setting, say).
+    const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const nodeArgs = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraArgs];
     const appChildren: Child[] = [];
     if (splitWorkers > 0) {
       appChildren.push(spawnChild('app api', 'api', 'workers/api.ts', env, nodeArgs));
@@ -175,17 +181,25 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
 
     const memBefore = await redisSnapshot(redis);
     const cpu0 = cpuSecondsByProcess(children);
-    const mainTick = () => { const c = children.find((x) => x.role === 'all'); if (!c) return NaN; const st = readFileSync(`/proc/${c.pid}/task/${c.pid}/stat`, 'utf8'); const f = st.slice(st.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
-    const main0 = mainTick();
+    const threads = () => new Map(appChildren.map((c) => [c.name, threadCpuSeconds(c.pid)]));
+    const threads0 = threads();
     const ctx: CycleContext = { base, adminToken: ADMIN_TOKEN, redis, keys: K, children };
 
     // ---- cycle 1: register every feed; each is polled at once
     process.stdout.write(`ingest: ${farmInfo.feeds} feeds × ${farmInfo.itemsPerFeed} items on ${farmInfo.hosts.length} loopback hosts, ` +
       `${(farmInfo.totalBytes / 1048576).toFixed(1)} MiB of RSS; app: ${splitWorkers > 0 ? `api + ${splitWorkers} worker process(es)` : 'one process (workers/all.ts)'}\n`);
-    const c1 = await runNewItemsCycle(ctx, feedUrls, expectedItems);
+    // The app's CPU from half the items tagged to the end: the warm half, past V8's compiling of
+    // the ingest path and the anchors' first compile (both once per process, not per item).
+    let half: { cpu: number; units: number } | null = null;
+    const appCpuNow = () => appChildren.reduce((n, c) => n + (procCpuSeconds(c.pid) ?? 0), 0);
+    const c1 = await runNewItemsCycle(ctx, feedUrls, expectedItems, ({ stored, tagged }) => {
+      // Items stored but not yet tagged at the mark are half done: counted as half an item each.
+      half = { cpu: appCpuNow(), units: expectedItems - (stored + tagged) / 2 };
+    });
+    const appCpuEnd1 = appCpuNow();
     const { feedIds, watchCommands: watchCommands1 } = c1;
     const cpu1 = cpuSecondsByProcess(children);
-    process.stdout.write(`MAINTHREAD cycle1 main-thread CPU s ${(mainTick() - main0).toFixed(2)}\n`);
+    const threads1 = threads();
     const memAfter1 = await redisSnapshot(redis);
     const farmStats1 = (await (await fetch(`${farmBase}/_stats`, { method: 'POST' })).json()) as Record<string, number>;
     const storedItems = await redis.zcard(K.items);
@@ -205,10 +219,12 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     await sleep(500);
     const memBefore2 = await redisSnapshot(redis);
     const cpu1b = cpuSecondsByProcess(children);
+    const threads1b = threads();
     const c2 = await runNotModifiedCycle(ctx, feedIds);
     const watchCommands2 = c2.watchCommands;
     const watchCommands = watchCommands1 + watchCommands2;
     const cpu2 = cpuSecondsByProcess(children);
+    const threads2 = threads();
     const memAfter2 = await redisSnapshot(redis);
     const farmStats2 = (await (await fetch(`${farmBase}/_stats`)).json()) as Record<string, number>;
     const itemsAfter2 = await redis.zcard(K.items);
@@ -232,6 +248,18 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     const appNames = appChildren.map((c) => c.name);
     const appCpu1 = appNames.reduce((n, k) => n + (c1Cpu[k] ?? 0), 0);
     const appCpu2 = appNames.reduce((n, k) => n + (c2Cpu[k] ?? 0), 0);
+    const warmHalf = half as { cpu: number; units: number } | null;
+    // The app's CPU per item (per 304) by thread, summed over its processes.
+    const perUnit = (from: Map<string, Map<number, number>>, to: Map<string, Map<number, number>>, units: number) => {
+      const sum = { eventLoop: 0, busiestThread: 0, otherThreads: 0 };
+      for (const c of appChildren) {
+        const t = threadSplit(c.pid, from.get(c.name)!, to.get(c.name)!);
+        sum.eventLoop += t.eventLoop;
+        sum.busiestThread += t.busiestThread;
+        sum.otherThreads += t.otherThreads;
+      }
+      return { eventLoop: round((sum.eventLoop * 1000) / units, 3), busiestThread: round((sum.busiestThread * 1000) / units, 3), otherThreads: round((sum.otherThreads * 1000) / units, 3) };
+    };
 
     const processes: Record<string, object> = {};
     for (const c of children) {
@@ -239,6 +267,9 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
         role: c.role,
         pid: c.pid,
         cpuSeconds: { cycle1: c1Cpu[c.name], cycle2: c2Cpu[c.name] },
+        ...(threads0.has(c.name)
+          ? { threadCpuSeconds: { cycle1: threadSplit(c.pid, threads0.get(c.name)!, threads1.get(c.name)!), cycle2: threadSplit(c.pid, threads1b.get(c.name)!, threads2.get(c.name)!) } }
+          : {}),
         peakRssMiB: { afterCycle1: mib(hwm1[c.name] ?? null), afterCycle2: mib(hwm2[c.name] ?? null) },
       };
     }
@@ -291,6 +322,8 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
         farmResponses: farmStats1,
         cpuSeconds: c1Cpu,
         appCpuMsPerItem: round((appCpu1 * 1000) / expectedItems, 3),
+        appCpuMsPerItemByThread: perUnit(threads0, threads1, expectedItems),
+        appCpuMsPerItemWarmHalf: warmHalf === null ? null : round(((appCpuEnd1 - warmHalf.cpu) * 1000) / warmHalf.units, 3),
         redisCommands: c1Commands,
         redisCommandsPerItem: c1Commands === null ? null : round(c1Commands / expectedItems, 1),
         driverWatchCommands: watchCommands1,
@@ -306,6 +339,7 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
         itemsAfter: itemsAfter2,
         cpuSeconds: c2Cpu,
         appCpuMsPerFeed: round((appCpu2 * 1000) / farmInfo.feeds, 3),
+        appCpuMsPerFeedByThread: perUnit(threads1b, threads2, farmInfo.feeds),
         redisCommands: c2Commands,
         redisCommandsPerFeed: c2Commands === null ? null : round(c2Commands / farmInfo.feeds, 1),
         driverWatchCommands: watchCommands2,

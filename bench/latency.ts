@@ -73,6 +73,16 @@ function sourceState(): { head: string | null; dirtySrc: string[] } {
   }
 }
 
+/**
+ * The data size of the app's item events (a DigestItem as JSON, the newest of the digest; a
+ * typical 120-word item when the digest is still empty), for the bare server to send as much.
+ */
+async function itemEventBytes(base: string): Promise<number> {
+  const page = await callApi(base, ADMIN_TOKEN, 'GET', `/api/digests/${ANCHOR_ID}?limit=1`);
+  const item = (page.json as { items?: unknown[] } | null)?.items?.[0];
+  return item ? JSON.stringify(item).length : 1500;
+}
+
 /** Set while a run is in progress: stops its children and deletes its keys (for SIGINT/SIGTERM). */
 let emergencyCleanup: (() => Promise<void>) | null = null;
 
@@ -120,13 +130,21 @@ export async function runLatencyBench(): Promise<object> {
       if (name === 'idle-1') r = await sequentialScenario('idle-1', sampling, redis, keys, streamUrl, 1, 1, CFG.idleSamples, 20);
       else if (name === 'idle-1000') r = await sequentialScenario('idle-1000', sampling, redis, keys, streamUrl, CFG.clients, CFG.clientProcs, CFG.manySamples, 50, app.proc.pid);
       else if (name === 'ingest-1') r = await ingestScenario(sampling, redis, keys, streamUrl, children);
-      else if (name === 'bare-sse') r = await bareScenario(CFG.clients, CFG.clientProcs, CFG.manySamples, 50);
+      else if (name === 'bare-sse') r = await bareScenario(CFG.clients, CFG.clientProcs, CFG.manySamples, 50, await itemEventBytes(base));
       else throw new Error(`unknown scenario ${name}`);
       r.load = watch();
       results.push(r);
       if (app.exited) throw new Error(`the app exited:\n${app.tail.join('\n')}`);
     }
     printTable(results);
+    // The fan-out as a multiple of the bare floor measured in the same run (absolute figures
+    // follow the machine's load; the ratio is what the app adds).
+    const app1000 = results.find((r) => r.name === 'idle-1000');
+    const bare = results.find((r) => r.name === 'bare-sse');
+    const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+    const fanOutRatioToBare =
+      app1000 && bare ? { p50: ratio(app1000.latencyMs.p50, bare.latencyMs.p50), p99: ratio(app1000.latencyMs.p99, bare.latencyMs.p99), memoryPerConnection: ratio(app1000.memoryPerConnectionBytes, bare.memoryPerConnectionBytes) } : null;
+    if (fanOutRatioToBare) log(`fan-out ÷ bare floor (same run, same bytes per event): p50 ×${fanOutRatioToBare.p50}, p99 ×${fanOutRatioToBare.p99}, memory per connection ×${fanOutRatioToBare.memoryPerConnection}`);
     const out = {
       benchmark: 'latency',
       definition: 't0 = feed server finished writing the first response containing the new item; t1 = SSE item event at the client; latency = t1 - t0',
@@ -138,6 +156,7 @@ export async function runLatencyBench(): Promise<object> {
       targets: TARGETS,
       config: CFG,
       scenarios: results,
+      fanOutRatioToBare,
       pass: results.every((r) => r.pass),
       durationS: Math.round((Date.now() - started) / 100) / 10,
       appWarnings: app.tail.filter((l) => /"level":(40|50|60)/.test(l)).slice(-10),

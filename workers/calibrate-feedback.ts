@@ -29,6 +29,7 @@ const RANGES: Record<keyof FeedbackParameters, [number, number]> = {
   pieceProtection: [0, 1],
   pairShare: [0, 1],
   denseShare: [0, 1],
+  blameShare: [0, 1],
 };
 
 interface Story {
@@ -89,7 +90,10 @@ function f1(c: { tp: number; fp: number; fn: number }): number {
 }
 
 /** Where a leave-one-out fold starts: not the fitted parameters, which have seen the story left out. */
-const NEUTRAL: FeedbackParameters = { margin: 0.5, aggressiveness: 1, epochs: 3, pieceProtection: 0.8, pairShare: 0.5, denseShare: 0 };
+const NEUTRAL: FeedbackParameters = { margin: 0.5, aggressiveness: 1, epochs: 3, pieceProtection: 0.8, pairShare: 0.5, denseShare: 0, blameShare: 0 };
+
+/** `--only KEY[,KEY]`: search those parameters alone, the others kept at their fitted values (a new parameter on top of fitted ones). */
+let searched: Array<[keyof FeedbackParameters, [number, number]]> = Object.entries(RANGES) as Array<[keyof FeedbackParameters, [number, number]]>;
 
 function search(stories: Story[], samples: number, seed: number, from: FeedbackParameters = FEEDBACK_PARAMETERS): { params: FeedbackParameters; f1: number; min: number } {
   const random = prng(seed);
@@ -97,7 +101,7 @@ function search(stories: Story[], samples: number, seed: number, from: FeedbackP
   let best = { params: start, ...objective(stories, start) };
   for (let i = 0; i < samples; i++) {
     const p = { ...best.params };
-    for (const [k, [lo, hi]] of Object.entries(RANGES) as Array<[keyof FeedbackParameters, [number, number]]>) {
+    for (const [k, [lo, hi]] of searched) {
       const v = i % 2 === 0 ? lo + random() * (hi - lo) : p[k] + (random() - 0.5) * 0.3 * (hi - lo);
       p[k] = k === 'epochs' ? Math.round(Math.min(hi, Math.max(lo, v))) : Math.round(Math.min(hi, Math.max(lo, v)) * 100) / 100;
     }
@@ -110,6 +114,11 @@ function search(stories: Story[], samples: number, seed: number, from: FeedbackP
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const samples = Number(args[args.indexOf('--samples') + 1] ?? '') || 200;
+  const only = args.indexOf('--only');
+  if (only >= 0) {
+    const keys = new Set((args[only + 1] ?? '').split(','));
+    searched = searched.filter(([k]) => keys.has(k));
+  }
   const dirs: Array<{ name: string; dir: string }> = [];
   for (const root of DIRS) {
     for (const d of await readdir(root, { withFileTypes: true })) if (d.isDirectory()) dirs.push({ name: d.name, dir: path.join(root, d.name) });
@@ -130,7 +139,7 @@ async function main(): Promise<void> {
   if (!args.includes('--no-holdout')) {
     lines.push('leave one story out (fit on the others, F1 on the one left out; no learning in brackets):');
     for (const s of stories) {
-      const fit = search(stories.filter((x) => x !== s), args.includes('--holdout-only') ? samples : Math.round(samples / 3), 2, NEUTRAL);
+      const fit = search(stories.filter((x) => x !== s), args.includes('--holdout-only') ? samples : Math.round(samples / 3), 2, only >= 0 ? FEEDBACK_PARAMETERS : NEUTRAL);
       lines.push(`  ${s.name}: ${objective([s], fit.params).f1.toFixed(3)} (${objective([s], none).f1.toFixed(3)})`);
     }
   }

@@ -132,6 +132,9 @@ export async function startWorkers(
     articleTexts: (items) =>
       articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
+  // Live news (a known feed's new items, a small tag batch) is analysed in the threads' live
+  // lane, ahead of any backlog waiting there (see ThreadPool).
+  const liveTagDeps: RetagDeps = offLoop ? { ...tagDeps, analyse: (anchors, items) => offLoop.analyse(anchors, items, 'live') } : tagDeps;
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {
     alerts: stores.alerts,
@@ -151,8 +154,8 @@ export async function startWorkers(
     items: stores.items,
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
     countNewItems: (items) => collection.record(items),
-    tagNow: (items) => tagItems(items.map((i) => i.id), tagDeps, undefined, items),
-    ...(offLoop ? { readFeed: (body, contentType, ctx, limits) => offLoop.read(body, contentType, ctx, limits) } : {}),
+    tagNow: (items, lane) => tagItems(items.map((i) => i.id), lane === 'live' ? liveTagDeps : tagDeps, undefined, items),
+    ...(offLoop ? { readFeed: (body, contentType, ctx, limits, lane) => offLoop.read(body, contentType, ctx, limits, lane) } : {}),
     now: Date.now,
     log,
     metrics,
@@ -219,7 +222,7 @@ export async function startWorkers(
     ),
     // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...on(QueueNames.tag), concurrency: TAG_CONCURRENCY }),
-    new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, tagDeps), { ...on(QueueNames.tagLive), concurrency: TAG_LIVE_CONCURRENCY }),
+    new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, liveTagDeps), { ...on(QueueNames.tagLive), concurrency: TAG_LIVE_CONCURRENCY }),
     new Worker<RetagJob>(QueueNames.retag, (job) => retagAnchor(job.data, tagDeps, (pct) => job.updateProgress(pct)), { ...on(QueueNames.retag), concurrency: 1 }),
     new Worker<WebSubJob>(QueueNames.websub, (job) => runWebSubJob(job.data, websubDeps), { ...on(QueueNames.websub), concurrency: 4 }),
     // A temporary SMTP failure fails the job: BullMQ retries it with its exponential backoff.

@@ -15,6 +15,13 @@ export function printTable(r: any, names: string[]): void {
   out.push(tableRow(['peak in flight / host', r.cycle1.farmResponses.peakInFlightPerHost ?? '', r.cycle2.farmResponses.peakInFlightPerHost ?? '', `≤ ${r.setup.hostConcurrency}`], w));
   out.push(tableRow(['redis commands / item|feed', r.cycle1.redisCommandsPerItem, r.cycle2.redisCommandsPerFeed, ''], w));
   out.push(tableRow(['app CPU ms / item|feed', r.cycle1.appCpuMsPerItem, r.cycle2.appCpuMsPerFeed, ''], w));
+  out.push(tableRow(['  warm half (from 50% tagged)', r.cycle1.appCpuMsPerItemWarmHalf ?? '', '', ''], w));
+  // Where the app's CPU went: the event loop, its busiest other thread (the pipeline thread), the rest (GC, JIT, libuv).
+  const t1 = r.cycle1.appCpuMsPerItemByThread;
+  const t2 = r.cycle2.appCpuMsPerFeedByThread;
+  out.push(tableRow(['  event loop', t1.eventLoop, t2.eventLoop, ''], w));
+  out.push(tableRow(['  busiest other thread', t1.busiestThread, t2.busiestThread, ''], w));
+  out.push(tableRow(['  other threads (GC, JIT)', t1.otherThreads, t2.otherThreads, ''], w));
   out.push('');
   const pw = [26, 12, 12, 12];
   out.push(tableRow(['process', 'CPU s c1', 'CPU s c2', 'peak RSS MiB'], pw));

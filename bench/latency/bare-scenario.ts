@@ -11,10 +11,10 @@ import { dist, summarise, type ScenarioResult } from './summary.ts';
  * `count` events, `gapMs` apart, each encoded once and written to `clients` connections by a
  * bare node:http server: latency = the driver sending the event over IPC → each client's
  * arrival. The floor of any SSE fan-out on this machine under its current load, so the app's
- * figures can be read as a ratio to it.
+ * figures can be read as a ratio to it; each event carries `dataBytes` of data, as the app's do.
  */
-export async function bareScenario(clients: number, procs: number, count: number, gapMs: number): Promise<ScenarioResult> {
-  log(`-- bare-sse: a bare node:http SSE server, ${clients} client(s) in ${procs} process(es)`);
+export async function bareScenario(clients: number, procs: number, count: number, gapMs: number, dataBytes: number): Promise<ScenarioResult> {
+  log(`-- bare-sse: a bare node:http SSE server, ${clients} client(s) in ${procs} process(es), ${dataBytes} B of data per event`);
   const server = spawnBenchChild('bare-sse', 'bench/latency/bare-sse-server.ts', process.env, { ipc: true });
   const writeMs: number[] = [];
   try {
@@ -39,7 +39,7 @@ export async function bareScenario(clients: number, procs: number, count: number
       for (let seq = 0; seq < CFG.warmup + count; seq++) {
         const title = `bare sample ${seq} ${Math.random().toString(36).slice(2)}`;
         const t0 = now();
-        server.proc.send({ type: 'emit', seq, title });
+        server.proc.send({ type: 'emit', seq, title, dataBytes });
         const { eventId, arrivals } = await pool.waitFor(title, CFG.sampleTimeoutMs);
         if (seq >= CFG.warmup) {
           samples.push({ seq, title, tTrigger: t0, tFirstReq: null, t0, eventId, itemId: null, firstSeenAt: null, xaddMs: null, arrivals: [...arrivals], expected: clients });
@@ -48,7 +48,7 @@ export async function bareScenario(clients: number, procs: number, count: number
       }
       const result = summarise('bare-sse', samples, clients, TARGETS.idleP99Ms, pool.problems);
       result.breakdownMs = { ...result.breakdownMs, 'server write pass (all sockets)': dist(writeMs.slice(CFG.warmup)) };
-      return { ...result, memoryPerConnectionBytes };
+      return { ...result, memoryPerConnectionBytes, eventDataBytes: dataBytes };
     } finally {
       await pool.close();
     }

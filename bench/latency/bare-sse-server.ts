@@ -1,9 +1,9 @@
 /**
  * The latency benchmark's baseline: a bare Node SSE server (node:http only, no Express, no
  * Redis), run as a child process so it gets the same share of the machine as the API does.
- * Every GET is an event stream; on `{ type: 'emit', seq, title }` over IPC it encodes one
- * `item` event once and writes the same Buffer to every open response, as any hand-written
- * SSE fan-out would. What the real app adds on top of this is what the scenarios measure.
+ * Every GET is an event stream; on `{ type: 'emit', seq, title, dataBytes }` over IPC it encodes
+ * one `item` event once (its data padded to dataBytes, the size of the app's item events) and
+ * writes the same Buffer to every open response, as any hand-written SSE fan-out would. What the real app adds on top of this is what the scenarios measure.
  *
  * Messages to the parent: { type: 'listening', port }, { type: 'emitted', seq, writeMs } (the
  * time the synchronous write pass took).
@@ -29,11 +29,14 @@ setInterval(() => {
   for (const res of clients) res.write(beat);
 }, 10_000).unref();
 
-process.on('message', (msg: { type: string; seq: number; title: string }) => {
+process.on('message', (msg: { type: string; seq: number; title: string; dataBytes?: number }) => {
   if (msg?.type !== 'emit') return;
   const t = performance.now();
   const id = `${Date.now()}-${msg.seq}`;
-  const data = JSON.stringify({ id: `bare-${msg.seq}`, link: `https://bare.example/${msg.seq}`, title: msg.title, firstSeenAt: new Date().toISOString() });
+  const item = { id: `bare-${msg.seq}`, link: `https://bare.example/${msg.seq}`, title: msg.title, firstSeenAt: new Date().toISOString(), summary: '' };
+  // As many bytes as the app's item event carries (dataBytes), so both write and read the same volume.
+  item.summary = 'x'.repeat(Math.max(0, (msg.dataBytes ?? 0) - JSON.stringify(item).length));
+  const data = JSON.stringify(item);
   const frame = Buffer.from(`id: ${id}\nevent: item\ndata: ${data}\n\n`);
   for (const res of clients) res.write(frame);
   process.send!({ type: 'emitted', seq: msg.seq, writeMs: performance.now() - t });

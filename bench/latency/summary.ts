@@ -45,6 +45,8 @@ export interface ScenarioResult {
   ingest?: unknown;
   /** Growth of the API process's RSS while the clients connected, per connection. */
   memoryPerConnectionBytes?: number | null;
+  /** The data bytes of each event (bare-sse: padded to the size of the app's item events). */
+  eventDataBytes?: number;
   /** Machine CPU during the scenario (share of all CPUs), the app's cores, and everything else's share. */
   load?: LoadReport;
 }
@@ -68,17 +70,22 @@ export function summarise(name: string, samples: Sample[], clients: number, targ
   const b = (f: (s: Sample) => number | null) =>
     dist(samples.map((s) => f(s)).filter((v): v is number => v !== null && Number.isFinite(v)));
   const medianArrival = (s: Sample) => (s.arrivals.length ? [...s.arrivals].sort((x, y) => x - y)[Math.floor(s.arrivals.length / 2)]! : null);
+  // A tag job counts only when it is what put the item in the digest (its run spans the XADD):
+  // an item tagged in its poll's own job may still be queued again by the next poll, which saw
+  // it stored but not yet tagged, and that job's times say nothing about this item's path.
+  const tagOf = (s: Sample) => (s.tag && s.xaddMs !== null && s.tag.processedOn <= s.xaddMs && s.xaddMs <= s.tag.finishedOn ? s.tag : null);
   const breakdownMs: Record<string, Dist> = {
     'trigger → poll start (poll queue)': b((s) => (s.firstSeenAt !== null ? s.firstSeenAt - s.tTrigger : null)),
     'poll start → t0 (fetch)': b((s) => (s.firstSeenAt !== null && s.t0 !== null ? s.t0 - s.firstSeenAt : null)),
-    't0 → tag job queued (parse+store)': b((s) => (s.tag && s.t0 !== null ? s.tag.created - s.t0 : null)),
-    'tag job wait (queued → picked up)': b((s) => (s.tag ? s.tag.processedOn - s.tag.created : null)),
-    'picked up → XADD (tagging+write)': b((s) => (s.tag && s.xaddMs !== null ? s.xaddMs - s.tag.processedOn : null)),
+    't0 → tag job queued (parse+store)': b((s) => (tagOf(s) && s.t0 !== null ? tagOf(s)!.created - s.t0 : null)),
+    'tag job wait (queued → picked up)': b((s) => (tagOf(s) ? tagOf(s)!.processedOn - tagOf(s)!.created : null)),
+    'picked up → XADD (tagging+write)': b((s) => (tagOf(s) && s.xaddMs !== null ? s.xaddMs - tagOf(s)!.processedOn : null)),
     'XADD → client (hub+render+fan-out)': b((s) => {
       const m = medianArrival(s);
       return s.xaddMs !== null && m !== null ? m - s.xaddMs : null;
     }),
     't0 → XADD': b((s) => (s.t0 !== null && s.xaddMs !== null ? s.xaddMs - s.t0 : null)),
+    't0 → XADD, tagged in the poll job': b((s) => (s.t0 !== null && s.xaddMs !== null && tagOf(s) === null ? s.xaddMs - s.t0 : null)),
     'XADD → last client': b((s) => (s.xaddMs !== null && s.arrivals.length ? Math.max(...s.arrivals) - s.xaddMs : null)),
   };
   const latencyMs = dist(latencies);

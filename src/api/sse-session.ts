@@ -19,6 +19,11 @@ export interface Frame {
   chunk: Buffer;
 }
 
+/** Bytes to send as they are, and the same bytes framed as one HTTP/1.1 chunk. */
+export function frameOfBytes(bytes: Buffer): Frame {
+  return { bytes, chunk: Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) };
+}
+
 /** The wire form of one event: optional id, the event name, the data split into lines. */
 export function formatEvent(event: string, data: string, id?: string): string {
   const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
@@ -36,7 +41,7 @@ function joinHeartbeat(periodMs: number, session: SseSession): () => void {
   if (!beat) {
     const sessions = new Set<SseSession>();
     const timer = setInterval(() => {
-      const comment = Buffer.from(`: keep-alive ${new Date().toISOString()}\n\n`, 'utf8');
+      const comment = frameOfBytes(Buffer.from(`: keep-alive ${new Date().toISOString()}\n\n`, 'utf8'));
       for (const s of sessions) s.heartbeat(comment);
     }, periodMs);
     // Open streams end with their sockets; the shared timer alone never keeps a process up.
@@ -125,9 +130,9 @@ export class SseSession {
     return true;
   }
 
-  /** Writes the shared heartbeat comment (called by the period's timer). */
-  heartbeat(comment: Buffer): void {
-    this.write(comment);
+  /** Writes the shared heartbeat comment (called by the period's timer): framed once for every stream. */
+  heartbeat(comment: Frame): void {
+    this.sendFrame(comment);
   }
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */

@@ -1,7 +1,7 @@
 import type { StreamEntry } from '../storage/stream-store.ts';
 import type { StreamFollower, Subscription } from '../storage/stream-follower.ts';
 import { compareStreamIds } from '../storage/stream-id.ts';
-import { formatEvent, type Frame } from './sse-session.ts';
+import { formatEvent, frameOfBytes, type Frame } from './sse-session.ts';
 
 /** One event to send, rendered from a stream entry (null to skip the entry). */
 export type RenderedEvent = { event: string; data: string } | null;
@@ -30,8 +30,7 @@ const frames = new WeakMap<object, Frame>();
 export function frameOf(event: { event: string; data: string }, id: string): Frame {
   let frame = frames.get(event);
   if (frame === undefined) {
-    const bytes = Buffer.from(formatEvent(event.event, event.data, id), 'utf8');
-    frame = { bytes, chunk: Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) };
+    frame = frameOfBytes(Buffer.from(formatEvent(event.event, event.data, id), 'utf8'));
     frames.set(event, frame);
   }
   return frame;

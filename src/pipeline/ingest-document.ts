@@ -3,6 +3,7 @@ import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
 import { unpackRecords, type PackedRecords } from '../storage/item-codec.ts';
 import type { PollDeps } from './poll-feed.ts';
+import type { Lane } from './thread-pool.ts';
 
 /** What one feed document did to the store. */
 export interface IngestedDocument {
@@ -31,17 +32,14 @@ const TAG_INLINE_MAX = 200;
  */
 export async function ingestDocument(
   feedId: string,
-  doc: { body: Buffer; contentType: string | null; baseUrl: string },
+  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane },
   started: number,
   deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed'>,
 ): Promise<IngestedDocument> {
   // Items older than the retention window are counted, not stored: retention would only trim them again.
-  const read = await (deps.readFeed ?? readFeed)(
-    doc.body,
-    doc.contentType,
-    { feedId, baseUrl: doc.baseUrl, now: started },
-    { maxItems: deps.maxItemsPerFeed, notBefore: started - deps.retentionMs },
-  );
+  const ctx = { feedId, baseUrl: doc.baseUrl, now: started };
+  const limits = { maxItems: deps.maxItemsPerFeed, notBefore: started - deps.retentionMs };
+  const read = await (deps.readFeed ? deps.readFeed(doc.body, doc.contentType, ctx, limits, doc.lane) : readFeed(doc.body, doc.contentType, ctx, limits));
   for (const itemError of read.itemErrors) {
     deps.log.warn({ feedId, index: itemError.index, reason: itemError.message }, 'feed item skipped');
   }
@@ -62,15 +60,16 @@ export async function ingestDocument(
   });
   deps.metrics.itemsIngested.inc(newItems);
   deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
-  await tagOrQueue(feedId, fresh, results, toTag, started, deps);
+  await tagOrQueue(feedId, fresh, results, toTag, started, deps, doc.lane);
   const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
   return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected } };
 }
 
 /**
- * Tags a document's new items in the job when they are few and all new (the job holds them),
- * else queues them. Either way they stay in the untagged index until tagged, so a crash or a
- * failed inline pass is picked up by the queue or the sweep: at least once, never lost.
+ * Tags a document's new items in the job when they are few (the job holds them), else queues
+ * them; items seen before but not yet tagged are queued. Either way they stay in the untagged
+ * index until tagged, so a crash or a failed inline pass is picked up by the queue or the
+ * sweep: at least once, never lost.
  */
 async function tagOrQueue(
   feedId: string,
@@ -79,18 +78,22 @@ async function tagOrQueue(
   toTag: string[],
   started: number,
   deps: Pick<PollDeps, 'enqueueTagging' | 'tagNow' | 'log'>,
+  lane: Lane | undefined,
 ): Promise<void> {
   if (toTag.length === 0) return;
-  if (deps.tagNow && toTag.length <= TAG_INLINE_MAX && results.every((r) => r !== 'seen-untagged')) {
-    const items = fresh.filter((_, i) => results[i] === 'new').map((item) => storedCopy(item, feedId, started));
+  let queued = toTag;
+  const items = fresh.filter((_, i) => results[i] === 'new');
+  if (deps.tagNow && items.length > 0 && items.length <= TAG_INLINE_MAX) {
     try {
-      await deps.tagNow(items);
-      return;
+      await deps.tagNow(items.map((item) => storedCopy(item, feedId, started)), lane);
+      // Items seen before but still untagged (a job tagging them now, or one lost) are queued
+      // on their own: a fresh item never waits in the queue behind them.
+      queued = fresh.filter((_, i) => results[i] === 'seen-untagged').map((item) => item.id);
     } catch (err) {
       deps.log.warn({ feedId, err }, 'inline tagging failed; queued instead');
     }
   }
-  for (let i = 0; i < toTag.length; i += TAG_BATCH) await deps.enqueueTagging(toTag.slice(i, i + TAG_BATCH));
+  for (let i = 0; i < queued.length; i += TAG_BATCH) await deps.enqueueTagging(queued.slice(i, i + TAG_BATCH));
 }
 
 /** The stored form of an item this job has just stored for the first time. */

@@ -9,7 +9,10 @@ import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
 import type { TermCounts } from './term-tally.ts';
 import type { PackedRecords } from '../storage/item-codec.ts';
-import { ThreadPool, type ThreadError, type ThreadScript } from './thread-pool.ts';
+import { ThreadPool, type Lane, type ThreadError, type ThreadScript } from './thread-pool.ts';
+
+/** Items one bulk analyse task carries at most (a 100-item batch is four tasks). */
+const BULK_ANALYSE_SLICE = 25;
 
 /** How often offload() compares the event loop's and the threads' utilisation at most. */
 const OFFLOAD_CHECK_MS = 250;
@@ -35,6 +38,12 @@ export class OffLoopPipeline {
   private readonly pool: ThreadPool;
   /** The anchor specs every thread holds, by key. */
   private readonly sent = new Map<string, AnchorSpec>();
+  /**
+   * Analyse tasks not yet answered, per anchor key: a bulk task may wait in the pool while a
+   * newer version of its anchor is broadcast, so a replaced key stays with the threads until
+   * the tasks that name it are done (it is dropped with the next broadcast after that).
+   */
+  private readonly keyUses = new Map<string, number>();
 
   /** True once every thread has loaded; until then (and if they never do) the steps run on the event loop. */
   private live = false;
@@ -75,27 +84,48 @@ export class OffLoopPipeline {
    * readFeed in a thread, which also encodes each item's stored record for `ctx.feedId`
    * first seen at `ctx.now` (the deflate is the costliest step of storing an item) while the
    * threads are the less busy side, so ItemStore.ingest with the same feed and time sends
-   * them as they are.
+   * them as they are. `lane`: see ThreadPool ('live' for a known feed's new document or a push).
    */
-  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null): Promise<ReadWithRecords> {
+  read(body: Buffer, contentType: string | null, ctx: NormalizeContext, limits: ReadLimits | null = null, lane: Lane = 'bulk'): Promise<ReadWithRecords> {
     if (!this.onThreads()) return readFeed(body, contentType, ctx, limits);
     // A view into a shared slab would carry the whole slab across: send the body's own bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
-    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: this.offload() });
+    return this.run({ kind: 'read', body: own, contentType, ctx, limits, records: this.offload() }, lane);
   }
 
   /**
    * analyseItem for each item against the anchors, in a thread; there too, while the threads
    * are the less busy side, an item's bands are packed and its tags encoded as the scripts
-   * take them (see PackedAnalysis).
+   * take them (see PackedAnalysis). `lane`: see ThreadPool ('live' for a few fresh items).
    */
-  async analyse(anchors: readonly CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]> {
+  async analyse(anchors: readonly CatalogEntry[], items: ItemText[], lane: Lane = 'bulk'): Promise<PackedAnalysis[]> {
     if (items.length === 0) return [];
     if (!this.onThreads()) return analyseItems(anchors, items);
-    this.share(anchors);
     const keys = anchors.map((a) => a.spec.key);
-    if (!this.offload()) return this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items });
-    return withEncodedTags(await this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items, forStore: true }), anchors.length);
+    for (const key of keys) this.keyUses.set(key, (this.keyUses.get(key) ?? 0) + 1);
+    try {
+      this.share(anchors);
+      const forStore = this.offload();
+      // A bulk batch goes as several tasks, one after another in the bulk queue: a live task
+      // handed over meanwhile waits for one slice in a thread's hands, not for whole batches.
+      const size = lane === 'bulk' ? BULK_ANALYSE_SLICE : items.length;
+      const slices: Array<Promise<PackedAnalysis[]>> = [];
+      for (let start = 0; start < items.length; start += size) {
+        const slice = items.slice(start, start + size);
+        slices.push(
+          forStore
+            ? this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items: slice, forStore: true }, lane).then((r) => withEncodedTags(r, anchors.length))
+            : this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items: slice }, lane),
+        );
+      }
+      return (await Promise.all(slices)).flat();
+    } finally {
+      for (const key of keys) {
+        const uses = this.keyUses.get(key)! - 1;
+        if (uses > 0) this.keyUses.set(key, uses);
+        else this.keyUses.delete(key);
+      }
+    }
   }
 
   /** collectionTermsOf for each item, in a thread. */
@@ -174,16 +204,19 @@ export class OffLoopPipeline {
     return this.live && this.pool.running > 0;
   }
 
-  private run<T>(task: PipelineTask): Promise<T> {
-    return this.pool.run<T>(task);
+  private run<T>(task: PipelineTask, lane: Lane = 'bulk'): Promise<T> {
+    return this.pool.run<T>(task, lane);
   }
 
-  /** Broadcasts the anchor specs when one of these is new to the threads; an older key of the same anchor is dropped. */
+  /**
+   * Broadcasts the anchor specs when one of these is new to the threads; an older key of the
+   * same anchor is dropped unless a task still waiting or running names it.
+   */
   private share(anchors: readonly CatalogEntry[]): void {
     const fresh = anchors.filter((a) => !this.sent.has(a.spec.key));
     if (fresh.length === 0) return;
     for (const { spec } of fresh) {
-      for (const [key, old] of this.sent) if (old.record.id === spec.record.id) this.sent.delete(key);
+      for (const [key, old] of this.sent) if (old.record.id === spec.record.id && !this.keyUses.has(key)) this.sent.delete(key);
       this.sent.set(spec.key, spec);
     }
     this.pool.broadcast('anchors', [...this.sent.values()]);

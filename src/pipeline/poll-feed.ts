@@ -3,6 +3,7 @@ import { AppError, ErrorCodes, isAppError } from '../errors.ts';
 import type { GuardedClient } from '../net/guarded-client.ts';
 import { fetchFeed } from '../reader/fetch-feed.ts';
 import type { readFeed } from '../reader/read-feed.ts';
+import type { Lane } from './thread-pool.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FeedRecord, LastPoll } from '../model/feed.ts';
@@ -21,9 +22,9 @@ export interface PollDeps {
   /** Counts newly stored items into the collection statistics (batched; optional in tests and benchmarks). */
   countNewItems?(items: ReadonlyArray<{ title: string; summary: string }>): void;
   /** Tags new items in this job, from the copies it holds (a routine poll's few items: cheaper than a queue hop). */
-  tagNow?(items: StoredItem[]): Promise<unknown>;
-  /** Reads a fetched document (a pipeline thread); absent: readFeed on this event loop. */
-  readFeed?: typeof readFeed;
+  tagNow?(items: StoredItem[], lane?: Lane): Promise<unknown>;
+  /** Reads a fetched document (a pipeline thread, in `lane`); absent: readFeed on this event loop. */
+  readFeed?(...args: [...Parameters<typeof readFeed>, lane?: Lane]): ReturnType<typeof readFeed>;
   now(): number;
   log: Logger;
   metrics: Metrics;
@@ -143,7 +144,9 @@ export async function pollFeed(
       return { outcome: 'not-modified' };
     }
 
-    const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl }, started, deps);
+    // A feed read before brings news; its first document is an archive (a backlog's lane).
+    const lane: Lane = feed.lastPoll === null ? 'bulk' : 'live';
+    const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane }, started, deps);
     await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
     const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - WEEK_MS);
     await deps.feeds.update(feedId, {

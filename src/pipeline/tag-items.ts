@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../alerts/channels/channel.ts';
-import { prepareDocument } from '../alerts/evaluate-query.ts';
+import { prepareDocumentFromTokens } from '../alerts/evaluate-query.ts';
+import { tokenize, type Token } from '../tagging/text-normalize.ts';
 import { SIMILARITY_THRESHOLD } from '../tagging/story-signature.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
@@ -76,12 +77,15 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   for (const [n, item] of items.entries()) {
     const analysis = analyses[n]!;
     let needsStory = analysis.signature !== null;
+    // Tokenised once per item, when some anchor has alerts, for all of them alike.
+    let fields: Token[][] | null = null;
     for (const [a, anchor] of anchors.entries()) {
       const tags: ItemTags = { ...analysis.tags[a]!, version: anchor.record.version };
       results.push({ itemId: item.id, anchor, tags, encoded: analysis.encodedTags?.[a] });
       const group = alertsByAnchor.get(anchor.record.id);
       if (!group) continue;
-      const doc = prepareDocument(item.title, item.summary, new Map(tags.entities.map((e) => [e.key, e.count])), {
+      fields ??= [tokenize(item.title), tokenize(item.summary)];
+      const doc = prepareDocumentFromTokens(fields, new Map(tags.entities.map((e) => [e.key, e.count])), {
         source: feedTitles.get(item.feedId) ?? '',
         mentions: (fields) => anchor.compiled.matcher.mentionPositions(fields),
       });

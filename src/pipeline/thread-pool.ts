@@ -35,6 +35,27 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/**
+ * Which queue a task waits in: 'live' for the news path (a known feed's new document, a few
+ * fresh items to tag), 'bulk' for backlogs (a new feed's archive, large tag batches). A live
+ * task never waits behind queued bulk work, only behind what a thread already holds.
+ */
+export type Lane = 'live' | 'bulk';
+
+/** A task waiting in the pool for a thread with room. */
+interface Queued {
+  id: number;
+  task: { kind: string };
+  pending: Pending;
+}
+
+/**
+ * Bulk tasks a thread holds at most (the one it runs and the next, so it never idles while
+ * its answer crosses to a busy event loop): the rest wait in the pool, where a live task
+ * overtakes them. Live tasks are handed over at once.
+ */
+const BULK_IN_HAND = 2;
+
 interface Member {
   worker: Worker;
   pending: Map<number, Pending>;
@@ -48,7 +69,10 @@ interface Member {
  * A fixed pool of worker threads that run CPU-bound pipeline steps (parsing a feed, tagging
  * its new items) off the event loop, so the loop keeps up with fetches, Redis and (in a
  * one-process install) the API. Tasks are plain data both ways. Each task goes to the
- * thread with the fewest tasks in hand. State every thread must hold (the compiled anchors)
+ * thread with the fewest tasks in hand; a thread's own queue (its message port) is first in,
+ * first out, so bulk tasks are handed over only while it holds fewer than BULK_IN_HAND and
+ * wait in the pool otherwise: a live task posted during a 10,000-item backlog waits for at
+ * most that many tasks, not for the backlog. State every thread must hold (the compiled anchors)
  * is broadcast, and kept to be replayed into a thread that replaces one that died; a dead
  * thread's tasks fail with its error, so the job fails and BullMQ retries it.
  */
@@ -60,6 +84,8 @@ export class ThreadPool {
   private broken: Error | null = null;
   /** The latest broadcast of each kind, replayed into a new thread before any task. */
   private readonly shared = new Map<string, unknown>();
+  /** Bulk tasks waiting for a thread with room, oldest first. */
+  private readonly waiting: Queued[] = [];
 
   constructor(
     private readonly script: ThreadScript,
@@ -84,6 +110,7 @@ export class ThreadPool {
       member.pending.delete(reply.id);
       if (reply.ok) p.resolve(reply.value);
       else p.reject(this.rebuildError(reply.error));
+      this.pump();
     });
     const fail = (err: unknown) => {
       const index = this.members.indexOf(member);
@@ -95,6 +122,8 @@ export class ThreadPool {
         this.members.splice(index, 1);
         this.broken = err instanceof Error ? err : new Error(String(err));
       }
+      if (this.members.length === 0) for (const q of this.waiting.splice(0)) q.pending.reject(this.broken ?? err);
+      else this.pump();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -121,13 +150,39 @@ export class ThreadPool {
     return this.members.length;
   }
 
-  /** Runs one task on the least busy thread. */
-  run<T>(task: { kind: string }): Promise<T> {
+  /**
+   * Runs one task on the least busy thread: a live one at once, a bulk one once a thread
+   * holds fewer than BULK_IN_HAND tasks (queued bulk tasks start in the order they came).
+   */
+  run<T>(task: { kind: string }, lane: Lane = 'bulk'): Promise<T> {
     if (this.closed) return Promise.reject(new Error('thread pool is closed'));
     if (this.members.length === 0) return Promise.reject(this.broken ?? new Error('no pipeline thread is running'));
+    const member = this.leastBusy();
+    if (lane === 'live' || (this.waiting.length === 0 && member.pending.size < BULK_IN_HAND)) return this.runOn<T>(member, task);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ id: ++this.seq, task, pending: { resolve: resolve as (v: unknown) => void, reject } });
+    });
+  }
+
+  /** Bulk tasks waiting in the pool for a thread (not yet handed to one). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private leastBusy(): Member {
     let member = this.members[0]!;
     for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
-    return this.runOn<T>(member, task);
+    return member;
+  }
+
+  /** Hands waiting bulk tasks to threads with room. */
+  private pump(): void {
+    while (this.waiting.length > 0 && this.members.length > 0 && !this.closed) {
+      const member = this.leastBusy();
+      if (member.pending.size >= BULK_IN_HAND) return;
+      const next = this.waiting.shift()!;
+      this.handOver(member, next.id, next.task, next.pending);
+    }
   }
 
   /** Posts a task nobody waits for to the least busy thread (it answers nothing, and what it fails at is lost with it). */
@@ -150,13 +205,26 @@ export class ThreadPool {
 
   private runOn<T>(member: Member, task: { kind: string }): Promise<T> {
     const id = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
-      member.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (member.pending.size === 1) member.worker.ref();
-      member.worker.postMessage({ id, task } satisfies Envelope);
-    }).finally(() => {
+    return new Promise<T>((resolve, reject) => this.handOver(member, id, task, { resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** Hands a task to a thread: it answers `pending` (the thread is kept referenced while it holds tasks). */
+  private handOver(member: Member, id: number, task: { kind: string }, pending: Pending): void {
+    const settle = () => {
       if (member.pending.size === 0) member.worker.unref();
+    };
+    member.pending.set(id, {
+      resolve: (v) => {
+        pending.resolve(v);
+        settle();
+      },
+      reject: (e) => {
+        pending.reject(e);
+        settle();
+      },
     });
+    if (member.pending.size === 1) member.worker.ref();
+    member.worker.postMessage({ id, task } satisfies Envelope);
   }
 
   /**
@@ -172,6 +240,7 @@ export class ThreadPool {
   async close(): Promise<void> {
     this.closed = true;
     const members = this.members.splice(0);
+    for (const q of this.waiting.splice(0)) q.pending.reject(new Error('thread pool closed'));
     await Promise.all(members.map((m) => m.worker.terminate()));
     for (const m of members) for (const p of m.pending.values()) p.reject(new Error('thread pool closed'));
   }

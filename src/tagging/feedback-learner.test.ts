@@ -34,6 +34,16 @@ describe('feedback learner', () => {
     expect(learned.terms.get('truce')!).toBeGreaterThan(0);
   });
 
+  it('lays a rejection on the words that put the item in the digest, as far as blameShare says', () => {
+    const ex = { terms: ['war', 'tariff', 'doll', 'price'], dense: NONE, prior: 0.4, relevant: false, contribution: new Map([['war', 1.5]]) };
+    const byIdf = learnFeedback([ex], idf, new Set(), { ...FEEDBACK_PARAMETERS, blameShare: 0 });
+    const byScore = learnFeedback([ex], idf, new Set(), { ...FEEDBACK_PARAMETERS, blameShare: 0.5 });
+    expect(byScore.terms.get('war')!).toBeLessThan(byIdf.terms.get('war')!);
+    expect(byScore.terms.get('war')!).toBeLessThan(byScore.terms.get('tariff')!);
+    // The same step in all: the judged item ends where it did.
+    expect(feedbackShift(byScore, ex.terms, NONE).shift).toBeCloseTo(feedbackShift(byIdf, ex.terms, NONE).shift, 6);
+  });
+
   it('learns nothing from no verdicts', () => {
     expect(learnFeedback([], idf, new Set())).toBe(NO_FEEDBACK);
   });

@@ -34,6 +34,12 @@ export interface FeedbackParameters {
   pairShare: number;
   /** Weight of the scorer's own evidence (core and context entities, subject terms, other states) as features of the step. */
   denseShare: number;
+  /**
+   * Share (0..1) of a rejection's step spread over the story's terms by how much each made of
+   * the judged item's score, the rest by IDF over all its terms: a rejection falls on the words
+   * that put the item in the digest ("war" of a "tariff war"), not only on every rare word of it.
+   */
+  blameShare: number;
 }
 
 /** The fitted hyper-parameters. */
@@ -44,6 +50,7 @@ export const FEEDBACK_PARAMETERS: Readonly<FeedbackParameters> = Object.freeze({
   pieceProtection: 0.04,
   pairShare: 0.87,
   denseShare: 0.29,
+  blameShare: 0.48,
 });
 
 /** The scorer's evidence for one item, as the learner's dense features. */
@@ -66,6 +73,8 @@ export interface JudgedExample {
   /** The story model's margin for the item, in units of the score scale (> 0: in the digest). */
   prior: number;
   relevant: boolean;
+  /** How much of the margin each story term of the item made (units of the score scale). */
+  contribution?: ReadonlyMap<string, number>;
 }
 
 /** The learned shift of the margin: a weight per term and per dense feature, in units of the score scale. */
@@ -108,11 +117,20 @@ export function learnFeedback(
     const other = ex.relevant ? held.false : held.true;
     const otherCount = ex.relevant ? rejected : accepted;
     const phi = new Map<string, number>();
+    // The blame is a share of the step's IDF mass, spread over the terms by their part in the score.
+    let idfMass = 0;
+    let contributed = 0;
+    for (const t of ex.terms) idfMass += idf(t);
+    for (const v of ex.contribution?.values() ?? []) contributed += v;
+    // Only a rejection has words to blame: a missed item lacks the story's words, so its step
+    // goes to its own distinctive words (by IDF), not to the story terms it already has.
+    const blame = contributed > 0 && !ex.relevant ? params.blameShare : 0;
     for (const t of ex.terms) {
       const sharedShare = otherCount === 0 ? 0 : (other.get(t) ?? 0) / otherCount;
       const protectedShare = !ex.relevant && pieceTerms.has(t) ? params.pieceProtection : 0;
       const specific = 1 - Math.max(sharedShare, protectedShare);
-      const v = idf(t) * specific * (t.includes('_') ? params.pairShare : 1);
+      const byScore = contributed > 0 ? ((ex.contribution?.get(t) ?? 0) / contributed) * idfMass : 0;
+      const v = ((1 - blame) * idf(t) + blame * byScore) * specific * (t.includes('_') ? params.pairShare : 1);
       if (v > 0) phi.set(t, v);
     }
     const dense = new Map<keyof DenseFeatures, number>();
@@ -192,7 +210,11 @@ export function fitFeedback(
     const title = tokenize(j.title);
     const summary = tokenize(j.summary);
     const prior = scoreStory(anchor.relevance, anchor.matcher.matchTokens([title, summary]), title, summary);
-    return { terms: termsOfItem(title, summary), dense: prior.dense, prior: marginOf(anchor.relevance, prior.raw), relevant: j.relevant };
+    // The subject's share of the margin, split over its terms by their weight in the item.
+    const subjectTerms = prior.evidence.filter((e) => e.kind === 'term' && anchor.relevance.terms.has(e.name));
+    const total = subjectTerms.reduce((sum, e) => sum + e.weight, 0);
+    const contribution = new Map(subjectTerms.map((e) => [e.name, total > 0 ? (prior.dense.subject * e.weight) / total : 0]));
+    return { terms: termsOfItem(title, summary), dense: prior.dense, prior: marginOf(anchor.relevance, prior.raw), relevant: j.relevant, contribution };
   });
   return learnFeedback(examples, (t) => smoothedIdf(stats, t), pieceTermsOf(anchor.source, anchor.entities, anchor.relevance), params);
 }
