@@ -43,7 +43,7 @@ interface Pending {
 /**
  * Which queue a task waits in: 'live' for the news path (a known feed's new document, a few
  * fresh items to tag), 'bulk' for backlogs (a new feed's archive, large tag batches). A live
- * task never waits behind queued bulk work, only behind what a thread already holds.
+ * task never waits behind queued bulk work, only behind the task its thread is running.
  */
 export type Lane = 'live' | 'bulk';
 
@@ -171,11 +171,6 @@ export class ThreadPool {
     });
   }
 
-  /** Bulk tasks waiting in the pool for a thread (not yet handed to one). */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   private leastBusy(): Member {
     let member = this.members[0]!;
     for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
@@ -195,9 +190,7 @@ export class ThreadPool {
   /** Posts a task nobody waits for to the least busy thread (it answers nothing, and what it fails at is lost with it). */
   post(task: { kind: string }): void {
     if (this.closed || this.members.length === 0) return;
-    let member = this.members[0]!;
-    for (const m of this.members) if (m.pending.size < member.pending.size) member = m;
-    member.worker.postMessage({ id: 0, task } satisfies Envelope);
+    this.leastBusy().worker.postMessage({ id: 0, task } satisfies Envelope);
   }
 
   /** Runs `task` once on every thread: `ready` waits until each has loaded its modules and answered. */

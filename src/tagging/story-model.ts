@@ -172,13 +172,15 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   const repeated = (t: string) => ledeTerms.has(t) || bodyTf.has(t) || (t.includes('_') && t.split('_').every((x) => ledeTerms.has(x) || bodyTf.has(x)));
   // The headline's trailing circumstance ("… under the shadow of war") weighs as the lede does.
   const { news, circumstance } = headlineParts(headline);
-  for (const t of fieldTerms(news)) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
+  const headlineTerms = new Set(fieldTerms(news));
+  for (const t of headlineTerms) bump(t, params.headlineSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   for (const t of fieldTerms(circumstance)) bump(t, params.ledeSalience * (repeated(t) ? 1 : params.unrepeatedHeadlineFactor));
   const ledeSplit = ledeParts(lede);
   // The news (headline and lede, without their circumstances) and the story's core topics: the subject proper.
-  const newsTerms = new Set([...fieldTerms(news), ...fieldTerms(ledeSplit.news)]);
+  const ledeNewsTerms = fieldTerms(ledeSplit.news);
+  const newsTerms = new Set([...headlineTerms, ...ledeNewsTerms]);
   for (const e of entities) if (e.kind === 'topic' && e.role === 'core') for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) newsTerms.add(t);
-  for (const t of fieldTerms(ledeSplit.news)) bump(t, params.ledeSalience);
+  for (const t of ledeNewsTerms) bump(t, params.ledeSalience);
   // The lede's circumstance ("…, as Washington seeks a way to end the war") is read as the body is.
   for (const t of fieldTerms(ledeSplit.circumstance)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
   for (const [t, n] of bodyTf) bump(t, Math.min(params.bodyCap, params.bodySalience * (1 + Math.log(n))));
@@ -189,7 +191,6 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
       if (t) bump(t, e.role === 'core' ? params.ledeSalience : params.bodyCap);
     }
   }
-  const headlineTerms = new Set(fieldTerms(news));
   const common = new Map<string, boolean>();
   commonTermsOf(headline, common);
   const headlineCommon = new Map(common);
