@@ -49,6 +49,7 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   noveltyPenalty: [0, 4],
   allSidesBonus: [0, 2],
   contextTermFactor: [0.2, 1],
+  everySideContextFactor: [0.2, 1],
   unanchoredFactor: [0.2, 1],
 };
 

@@ -179,7 +179,14 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   // The news (headline and lede, without their circumstances) and the story's core topics: the subject proper.
   const ledeNewsTerms = fieldTerms(ledeSplit.news);
   const newsTerms = new Set([...headlineTerms, ...ledeNewsTerms]);
-  for (const e of entities) if (e.kind === 'topic' && e.role === 'core') for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) newsTerms.add(t);
+  // A core topic is news as a whole phrase ("military intelligence"); its words alone ("military")
+  // are news only where the headline or lede use them, or every item on the war would carry it.
+  // A phrase of the circumstances only ("…, as a tariff war hits car makers") is the background.
+  const circumstanceTerms = new Set([...fieldTerms(circumstance), ...fieldTerms(ledeSplit.circumstance)]);
+  for (const e of entities) {
+    if (e.kind !== 'topic' || e.role !== 'core') continue;
+    for (const s of [e.name, ...e.aliases]) for (const t of fieldTerms(s)) if (t.includes('_') && (!circumstanceTerms.has(t) || newsTerms.has(t))) newsTerms.add(t);
+  }
   for (const t of ledeNewsTerms) bump(t, params.ledeSalience);
   // The lede's circumstance ("…, as Washington seeks a way to end the war") is read as the body is.
   for (const t of fieldTerms(ledeSplit.circumstance)) bodyTf.set(t, (bodyTf.get(t) ?? 0) + 1);
@@ -358,7 +365,8 @@ export function scoreStory(
   have = Math.min(have, total);
   // Every side named in one item: states named together in a short item are mostly about each
   // other, and that joint mention is rarer than each side's own weight says ("US" alone is everywhere).
-  if (model.parties.length >= 2 && present.size === model.parties.length && p.allSidesBonus > 0) {
+  const everySide = model.parties.length >= 2 && present.size === model.parties.length;
+  if (everySide && p.allSidesBonus > 0) {
     core += p.allSidesBonus;
     evidence.push({ kind: 'entity', name: 'every side', weight: round(p.coreEntityFactor * p.allSidesBonus) });
   }
@@ -386,7 +394,7 @@ export function scoreStory(
   let newsSubject = 0;
   let contextSubject = 0;
   for (const [t, boost] of seen) if (model.terms.get(t)!.core) newsSubject += model.terms.get(t)!.weight * boost;
-  const contextShare = newsSubject > 0 ? 1 : p.contextTermFactor;
+  const contextShare = contextTermShare(p, newsSubject > 0, everySide);
   for (const [t, boost] of seen) {
     const term = model.terms.get(t)!;
     const w = term.weight * boost * (term.core ? 1 : contextShare);
@@ -423,6 +431,18 @@ export function scoreStory(
   // The parts of the score, for the feedback learner (in the score's own units).
   const dense: DenseFeatures = { core: (gate * p.coreEntityFactor * core) / p.scale, context: (p.contextEntityFactor * context) / p.scale, subject: (gate * subject) / p.scale, foreign: Math.min(foreign, 2), missingSides: 1 - sides };
   return { score, evidence, raw, dense };
+}
+
+/**
+ * Share of their weight the body's words keep in an item. The body tells the background as well
+ * as the story (the war behind peace talks: its economy, energy, battlefield), so its words alone
+ * are weaker evidence: beside a word of the news they count in full; in an item naming every side
+ * they are the sides' dealings with each other (the crisis around the talks) and keep
+ * `everySideContextFactor`; with some sides only and no word of the news, `contextTermFactor`.
+ */
+function contextTermShare(p: ModelParameters, news: boolean, everySide: boolean): number {
+  if (news) return 1;
+  return everySide ? p.everySideContextFactor : p.contextTermFactor;
 }
 
 /** Share of the title's distinctive content words (by IDF) that the story does not know. */
