@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** Tuning of an event stream. */
 export interface SseOptions {
@@ -64,22 +65,29 @@ function joinHeartbeat(periodMs: number, session: SseSession): () => void {
  * One Server-Sent Events response: headers, heartbeat, and a bounded send buffer. A client
  * that stops reading is disconnected once its unread bytes pass the cap, so memory stays
  * flat however slow it is; it resumes from its Last-Event-ID when it reconnects.
+ *
+ * Works on a plain node:http response as on Express's (the digest stream's fast path has no
+ * Express objects). On a chunked HTTP/1.1 response every write after the head goes straight to
+ * the socket as whole pre-framed chunks, so the per-client cost of a fan-out is one socket
+ * write with no response-stream bookkeeping; only the final end() goes through the response.
  */
 export class SseSession {
   private readonly leaveHeartbeat: () => void;
   private closedFlag = false;
   private readonly onCloseHandlers: Array<() => void> = [];
+  /** The socket our chunks go to; null when the response is not chunked (HTTP/1.0): then through the response. */
+  private readonly socket: Socket | null;
 
   constructor(
-    private readonly res: Response,
-    req: Request,
+    private readonly res: ServerResponse,
+    req: IncomingMessage,
     private readonly options: SseOptions,
     /** Counts open sessions (the metrics gauge): up now, down when the session ends. */
     clients?: { inc(): void; dec(): void },
   ) {
     clients?.inc();
     if (clients) this.onCloseHandlers.push(() => clients.dec());
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');
@@ -87,8 +95,10 @@ export class SseSession {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
-    res.write(`retry: ${options.retryMs}\n\n`);
+    this.socket = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true && res.socket ? res.socket : null;
+    this.write(Buffer.from(`retry: ${options.retryMs}\n\n`, 'utf8'));
     this.leaveHeartbeat = joinHeartbeat(options.heartbeatMs, this);
+    // One listener for every way the stream ends: the response closes with its socket.
     const close = () => this.close();
     req.on('close', close);
     res.on('close', close);
@@ -108,25 +118,16 @@ export class SseSession {
 
   /** Sends one event; false when the session is closed (or was just cut off for being slow). */
   send(event: string, data: string, id?: string): boolean {
-    return this.write(formatEvent(event, data, id));
+    return this.write(Buffer.from(formatEvent(event, data, id), 'utf8'));
   }
 
-  /**
-   * Sends an event encoded once for every client of a stream. On a chunked HTTP/1.1 response
-   * the pre-framed chunk goes straight to the socket, one write and no per-client framing;
-   * whole chunks only, so it interleaves safely with the response's own writes.
-   */
+  /** Sends an event encoded once for every client of a stream: its pre-framed chunk, one socket write. */
   sendFrame(frame: Frame): boolean {
     if (this.closedFlag) return false;
-    const socket = this.res.socket;
-    const raw = this.res as unknown as { chunkedEncoding?: boolean; writableCorked?: number };
-    if (!socket || raw.chunkedEncoding !== true || this.res.writableLength > 0 || this.res.writableCorked) return this.write(frame.bytes);
+    const socket = this.socket;
+    if (socket === null) return this.writeResponse(frame.bytes);
     socket.write(frame.chunk);
-    if (socket.writableLength > this.options.maxBufferedBytes) {
-      socket.destroy();
-      this.close();
-      return false;
-    }
+    if (socket.writableLength > this.options.maxBufferedBytes) return this.cutOff();
     return true;
   }
 
@@ -137,14 +138,15 @@ export class SseSession {
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
   async drained(): Promise<void> {
+    const target = this.socket ?? this.res;
     // 'drain' only follows a write that reported a full buffer; otherwise there is nothing to wait for.
-    if (this.closedFlag || !this.res.writableNeedDrain) return;
+    if (this.closedFlag || !target.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.res.off('drain', done);
+        target.off('drain', done);
         resolve();
       };
-      this.res.on('drain', done);
+      target.on('drain', done);
       this.onClose(done);
     });
   }
@@ -160,14 +162,21 @@ export class SseSession {
     for (const handler of this.onCloseHandlers.splice(0)) handler();
   }
 
-  private write(chunk: string | Buffer): boolean {
+  private write(bytes: Buffer): boolean {
+    return this.sendFrame(frameOfBytes(bytes));
+  }
+
+  private writeResponse(bytes: Buffer): boolean {
     if (this.closedFlag) return false;
-    this.res.write(chunk);
-    if (this.res.writableLength > this.options.maxBufferedBytes) {
-      this.res.socket?.destroy();
-      this.close();
-      return false;
-    }
+    this.res.write(bytes);
+    if (this.res.writableLength > this.options.maxBufferedBytes) return this.cutOff();
     return true;
+  }
+
+  /** A client that left more than the cap unread: cut off (it resumes from its Last-Event-ID). */
+  private cutOff(): false {
+    this.res.socket?.destroy();
+    this.close();
+    return false;
   }
 }
