@@ -11,6 +11,7 @@ import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import { emailChannel } from '../src/alerts/channels/email-channel.ts';
 import { webhookChannel } from '../src/alerts/channels/webhook-channel.ts';
 import { createRequestListener } from '../src/api/create-app.ts';
+import { destroyDetachedSockets } from '../src/api/detach-socket.ts';
 import { defaultSseOptions, type SseOptions } from '../src/api/sse-session.ts';
 import { publicUrlOf, type Config } from '../src/config.ts';
 import { GuardedClient } from '../src/net/guarded-client.ts';
@@ -193,6 +194,8 @@ export async function startProcess(
         if (server) {
           server.close();
           server.closeAllConnections();
+          // Event streams detached from node:http (the digest stream's fast path) end here.
+          destroyDetachedSockets(server);
         }
         metricsServer?.close();
         await follower?.close();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { detachSocket } from './detach-socket.ts';
 
 /** Tuning of an event stream. */
 export interface SseOptions {
@@ -9,7 +10,15 @@ export interface SseOptions {
   maxBufferedBytes: number;
   /** Reconnection advice sent to the client. */
   retryMs: number;
+  /**
+   * Takes the connection away from node:http once the head is sent (src/api/detach-socket.ts):
+   * only for a response that no request logger or middleware still listens on.
+   */
+  detach?: boolean;
 }
+
+/** The last chunk of a chunked HTTP/1.1 body. */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 /** Default stream tuning: heartbeat under the contract's 15 s, 1 MiB of slack per client. */
 export const defaultSseOptions: SseOptions = { heartbeatMs: 10_000, maxBufferedBytes: 1024 * 1024, retryMs: 3000 };
@@ -77,9 +86,11 @@ export class SseSession {
   private readonly onCloseHandlers: Array<() => void> = [];
   /** The socket our chunks go to; null when the response is not chunked (HTTP/1.0): then through the response. */
   private readonly socket: Socket | null;
+  /** The response, until its socket is detached from node:http (then the session holds the socket alone). */
+  private readonly res: ServerResponse | null;
 
   constructor(
-    private readonly res: ServerResponse,
+    res: ServerResponse,
     req: IncomingMessage,
     private readonly options: SseOptions,
     /** Counts open sessions (the metrics gauge): up now, down when the session ends. */
@@ -95,14 +106,22 @@ export class SseSession {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
-    this.socket = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true && res.socket ? res.socket : null;
+    const chunked = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true && res.socket ? res.socket : null;
+    const detached = chunked && options.detach ? detachSocket(req, res) : null;
+    this.socket = detached ?? chunked;
+    this.res = detached ? null : res;
     this.write(Buffer.from(`retry: ${options.retryMs}\n\n`, 'utf8'));
     this.leaveHeartbeat = joinHeartbeat(options.heartbeatMs, this);
-    // One listener for every way the stream ends: the response closes with its socket.
+    // One listener for every way the stream ends: the response (or the detached socket) closes.
     const close = () => this.close();
-    req.on('close', close);
-    res.on('close', close);
-    res.on('error', close);
+    if (detached) {
+      detached.on('close', close);
+      detached.on('error', close);
+    } else {
+      req.on('close', close);
+      res.on('close', close);
+      res.on('error', close);
+    }
   }
 
   /** True once the client is gone or was cut off. */
@@ -138,7 +157,7 @@ export class SseSession {
 
   /** Resolves once the socket has drained (or the session closed), to pace large catch-ups. */
   async drained(): Promise<void> {
-    const target = this.socket ?? this.res;
+    const target = this.socket ?? this.res!;
     // 'drain' only follows a write that reported a full buffer; otherwise there is nothing to wait for.
     if (this.closedFlag || !target.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
@@ -156,9 +175,15 @@ export class SseSession {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.leaveHeartbeat();
-    if (!this.res.writableEnded) this.res.end();
-    // A client that stopped reading never lets end() flush: drop the socket outright.
-    this.res.socket?.destroySoon?.();
+    if (this.res === null) {
+      // The detached stream's own last chunk.
+      if (this.socket!.writable) this.socket!.end(LAST_CHUNK);
+      this.socket!.destroySoon();
+    } else {
+      if (!this.res.writableEnded) this.res.end();
+      // A client that stopped reading never lets end() flush: drop the socket outright.
+      this.res.socket?.destroySoon?.();
+    }
     for (const handler of this.onCloseHandlers.splice(0)) handler();
   }
 
@@ -168,14 +193,15 @@ export class SseSession {
 
   private writeResponse(bytes: Buffer): boolean {
     if (this.closedFlag) return false;
-    this.res.write(bytes);
-    if (this.res.writableLength > this.options.maxBufferedBytes) return this.cutOff();
+    const res = this.res!;
+    res.write(bytes);
+    if (res.writableLength > this.options.maxBufferedBytes) return this.cutOff();
     return true;
   }
 
   /** A client that left more than the cap unread: cut off (it resumes from its Last-Event-ID). */
   private cutOff(): false {
-    this.res.socket?.destroy();
+    (this.socket ?? this.res?.socket)?.destroy();
     this.close();
     return false;
   }

@@ -87,17 +87,16 @@ export function withStreamFastPath(app: Express, deps: StreamFastPathDeps): Requ
       return express(req, res);
     }
     const started = Date.now();
-    res.once('close', () => {
-      const statusCode = res.statusCode;
-      const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'info' : 'debug';
-      deps.log[level]({ req: { id, method: req.method, url: redactUrl(req.url ?? '') as string }, res: { statusCode }, responseTime: Date.now() - started }, 'request completed');
-    });
+    // The request log line, as pino-http writes one, when the stream ends.
+    // (It holds the redacted URL only, not the request: that is left to the garbage collector.)
+    const logged = { id, method: 'GET', url: redactUrl(req.url ?? '') as string };
+    const logEnd = () => deps.log.debug({ req: logged, res: { statusCode: 200 }, responseTime: Date.now() - started }, 'request completed');
     try {
-      await deps.stream.serve(prepared, req, res);
+      await deps.stream.serve(prepared, req, res, { detach: true, onSession: (session) => session.onClose(logEnd) });
     } catch (err) {
       deps.log.warn({ reqId: id, reason: (err as Error).message }, 'digest stream failed');
-      if (!res.headersSent) res.statusCode = 500;
-      res.destroy();
+      // A stream that failed after its head (Redis gone mid catch-up): the client reconnects with its Last-Event-ID.
+      (res.socket ?? req.socket).destroy();
     }
   };
 

@@ -49,8 +49,12 @@ export interface PreparedDigestStream {
 export interface DigestStream {
   /** Checks a request (query, anchor, Last-Event-ID); throws the AppError its answer is. */
   prepare(anchorId: string, query: unknown, lastEventIdHeader: string | undefined): Promise<PreparedDigestStream>;
-  /** Answers a prepared request with the event stream (headers already set on `res` are kept). */
-  serve(prepared: PreparedDigestStream, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * Answers a prepared request with the event stream (headers already set on `res` are kept).
+   * `detach`: the connection leaves node:http once the head is sent (nothing else listens on
+   * this response); `onSession` sees the session as soon as it exists.
+   */
+  serve(prepared: PreparedDigestStream, req: IncomingMessage, res: ServerResponse, opts?: { detach?: boolean; onSession?(session: SseSession): void }): Promise<void>;
 }
 
 /**
@@ -60,6 +64,7 @@ export interface DigestStream {
 export function digestStream(deps: DigestsRouterDeps): DigestStream {
   const { reader } = deps;
   const rendered = new Map<string, Promise<RenderedEvent>>();
+  const detachedSse: SseOptions = { ...deps.sse, detach: true };
 
   // An open stream keeps its anchor for as long as it lasts; a parsed anchor (source text,
   // entities, model) is tens of KB, so every stream of one anchor version shares one copy
@@ -109,8 +114,9 @@ export function digestStream(deps: DigestsRouterDeps): DigestStream {
       const anchor = sharedAnchor(await anchorOr404(deps.anchors, anchorId));
       return { anchor, lastEventId: lastEventIdOf(lastEventIdHeader, q.lastEventId) };
     },
-    async serve({ anchor, lastEventId }, req, res) {
-      const session = new SseSession(res, req, deps.sse, deps.sseClients);
+    async serve({ anchor, lastEventId }, req, res, opts) {
+      const session = new SseSession(res, req, opts?.detach ? detachedSse : deps.sse, deps.sseClients);
+      opts?.onSession?.(session);
       await serveResumableStream({
         session,
         follower: deps.follower,
