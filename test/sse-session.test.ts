@@ -108,4 +108,21 @@ describe('the digest stream route', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
   });
+
+  it('serves a user key on the fast path with the read limit headers, and ends the detached stream when the app stops', async () => {
+    const made = await fetch(`${app.base}/api/keys`, { method: 'POST', headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sse-fast-path' }) });
+    const { key } = (await made.json()) as { key: string };
+    const client = await openSse(`${app.base}/api/digests/muscat-talks/stream`, { authorization: `Bearer ${key}` });
+    expect(client.status).toBe(200);
+    expect(client.headers['ratelimit-policy']).toBeTruthy();
+    expect(client.headers['x-content-type-options']).toBe('nosniff');
+    await waitFor(async () => client.retry !== null, 3000, 20);
+    // A second app of its own: stopping it must end its detached streams.
+    const other = await startTestApp(uniquePrefix('sse-route-stop'), {}, { api: true, workers: false });
+    const otherClient = await openSse(`${other.base}/api/digests/muscat-talks/stream?access_token=${other.token}`);
+    await waitFor(async () => otherClient.retry !== null, 3000, 20);
+    await other.stop();
+    await Promise.race([otherClient.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the detached stream outlived its app')), 5000))]);
+    client.close();
+  });
 });

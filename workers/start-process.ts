@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { DeliveryChannels } from '../src/alerts/channels/channel.ts';
 import { emailChannel } from '../src/alerts/channels/email-channel.ts';
 import { webhookChannel } from '../src/alerts/channels/webhook-channel.ts';
-import { createApp } from '../src/api/create-app.ts';
+import { createRequestListener } from '../src/api/create-app.ts';
+import { destroyDetachedSockets } from '../src/api/detach-socket.ts';
 import { defaultSseOptions, type SseOptions } from '../src/api/sse-session.ts';
 import { publicUrlOf, type Config } from '../src/config.ts';
 import { GuardedClient } from '../src/net/guarded-client.ts';
@@ -151,7 +152,7 @@ export async function startProcess(
   let follower: StreamFollower | null = null;
   if (sides.api) {
     follower = openFollower(config, sides.api.stores, log);
-    const app = createApp(
+    const listener = createRequestListener(
       buildAppDeps({
         config,
         stores: sides.api.stores,
@@ -168,7 +169,7 @@ export async function startProcess(
       }),
     );
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
+      const s = createServer(listener).listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
     const address = server.address();
@@ -193,6 +194,8 @@ export async function startProcess(
         if (server) {
           server.close();
           server.closeAllConnections();
+          // Event streams detached from node:http (the digest stream's fast path) end here.
+          destroyDetachedSockets(server);
         }
         metricsServer?.close();
         await follower?.close();

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { AppError, ErrorCodes } from '../errors.ts';
@@ -20,7 +21,8 @@ import { unsubscribeRouter, type UnsubscribeRouterDeps } from './routes/unsubscr
 import { anchorsRouter, type AnchorsRouterDeps } from './routes/anchors.ts';
 import { websubRouter, type WebSubRouterDeps } from './routes/websub.ts';
 import { feedsRouter, type FeedsRouterDeps } from './routes/feeds.ts';
-import { digestStreamHandler, digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
+import { digestStream, digestStreamHandler, digestsRouter, type DigestsRouterDeps } from './routes/digests.ts';
+import { fastPathFailure, withStreamFastPath } from './stream-fast-path.ts';
 import { itemsRouter, type ItemsRouterDeps } from './routes/items.ts';
 import { keysRouter, type KeysRouterDeps } from './routes/keys.ts';
 import { volumeRouter, type VolumeRouterDeps } from './routes/volume.ts';
@@ -92,19 +94,38 @@ function logStreamRequest(log: Logger): express.RequestHandler {
   };
 }
 
+/** The request's id (the caller's X-Request-Id when it is sane, else a new one), set once on the request and its answer. */
+function requestIdOf(req: IncomingMessage & { id?: string | number | object }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+  // pino-http declares req.id; it reuses this one through genReqId.
+  req.id = id;
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
 /** Builds the Express app: routes, auth, body limits and the problem+json error handler. */
 export function createApp(deps: AppDeps): Express {
+  return buildApp(deps).app;
+}
+
+/**
+ * The HTTP server's request listener: the Express app, with the digest stream served ahead of
+ * it straight from node:http (src/api/stream-fast-path.ts).
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  return buildApp(deps).listener;
+}
+
+function buildApp(deps: AppDeps): { app: Express; listener: RequestListener } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    // pino-http declares req.id; it reuses this one through genReqId.
-    req.id = id;
-    res.setHeader('X-Request-Id', id);
+    requestIdOf(req, res);
     next();
   });
   // Security headers for every answer; the dashboard sets its own Content-Security-Policy.
@@ -128,7 +149,9 @@ export function createApp(deps: AppDeps): Express {
   // response (about 1.3 KB each); its log line is written by logStreamRequest instead.
   // Everything else a stream needs runs as for any /api read: the security headers, the token,
   // the read limit, and errors through the problem handler.
-  app.get('/api/digests/:anchorId/stream', logStreamRequest(deps.log), securityHeaders, authenticated, readLimit, digestStreamHandler(deps.routes.digests));
+  // The route answers what the node:http fast path hands over (every request that fails a check).
+  const stream = digestStream(deps.routes.digests);
+  app.get('/api/digests/:anchorId/stream', logStreamRequest(deps.log), securityHeaders, fastPathFailure, authenticated, readLimit, digestStreamHandler(stream));
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -213,5 +236,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(webRouter());
 
   app.use(problemHandler(deps.log, deps.health.ready));
-  return app;
+  const listener = withStreamFastPath(app, {
+    log: deps.log,
+    adminToken: deps.adminToken,
+    apiKeys: deps.apiKeys,
+    stream,
+    requestId: requestIdOf,
+    securityHeaders,
+    readLimit,
+  });
+  return { app, listener };
 }

@@ -2,7 +2,7 @@ import { AppError, ErrorCodes } from '../errors.ts';
 import { mayHaveLostEntries, type StreamEntry, type StreamStore } from '../storage/stream-store.ts';
 import type { StreamFollower } from '../storage/stream-follower.ts';
 import { compareStreamIds, isStreamId } from '../storage/stream-id.ts';
-import type { SseSession } from './sse-session.ts';
+import type { Frame, SseSession } from './sse-session.ts';
 import { frameOf, StreamHubs, type HubClient, type RenderedEvent } from './stream-hub.ts';
 
 export type { RenderedEvent } from './stream-hub.ts';
@@ -11,6 +11,25 @@ const CATCH_UP_PAGE = 200;
 
 // One set of hubs per follower (that is, per API process).
 const hubsOf = new WeakMap<StreamFollower, StreamHubs>();
+
+/** A session as a hub client: its methods on the prototype, no closures per connection. */
+class SessionClient implements HubClient {
+  live = false;
+  buffered: StreamEntry[] = [];
+
+  constructor(
+    private readonly session: SseSession,
+    public lastSent: string | null,
+  ) {}
+
+  write(frame: Frame): boolean {
+    return this.session.sendFrame(frame);
+  }
+
+  fail(): void {
+    this.session.close();
+  }
+}
 
 /** The Last-Event-ID of a request (header first, then `?lastEventId=`); 400 when it is not a stream id. */
 export function lastEventIdOf(header: string | undefined, query: unknown): string | null {
@@ -50,13 +69,7 @@ export async function serveResumableStream(opts: {
     hubs = new StreamHubs(follower);
     hubsOf.set(follower, hubs);
   }
-  const client: HubClient = {
-    lastSent: opts.lastEventId,
-    live: false,
-    buffered: [],
-    write: (frame) => session.sendFrame(frame),
-    fail: () => session.close(),
-  };
+  const client = new SessionClient(session, opts.lastEventId);
 
   // The client's own sends (catch-up and what buffered meanwhile), in order, skipping what it has.
   const deliver = async (entries: StreamEntry[]) => {

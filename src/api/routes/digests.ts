@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError, ErrorCodes } from '../../errors.ts';
 import { buildAtomFeed, buildJsonFeed, feedUpdated } from '../../digest/build-syndication.ts';
@@ -38,14 +39,32 @@ export interface DigestsRouterDeps {
   feedback: FeedbackDeps;
 }
 
+/** A digest stream request that passed its checks: what serving it needs. */
+export interface PreparedDigestStream {
+  anchor: AnchorRecord;
+  lastEventId: string | null;
+}
+
+/** The digest's resumable event stream: its checks and its serving, shared by the Express route and the node:http fast path. */
+export interface DigestStream {
+  /** Checks a request (query, anchor, Last-Event-ID); throws the AppError its answer is. */
+  prepare(anchorId: string, query: unknown, lastEventIdHeader: string | undefined): Promise<PreparedDigestStream>;
+  /**
+   * Answers a prepared request with the event stream (headers already set on `res` are kept).
+   * `detach`: the connection leaves node:http once the head is sent (nothing else listens on
+   * this response); `onSession` sees the session as soon as it exists.
+   */
+  serve(prepared: PreparedDigestStream, req: IncomingMessage, res: ServerResponse, opts?: { detach?: boolean; onSession?(session: SseSession): void }): Promise<void>;
+}
+
 /**
- * GET /api/digests/:anchorId/stream: the digest's resumable event stream. A handler of its own
- * (createApp mounts it ahead of the per-request logger, see there), with the render cache and
- * the shared anchors that every stream of this process uses.
+ * GET /api/digests/:anchorId/stream: the digest's resumable event stream, with the render
+ * cache and the shared anchors that every stream of this process uses.
  */
-export function digestStreamHandler(deps: DigestsRouterDeps): RequestHandler {
+export function digestStream(deps: DigestsRouterDeps): DigestStream {
   const { reader } = deps;
   const rendered = new Map<string, Promise<RenderedEvent>>();
+  const detachedSse: SseOptions = { ...deps.sse, detach: true };
 
   // An open stream keeps its anchor for as long as it lasts; a parsed anchor (source text,
   // entities, model) is tens of KB, so every stream of one anchor version shares one copy
@@ -59,13 +78,12 @@ export function digestStreamHandler(deps: DigestsRouterDeps): RequestHandler {
     if (sharedAnchors.size > SHARED_ANCHORS) sharedAnchors.delete(sharedAnchors.keys().next().value!);
     return anchor;
   };
-
-  return async (req, res) => {
-    const query = validate(streamQuery, req.query, 'query');
-    const anchor = sharedAnchor(await anchorOr404(deps.anchors, String(req.params.anchorId)));
-    const lastEventId = lastEventIdOf(req.get('last-event-id'), query.lastEventId);
-    const session = new SseSession(res, req, deps.sse, deps.sseClients);
-    const render = (entries: StreamEntry[]) =>
+  // One render function per anchor version, shared by its streams (not a closure per stream).
+  const renders = new Map<AnchorRecord, (entries: StreamEntry[]) => Promise<RenderedEvent[]>>();
+  const renderOf = (anchor: AnchorRecord) => {
+    let render = renders.get(anchor);
+    if (render) return render;
+    render = (entries: StreamEntry[]) =>
       Promise.all(
         entries.map((entry) => {
           const cacheKey = `${anchor.id}:${anchor.version}:${entry.id}`;
@@ -85,15 +103,38 @@ export function digestStreamHandler(deps: DigestsRouterDeps): RequestHandler {
           return event;
         }),
       );
-    await serveResumableStream({
-      session,
-      follower: deps.follower,
-      streams: deps.streams,
-      key: deps.streams.digestStream(anchor.id),
-      lastEventId,
-      renderKey: `${anchor.id}:${anchor.version}`,
-      render,
-    });
+    renders.set(anchor, render);
+    if (renders.size > SHARED_ANCHORS) renders.delete(renders.keys().next().value!);
+    return render;
+  };
+
+  return {
+    async prepare(anchorId, query, lastEventIdHeader) {
+      const q = validate(streamQuery, query, 'query');
+      const anchor = sharedAnchor(await anchorOr404(deps.anchors, anchorId));
+      return { anchor, lastEventId: lastEventIdOf(lastEventIdHeader, q.lastEventId) };
+    },
+    async serve({ anchor, lastEventId }, req, res, opts) {
+      const session = new SseSession(res, req, opts?.detach ? detachedSse : deps.sse, deps.sseClients);
+      opts?.onSession?.(session);
+      await serveResumableStream({
+        session,
+        follower: deps.follower,
+        streams: deps.streams,
+        key: deps.streams.digestStream(anchor.id),
+        lastEventId,
+        renderKey: `${anchor.id}:${anchor.version}`,
+        render: renderOf(anchor),
+      });
+    },
+  };
+}
+
+/** The Express route of the digest stream (createApp mounts it ahead of the per-request logger, see there). */
+export function digestStreamHandler(stream: DigestStream): RequestHandler {
+  return async (req, res) => {
+    const prepared = await stream.prepare(String(req.params.anchorId), req.query, req.get('last-event-id'));
+    await stream.serve(prepared, req, res);
   };
 }
 
