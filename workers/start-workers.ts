@@ -64,8 +64,11 @@ const SPIKE_EVERY_MS = 30_000;
 const DIGEST_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
 const TAG_LIVE_CONCURRENCY = 2;
-/** Live polls in flight per process: one feed each, so a few suffice. */
-const POLL_LIVE_CONCURRENCY = 4;
+/**
+ * Live polls in flight per process: one feed each, cheap, but under a bulk ingest each takes
+ * hundreds of ms, so a few slots let news asked for every 150 ms queue up behind itself.
+ */
+const POLL_LIVE_CONCURRENCY = 16;
 const DELIVER_CONCURRENCY = 16;
 /** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
 const ARTICLE_CONCURRENCY = 8;
