@@ -74,7 +74,7 @@ describe('security basics', () => {
     const api = await fetch(`${app.base}/admin/queues/api/queues`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: Array<{ name: string }> };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliver', 'digest', 'poll', 'retag', 'schedule', 'tag', 'tag-live', 'websub']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliver', 'digest', 'poll', 'poll-live', 'retag', 'schedule', 'tag', 'tag-live', 'websub']);
   });
 
   it('limits writes per key with 429 problem+json', async () => {

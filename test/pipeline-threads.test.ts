@@ -101,6 +101,27 @@ describe('the thread pool', () => {
     }
   });
 
+  it('hands bulk answers that arrive together to their callers one per event-loop turn, so I/O runs in between', async () => {
+    const pool = new ThreadPool({ file: new URL('./fixtures/threads/burst-thread.mjs', import.meta.url).pathname }, 1);
+    try {
+      const log: string[] = [];
+      const answers = Array.from({ length: 5 }, (_, n) =>
+        pool.run<{ n: number }>({ kind: 'hold', n } as { kind: string }).then((a) => {
+          log.push(`answer ${a.n}`);
+          // What the loop would do next turn (a socket read, the stream hub's reply).
+          if (a.n === 0) setImmediate(() => log.push('next turn'));
+        }),
+      );
+      await Promise.all([...answers, pool.run({ kind: 'release' })]);
+      expect(log.filter((l) => l.startsWith('answer'))).toEqual(['answer 0', 'answer 1', 'answer 2', 'answer 3', 'answer 4']);
+      // Without pacing, all five continuations ran in the one callback that delivered the messages.
+      expect(log.indexOf('next turn')).toBeGreaterThan(-1);
+      expect(log.indexOf('next turn')).toBeLessThan(log.indexOf('answer 4'));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('does not restart a thread that never started, and fails its tasks with the reason', async () => {
     const pool = new ThreadPool({ file: new URL('./fixtures/threads/broken-thread.mjs', import.meta.url).pathname }, 1);
     try {

@@ -10,11 +10,12 @@ import type { ExtractionChild } from '../src/pipeline/off-loop-extractor.ts';
 import { offLoopExtractor } from '../src/pipeline/off-loop-extractor.ts';
 import type { AnchorDeps } from '../src/pipeline/register-anchor.ts';
 import { HOST_SLOT_LEASE_MS, HostLanes } from '../src/pipeline/host-lanes.ts';
+import type { Lane } from '../src/pipeline/thread-pool.ts';
 import { readArticle } from '../src/pipeline/read-article.ts';
 import { readArticleDepsOf } from './article-deps.ts';
 import { websubDepsOf } from './websub-deps.ts';
 import { leaveHub } from '../src/pipeline/websub-subscription.ts';
-import { enqueueDigestSend, enqueueManualPoll, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
+import { enqueueDigestSend, enqueuePollNow, enqueueRetag, enqueueTagging, type Queues } from '../src/queue/queues.ts';
 import { RedisRateLimitStore } from '../src/storage/rate-limit-store.ts';
 import { healthOf } from '../src/storage/redis-connection.ts';
 import type { StreamFollower } from '../src/storage/stream-follower.ts';
@@ -42,7 +43,8 @@ export function buildAppDeps(parts: ApiParts): AppDeps {
   const { config, stores, queues, metrics } = parts;
   const signingKey = unsubscribeSigningKey(stores);
   const now = Date.now;
-  const requestPoll = (feedId: string) => enqueueManualPoll(queues.poll, feedId, now());
+  // A new feed's first poll (its archive) queues with the bulk polls; a known feed's, asked for, goes live.
+  const requestPoll = (feedId: string, lane: Lane = 'bulk') => enqueuePollNow(queues, feedId, lane, now());
   // A source piece read by URL takes one of its host's slots, like a poll or an article read.
   const articleLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: HOST_SLOT_LEASE_MS, now });
   const anchorDeps: AnchorDeps = {

@@ -64,6 +64,11 @@ const SPIKE_EVERY_MS = 30_000;
 const DIGEST_EVERY_MS = 30_000;
 const TAG_CONCURRENCY = 4;
 const TAG_LIVE_CONCURRENCY = 2;
+/**
+ * Live polls in flight per process: one feed each, cheap, but under a bulk ingest each takes
+ * hundreds of ms, so a few slots let news asked for every 150 ms queue up behind itself.
+ */
+const POLL_LIVE_CONCURRENCY = 16;
 const DELIVER_CONCURRENCY = 16;
 /** Article pages one tagging pass reads at once (each still holds one of its host's slots). */
 const ARTICLE_CONCURRENCY = 8;
@@ -206,20 +211,19 @@ export async function startWorkers(
     sweep: () => sweep(sweepDeps),
     spikes: async () => ({ fired: await evaluateSpikes(spikeDeps) }),
   };
+  const runPollJob = async (job: Job<PollJob>) => {
+    const ids = job.data.feedIds ?? (job.data.feedId ? [job.data.feedId] : []);
+    const outcomes = await pollFeeds(ids, job.data.reason, pollDeps);
+    // A short summary: the job history keeps it, and a batch's full outcomes would weigh on Redis.
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+    return counts;
+  };
   const workers = [
     new Worker(QueueNames.schedule, (job: Job) => (scheduled[job.name] ?? scheduled.tick!)(), { ...on(QueueNames.schedule), concurrency: 1 }),
-    new Worker<PollJob>(
-      QueueNames.poll,
-      async (job) => {
-        const ids = job.data.feedIds ?? (job.data.feedId ? [job.data.feedId] : []);
-        const outcomes = await pollFeeds(ids, job.data.reason, pollDeps);
-        // A short summary: the job history keeps it, and a batch's full outcomes would weigh on Redis.
-        const counts: Record<string, number> = {};
-        for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
-        return counts;
-      },
-      { ...on(QueueNames.poll), concurrency: config.pollConcurrency },
-    ),
+    new Worker<PollJob>(QueueNames.poll, runPollJob, { ...on(QueueNames.poll), concurrency: config.pollConcurrency }),
+    // A known feed's poll someone asked for: slots of its own, never behind the bulk polls' backlog.
+    new Worker<PollJob>(QueueNames.pollLive, runPollJob, { ...on(QueueNames.pollLive), concurrency: POLL_LIVE_CONCURRENCY }),
     // Tagging is mostly Redis round trips: a few jobs in flight keep the CPU busy.
     new Worker<TagJob>(QueueNames.tag, (job) => tagItems(job.data.itemIds, tagDeps), { ...on(QueueNames.tag), concurrency: TAG_CONCURRENCY }),
     new Worker<TagJob>(QueueNames.tagLive, (job) => tagItems(job.data.itemIds, liveTagDeps), { ...on(QueueNames.tagLive), concurrency: TAG_LIVE_CONCURRENCY }),

@@ -52,7 +52,7 @@ export async function pipelineTrouble(redis: Redis, keys: Keys): Promise<string>
   // Each queue has a prefix (a hash tag) of its own.
   const queue = { toKey: (name: string, type: string) => new QueueKeys(keys.queuePrefix(name)).toKey(name, type) };
   const out: string[] = [];
-  for (const name of [QueueNames.poll, QueueNames.tagLive, QueueNames.tag]) {
+  for (const name of [QueueNames.poll, QueueNames.pollLive, QueueNames.tagLive, QueueNames.tag]) {
     const ids = [...(await redis.zrange(queue.toKey(name, 'failed'), -3, -1)), ...(await redis.zrange(queue.toKey(name, 'delayed'), -3, -1))];
     for (const id of ids) {
       const [reason, attempts] = await redis.hmget(queue.toKey(name, id), 'failedReason', 'atm');

@@ -12,6 +12,7 @@ import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
 import type { HostLanes } from './host-lanes.ts';
 import { ingestDocument } from './ingest-document.ts';
+import { pollLaneOf } from './poll-lane.ts';
 
 /** What pollFeed needs from the outside world. */
 export interface PollDeps {
@@ -145,7 +146,7 @@ export async function pollFeed(
     }
 
     // A feed read before brings news; its first document is an archive (a backlog's lane).
-    const lane: Lane = feed.lastPoll === null ? 'bulk' : 'live';
+    const lane: Lane = pollLaneOf(feed);
     const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane }, started, deps);
     await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
     const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - WEEK_MS);

@@ -93,6 +93,16 @@ export class ThreadPool {
   private readonly shared = new Map<string, unknown>();
   /** Bulk tasks waiting for a thread with room, oldest first. */
   private readonly waiting: Queued[] = [];
+  /** Bulk answers not yet handed to their callers, oldest first (see pace). */
+  private readonly paced: Array<() => void> = [];
+  private readonly nextPaced = (): void => {
+    try {
+      this.paced.shift()?.();
+    } finally {
+      // An immediate queued from an immediate runs on the next turn, after that turn's I/O.
+      if (this.paced.length > 0) setImmediate(this.nextPaced);
+    }
+  };
 
   constructor(
     private readonly script: ThreadScript,
@@ -215,8 +225,12 @@ export class ThreadPool {
     };
     member.pending.set(id, {
       resolve: (v) => {
-        pending.resolve(v);
-        settle();
+        const answer = () => {
+          pending.resolve(v);
+          settle();
+        };
+        if (lane === 'live') answer();
+        else this.pace(answer);
       },
       reject: (e) => {
         pending.reject(e);
@@ -225,6 +239,18 @@ export class ThreadPool {
     });
     if (member.pending.size === 1) member.worker.ref();
     member.worker.postMessage({ id, task, lane } satisfies Envelope);
+  }
+
+  /**
+   * Hands bulk answers to their callers one per turn of the event loop. A thread's answers
+   * arrive together (a port delivers every queued message in one callback), and each caller's
+   * continuation (storing a feed's items, writing their tags) runs on to its next await: 30
+   * of them back to back held the loop for hundreds of ms, with the stream hub's reads and
+   * an API request waiting behind. One per turn lets I/O in between; a live answer is at once.
+   */
+  private pace(answer: () => void): void {
+    this.paced.push(answer);
+    if (this.paced.length === 1) setImmediate(this.nextPaced);
   }
 
   /**

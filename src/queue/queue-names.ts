@@ -6,8 +6,13 @@
 export const QueueNames = {
   /** Ticks that move due feeds into the poll queue. */
   schedule: 'schedule',
-  /** One job per feed poll. */
+  /** Poll jobs: batches of due feeds, and the first poll of a newly registered feed (its archive). */
   poll: 'poll',
+  /**
+   * A poll someone asked for of a feed read before (its news, not its archive): its own queue
+   * and workers, so it never waits for a slot behind a bulk ingest's polls.
+   */
+  pollLive: 'poll-live',
   /** Tags a large batch of items against every anchor (a new feed's backlog). */
   tag: 'tag',
   /** Tags the few new items of a routine poll: its own queue, so news never waits behind a backlog. */

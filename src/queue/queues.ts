@@ -15,6 +15,7 @@ const jobDefaults: DefaultJobOptions = {
 export interface Queues {
   schedule: Queue;
   poll: Queue<PollJob>;
+  pollLive: Queue<PollJob>;
   tag: Queue<TagJob>;
   tagLive: Queue<TagJob>;
   retag: Queue<RetagJob>;
@@ -35,16 +36,18 @@ export function createQueues(connection: ConnectionOptions, keys: Keys): Queues 
   const open = <T>(name: string, defaultJobOptions: DefaultJobOptions = jobDefaults) => new Queue<T>(name, { connection, prefix: keys.queuePrefix(name), defaultJobOptions });
   const schedule = open<unknown>(QueueNames.schedule, { removeOnComplete: true, removeOnFail: { count: 100 } });
   const poll = open<PollJob>(QueueNames.poll);
+  const pollLive = open<PollJob>(QueueNames.pollLive);
   const tag = open<TagJob>(QueueNames.tag);
   const tagLive = open<TagJob>(QueueNames.tagLive);
   const retag = open<RetagJob>(QueueNames.retag);
   const deliver = open<DeliverJob>(QueueNames.deliver);
   const websub = open<WebSubJob>(QueueNames.websub);
   const digest = open<DigestJob>(QueueNames.digest);
-  const all: Queue[] = [schedule, poll, tag, tagLive, retag, deliver, websub, digest] as Queue[];
+  const all: Queue[] = [schedule, poll, pollLive, tag, tagLive, retag, deliver, websub, digest] as Queue[];
   return {
     schedule,
     poll,
+    pollLive,
     tag,
     tagLive,
     retag,
@@ -142,6 +145,14 @@ export function enqueueManualPoll(queue: Queue<PollJob>, feedId: string, now: nu
       group.sending = false;
     })();
   });
+}
+
+/**
+ * Queues a poll someone asked for in its lane: the live queue has workers of its own, so a known
+ * feed's poll is taken at once however many new feeds' first polls are queued or running.
+ */
+export function enqueuePollNow(queues: Pick<Queues, 'poll' | 'pollLive'>, feedId: string, lane: 'live' | 'bulk', now: number): Promise<void> {
+  return enqueueManualPoll(lane === 'live' ? queues.pollLive : queues.poll, feedId, now);
 }
 
 /** Queues a background re-tag for an anchor's entity version; one job per version, however often asked. */

@@ -5,6 +5,8 @@ import { importOpml } from '../../pipeline/import-opml.ts';
 import { registerFeed, type RegisterFeedDeps } from '../../pipeline/register-feed.ts';
 import { buildOpml, httpUrlOrNull, normalizeCategory } from '../../reader/opml.ts';
 import type { FeedStore } from '../../storage/feed-store.ts';
+import { pollLaneOf } from '../../pipeline/poll-lane.ts';
+import type { Lane } from '../../pipeline/thread-pool.ts';
 import { requireAdmin } from '../auth.ts';
 import { presentFeed } from '../present.ts';
 import { validate } from '../validate.ts';
@@ -16,8 +18,8 @@ export interface FeedsRouterDeps {
   feeds: FeedStore;
   /** Registration as the API does it: URL checked, the new feed polled at once. */
   registration: Required<RegisterFeedDeps>;
-  /** Queues a poll now, whatever the schedule. */
-  requestPoll(feedId: string): Promise<void>;
+  /** Queues a poll now, whatever the schedule, in its lane (a known feed's news is 'live'). */
+  requestPoll(feedId: string, lane?: Lane): Promise<void>;
   /** POLL_INTERVAL_SECONDS: the interval shown for a feed without its own. */
   defaultIntervalSeconds: number;
   /** Where others reach this API: the OPML export's owner link. */
@@ -105,7 +107,7 @@ export function feedsRouter(deps: FeedsRouterDeps): Router {
 
   router.post('/:id/poll', requireAdmin, async (req, res) => {
     const feed = await feedOr404(String(req.params.id));
-    await deps.requestPoll(feed.id);
+    await deps.requestPoll(feed.id, pollLaneOf(feed));
     res.status(202).json({ id: feed.id, status: 'queued' });
   });
 
