@@ -192,7 +192,9 @@ describe('the OpenAPI document against the real app', () => {
     // The same items under a second feed: the digest then shows alsoReportedBy entries.
     server.route('/mirror.xml', (_q, r) => r.end(rssOf('OpenAPI Mirror', relevant.map((i) => asFeedItem(i)))));
     app = await startTestApp(uniquePrefix('openapi'));
-    const handler = app.running.server!.listeners('request')[0] as unknown as { router: { stack: unknown[] } };
+    // The server's listener is the stream fast path; the Express app it hands everything else to is its `app`.
+    const listener = app.running.server!.listeners('request')[0] as unknown as { app?: { router: { stack: unknown[] } } };
+    const handler = listener.app!;
     served = servedRoutes(handler);
   });
 

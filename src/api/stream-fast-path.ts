@@ -100,7 +100,7 @@ export function withStreamFastPath(app: Express, deps: StreamFastPathDeps): Requ
     }
   };
 
-  return (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const match = req.method === 'GET' ? STREAM_PATH.exec(q < 0 ? url : url.slice(0, q)) : null;
@@ -110,4 +110,6 @@ export function withStreamFastPath(app: Express, deps: StreamFastPathDeps): Requ
     }
     void serve(req, res, match[1]!, q < 0 ? '' : url.slice(q + 1));
   };
+  // The Express app behind it stays reachable from the server (the OpenAPI test lists its routes).
+  return Object.assign(listener, { app });
 }
