@@ -36,6 +36,8 @@ import type { Stores } from './open-stores.ts';
 export interface RunningWorkers {
   /** Stops taking jobs and waits up to `graceMs` for active ones; what is still running then is handed back. */
   close(graceMs?: number): Promise<void>;
+  /** Resolves once the anchors are compiled and the pipeline threads (if any) have loaded and been handed them; never rejects. */
+  ready(): Promise<void>;
 }
 
 /** Timings tests and benchmarks shorten. */
@@ -103,7 +105,7 @@ export async function startWorkers(
   // too, in a one-process install) keeps only I/O.
   const offLoop = config.pipelineThreads > 0 ? new OffLoopPipeline(pipelineThreadScript(), config.pipelineThreads) : null;
   // Loading a thread's modules takes seconds: meanwhile the steps run on the event loop.
-  void offLoop?.ready().then(
+  const threadsReady = offLoop?.ready().then(
     () => log.info({ threads: offLoop.threads }, 'pipeline threads ready'),
     (err: unknown) => log.error({ err }, 'pipeline threads did not start'),
   );
@@ -117,6 +119,14 @@ export async function startWorkers(
   // The story grows from coverage even when no item arrives: recompile once per period.
   const refreshStories = setInterval(() => void catalog.current().catch((err: unknown) => log.warn({ err }, 'anchor recompile failed')), storyRefreshMs);
   refreshStories.unref();
+  // The anchors compile once, here, at start-up (while the threads load), and the threads are
+  // handed them compiled: neither the first tag job nor a thread's first batch compiles them.
+  // A later change (a new anchor, an edit, a verdict) is compiled by the catalog when a tag job
+  // first sees it and handed to the threads with that job's first batch (OffLoopPipeline.share).
+  const anchorsReady = Promise.all([catalog.current(), threadsReady]).then(
+    ([entries]) => offLoop?.share(entries),
+    (err: unknown) => log.warn({ err }, 'anchor compile at start-up failed'),
+  );
   // One set of host lanes per process: polls and article reads share a host's slots.
   const hostLanes = new HostLanes({ slots: stores.feeds, hostConcurrency: config.hostConcurrency, leaseMs: HOST_SLOT_LEASE_MS, now: Date.now });
   const articleDeps = readArticleDepsOf(config, stores, http, metrics, hostLanes);
@@ -261,6 +271,7 @@ export async function startWorkers(
     worker.on('error', (err) => log.error({ queue: worker.name, err }, 'worker error'));
   }
   return {
+    ready: () => anchorsReady,
     async close(graceMs = 7000) {
       clearInterval(refreshStories);
       await ticks.stop();

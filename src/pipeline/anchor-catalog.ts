@@ -1,6 +1,7 @@
 import { compileQuery, type CompiledQuery } from '../alerts/evaluate-query.ts';
 import { parseQuery } from '../alerts/parse-query.ts';
 import { compileAnchor, type CompiledAnchor } from '../tagging/compile-anchor.ts';
+import { anchorFromPortable, portableAnchor, type PortableAnchor } from '../tagging/portable-anchor.ts';
 import type { AnchorRecord } from '../model/anchor.ts';
 import type { AnchorModelSummary } from '../model/anchor-model.ts';
 import type { AnchorStore } from '../storage/anchor-store.ts';
@@ -14,8 +15,33 @@ export interface CatalogEntry {
   scope: CompiledQuery | null;
   /** itemId → the analyst's verdict: such items are in or out of the digest whatever their score. */
   verdicts: ReadonlyMap<string, boolean>;
-  /** Everything the entry was compiled from, as plain data: a pipeline thread compiles its own copy from it. */
+  /** Everything the entry was compiled from, as plain data (its key names this compile). */
   spec: AnchorSpec;
+}
+
+/**
+ * What a pipeline thread is sent of a catalog entry: the compiled anchor as plain data, and
+ * what tagging reads besides (structured-cloneable). The thread rebuilds the entry's
+ * functions from it (sharedEntry) rather than compiling the anchor a second time.
+ */
+export interface SharedAnchor {
+  key: string;
+  record: AnchorRecord;
+  stats: CollectionStatsData | null;
+  verdicts: ReadonlyMap<string, boolean>;
+  compiled: PortableAnchor;
+}
+
+/** The data a thread is sent of an entry. */
+export function shareEntry(entry: CatalogEntry): SharedAnchor {
+  const { spec } = entry;
+  return { key: spec.key, record: entry.record, stats: spec.stats, verdicts: entry.verdicts, compiled: portableAnchor(entry.compiled) };
+}
+
+/** The entry back from what a thread was sent: as tagging uses it, without compiling again. */
+export function sharedEntry(shared: SharedAnchor): Pick<CatalogEntry, 'record' | 'compiled' | 'scope' | 'verdicts'> {
+  const { record } = shared;
+  return { record, compiled: anchorFromPortable(shared.compiled, shared.stats ? statsFromData(shared.stats) : undefined), scope: compileScope(record), verdicts: shared.verdicts };
 }
 
 /** The inputs of one anchor's compile, as plain data (structured-cloneable), and the key they are cached under. */

@@ -5,7 +5,7 @@ import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { analyseItems, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import { withEncodedTags, type PackedAnalysis, type StoreReadyAnalyses } from './store-ready-analyses.ts';
-import type { AnchorSpec, CatalogEntry } from './anchor-catalog.ts';
+import { shareEntry, type CatalogEntry, type SharedAnchor } from './anchor-catalog.ts';
 import type { PipelineTask } from './pipeline-thread-tasks.ts';
 import type { TermCounts } from './term-tally.ts';
 import type { PackedRecords } from '../storage/item-codec.ts';
@@ -36,8 +36,8 @@ function rebuildError(e: ThreadError): Error {
  */
 export class OffLoopPipeline {
   private readonly pool: ThreadPool;
-  /** The anchor specs every thread holds, by key. */
-  private readonly sent = new Map<string, AnchorSpec>();
+  /** The compiled anchors every thread holds, by key. */
+  private readonly sent = new Map<string, SharedAnchor>();
   /**
    * Analyse tasks not yet answered, per anchor key: a bulk task may wait in the pool while a
    * newer version of its anchor is broadcast, so a replaced key stays with the threads until
@@ -209,15 +209,18 @@ export class OffLoopPipeline {
   }
 
   /**
-   * Broadcasts the anchor specs when one of these is new to the threads; an older key of the
-   * same anchor is dropped unless a task still waiting or running names it.
+   * Hands the threads the anchors as compiled here (see SharedAnchor) when one of these is new
+   * to them; an older key of the same anchor is dropped unless a task still waiting or running
+   * names it. The catalog compiles at start-up, so this is called then too (before any task):
+   * the threads' first batch waits for no anchor.
    */
-  private share(anchors: readonly CatalogEntry[]): void {
+  share(anchors: readonly CatalogEntry[]): void {
     const fresh = anchors.filter((a) => !this.sent.has(a.spec.key));
     if (fresh.length === 0) return;
-    for (const { spec } of fresh) {
-      for (const [key, old] of this.sent) if (old.record.id === spec.record.id && !this.keyUses.has(key)) this.sent.delete(key);
-      this.sent.set(spec.key, spec);
+    for (const entry of fresh) {
+      const shared = shareEntry(entry);
+      for (const [key, old] of this.sent) if (old.record.id === shared.record.id && !this.keyUses.has(key)) this.sent.delete(key);
+      this.sent.set(shared.key, shared);
     }
     this.pool.broadcast('anchors', [...this.sent.values()]);
   }

@@ -6,14 +6,15 @@ import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import { storeReadyAnalyses, type StoreReadyAnalyses } from './store-ready-analyses.ts';
 import { TermTally, type TermCounts } from './term-tally.ts';
-import { compileSpec, type AnchorSpec, type CatalogEntry } from './anchor-catalog.ts';
+import { sharedEntry, type SharedAnchor } from './anchor-catalog.ts';
+import type { AnalysisAnchor } from './analyse-items.ts';
 import { RecentTokens } from './recent-tokens.ts';
 import type { ThreadError } from './thread-pool.ts';
 
 /** The tasks a pipeline thread runs, as plain data: the CPU-bound steps of a poll and of tagging. */
 export type PipelineTask =
-  /** Broadcast: the anchors tagging uses now (each compiled once per key, the rest dropped). */
-  | { kind: 'anchors'; state: AnchorSpec[] }
+  /** Broadcast: the anchors tagging uses now, compiled on the event loop (each rebuilt once per key, the rest dropped). */
+  | { kind: 'anchors'; state: SharedAnchor[] }
   /** A fetched feed body read into normalised items (readFeed). */
   /** With `records`, also the items' stored records (encodeNewItems), so the deflate runs here too. */
   | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null; records?: boolean }
@@ -41,11 +42,11 @@ export interface PipelineResults {
 
 /**
  * The task runner of one pipeline thread: pure steps only (no Redis, no network), with the
- * thread's own compiled anchors, built once per anchor key from the spec the event loop
- * broadcasts, so a task carries only the items.
+ * anchors the event loop compiled and broadcast as data, their functions rebuilt here once
+ * per anchor key, so a task carries only the items.
  */
 export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> {
-  const compiled = new Map<string, CatalogEntry>();
+  const compiled = new Map<string, AnalysisAnchor>();
   // New items are counted (terms) just before they are tagged (analyse): tokenised once for both.
   const recent = new RecentTokens();
   let tally = new TermTally();
@@ -54,7 +55,7 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
       case 'anchors': {
         const live = new Set(task.state.map((s) => s.key));
         for (const key of compiled.keys()) if (!live.has(key)) compiled.delete(key);
-        for (const spec of task.state) if (!compiled.has(spec.key)) compiled.set(spec.key, compileSpec(spec));
+        for (const shared of task.state) if (!compiled.has(shared.key)) compiled.set(shared.key, sharedEntry(shared));
         return undefined;
       }
       case 'read': {

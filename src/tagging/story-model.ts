@@ -17,6 +17,7 @@ import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
+import { storyModelFunctions } from './story-model-functions.ts';
 import { tokenize, type Token } from './text-normalize.ts';
 import { topicalTerms } from './topical-terms.ts';
 import { headlineParts, ledeParts } from './headline-parts.ts';
@@ -257,14 +258,6 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
 
   // The analyst's verdicts are learned on top of this model (feedback-learner.ts), not here.
 
-  const partyEntities: Entity[] = structure.parties.map((p, i) => ({
-    key: `party:${i}`,
-    name: p.country,
-    kind: 'place',
-    aliases: countrySurfaces(p.country).filter((s) => s !== p.country),
-    weight: 1,
-    role: 'core',
-  }));
   const partyIndex = new Map(structure.parties.map((p, i) => [p.country, i]));
   const sideOf = new Map<string, number>();
   const wildcards = new Set<string>();
@@ -278,14 +271,10 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
   }
   const model: StoryModel = {
     parties: structure.parties,
-    partyMatcher: compileMatcher(partyEntities),
+    ...storyModelFunctions(structure, stats),
     sideOf,
     wildcards,
     venueKeys,
-    venueMatcher: structure.venue?.country
-      ? compileMatcher([{ key: 'venue', name: structure.venue.country, kind: 'place', aliases: countrySurfaces(structure.venue.country).filter((x) => x !== structure.venue!.country), weight: 1, role: 'core' }])
-      : null,
-    idf: cachedIdf(idf),
     nameTerms: allNamesAndAliases(entities, allNames),
     properTerms: properTermsOf(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP), allNames),
     ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
@@ -458,22 +447,6 @@ function titleNovelty(model: Pick<StoryModel, 'idf' | 'terms' | 'nameTerms'>, ti
     if (!model.terms.has(term) && !model.nameTerms.has(term)) novel += w;
   }
   return all === 0 ? 0 : novel / all;
-}
-
-/** Terms whose IDF a compiled anchor keeps: bounds its memory, and the hot words of titles stay cached. */
-const IDF_CACHE_LIMIT = 4096;
-
-function cachedIdf(idf: (t: string) => number): (t: string) => number {
-  const cache = new Map<string, number>();
-  return (t) => {
-    let v = cache.get(t);
-    if (v === undefined) {
-      if (cache.size >= IDF_CACHE_LIMIT) cache.clear();
-      v = idf(t);
-      cache.set(t, v);
-    }
-    return v;
-  };
 }
 
 let world: Matcher | null = null;
