@@ -254,6 +254,17 @@ export class ThreadPool {
   }
 
   /**
+   * Resolves on a later turn of the event loop, in the same one-per-turn line as the bulk
+   * answers. Backlog work on the event loop (storing a new feed's archive, writing a large
+   * batch's tags) waits for a turn after each Redis reply before its next CPU stretch, so a
+   * turn holds at most one such stretch and a live item's continuations, which do not queue,
+   * run in the I/O phase between two of them instead of behind all that were ready at once.
+   */
+  bulkTurn(): Promise<void> {
+    return new Promise<void>((resolve) => this.pace(resolve));
+  }
+
+  /**
    * Sends state to every thread (no answer): messages to a thread arrive in order, so every
    * task posted after this sees it. Kept and replayed into a replacement thread.
    */
