@@ -50,13 +50,24 @@ export interface LoadReport {
  * all CPUs busy since, and how much of that was the app. Other benchmarks running on the same
  * machine show up as `otherCpuShare`, which says how far the figures can be trusted.
  */
-export function watchLoad(appPid: number | undefined): () => LoadReport {
+export function watchLoad(appPids: Array<number | undefined>): () => LoadReport {
+  // The app is every process of its layout (the API and the workers when split): summing them
+  // is what "the app's cores" means; one pid alone under-reports the split layout.
+  const appCpu = (): number | null => {
+    let sum = 0;
+    for (const pid of appPids) {
+      const s = procCpuSeconds(pid);
+      if (s === null) return null;
+      sum += s;
+    }
+    return sum;
+  };
   const j0 = machineCpuTicks();
-  const a0 = procCpuSeconds(appPid);
+  const a0 = appCpu();
   const t0 = Date.now();
   return () => {
     const j1 = machineCpuTicks();
-    const a1 = procCpuSeconds(appPid);
+    const a1 = appCpu();
     const secs = (Date.now() - t0) / 1000;
     const cpus = os.cpus().length;
     const machine = j0 && j1 && j1.total > j0.total ? (j1.busy - j0.busy) / (j1.total - j0.total) : null;

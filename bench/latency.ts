@@ -124,7 +124,7 @@ export async function runLatencyBench(): Promise<object> {
 
     const results: ScenarioResult[] = [];
     for (const name of CFG.scenarios) {
-      const watch = watchLoad(app.proc.pid);
+      const watch = watchLoad(children.filter((c) => c.name === 'app' || c.name === 'worker').map((c) => c.proc.pid));
       if (name === 'idle-1000' || name === 'bare-sse') await sleep(1000);
       let r: ScenarioResult;
       if (name === 'idle-1') r = await sequentialScenario('idle-1', sampling, redis, keys, streamUrl, 1, 1, CFG.idleSamples, 20);

@@ -49,9 +49,12 @@ describe('WebSub', () => {
     topic = feeds.url('/pushed.xml');
     const created = await app.json<Feed>('/api/feeds', { method: 'POST', body: JSON.stringify({ url: topic }) });
     expect(created.status).toBe(201);
+    // The app marks the feed subscribed while it answers the hub's verification, and the hub
+    // records the answer only once it has read it: wait for both, or a loaded machine reads between.
     feed = await waitFor(async () => {
       const { body } = await app.json<Feed>(`/api/feeds/${created.body.id}`);
-      return body.push?.state === 'subscribed' ? body : null;
+      const verified = hub.requests_.some((r) => r.topic === topic && r.verified !== null);
+      return body.push?.state === 'subscribed' && verified ? body : null;
     });
     const sub = hub.requests_.find((r) => r.topic === topic)!;
     expect(sub.mode).toBe('subscribe');

@@ -28,19 +28,21 @@ export function tokenOf(authorization: string | undefined, accessToken: unknown)
   return typeof accessToken === 'string' && accessToken !== '' ? accessToken : null;
 }
 
+/** Who holds `token`: the admin, a user key's holder, or nobody (null). */
+export async function principalOf(token: string, adminToken: () => string, keys: Pick<ApiKeyStore, 'find'>): Promise<Principal | null> {
+  if (secretsEqual(token, adminToken())) return { kind: 'admin' };
+  const key = await keys.find(token);
+  return key ? { kind: 'user', keyId: key.id, name: key.name } : null;
+}
+
 /** Resolves the caller; 401 when there is no token or it is unknown. */
 export function authenticate(adminToken: () => string, keys: Pick<ApiKeyStore, 'find'>): RequestHandler {
   return async (req, _res, next) => {
     const token = tokenOf(req.headers.authorization, req.query.access_token);
     if (!token) throw new AppError(ErrorCodes.unauthorized, 'A token is required: Authorization: Bearer TOKEN, or ?access_token=TOKEN.');
-    if (secretsEqual(token, adminToken())) {
-      req.principal = { kind: 'admin' };
-      next();
-      return;
-    }
-    const key = await keys.find(token);
-    if (!key) throw new AppError(ErrorCodes.unauthorized, 'The token is not known.');
-    req.principal = { kind: 'user', keyId: key.id, name: key.name };
+    const principal = await principalOf(token, adminToken, keys);
+    if (!principal) throw new AppError(ErrorCodes.unauthorized, 'The token is not known.');
+    req.principal = principal;
     next();
   };
 }

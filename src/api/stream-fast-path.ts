@@ -4,7 +4,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import { redactUrl } from '../observability/redact-secrets.ts';
 import type { ApiKeyStore } from '../storage/api-key-store.ts';
-import { secretsEqual, tokenOf, type Principal } from './auth.ts';
+import { principalOf, tokenOf, type Principal } from './auth.ts';
 import type { DigestStream } from './routes/digests.ts';
 
 /** What the digest stream's fast path runs, the same pieces the Express route runs. */
@@ -59,18 +59,12 @@ function run(middleware: RequestHandler, req: IncomingMessage, res: ServerRespon
 export function withStreamFastPath(app: Express, deps: StreamFastPathDeps): RequestListener {
   const express = (req: IncomingMessage, res: ServerResponse) => app(req as never, res as never);
 
-  const principalOf = async (token: string): Promise<Principal | null> => {
-    if (secretsEqual(token, deps.adminToken())) return { kind: 'admin' };
-    const key = await deps.apiKeys.find(token);
-    return key ? { kind: 'user', keyId: key.id, name: key.name } : null;
-  };
-
   const serve = async (req: IncomingMessage, res: ServerResponse, anchorId: string, search: string): Promise<void> => {
     let prepared;
     try {
       const query = parseQuery(search);
       const token = tokenOf(req.headers.authorization, query.access_token);
-      const principal = token === null ? null : await principalOf(token);
+      const principal = token === null ? null : await principalOf(token, deps.adminToken, deps.apiKeys);
       if (principal === null) return express(req, res);
       (req as { principal?: Principal }).principal = principal;
       const header = req.headers['last-event-id'];
