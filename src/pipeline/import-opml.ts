@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import { parseOpml, type OpmlFeed } from '../reader/opml.ts';
-import { registerFeed, type RegisterFeedDeps } from './register-feed.ts';
+import { registerFeeds, type RegisterFeedDeps } from './register-feed.ts';
 
 /** What an OPML import did: feeds added, outlines skipped (known, or refused, with why). */
 export interface OpmlImport {
@@ -9,33 +9,29 @@ export interface OpmlImport {
   errors: Array<{ field: string; message: string }>;
 }
 
-/** OPML outlines registered at once. */
-const IMPORT_CONCURRENCY = 16;
+/** OPML outlines registered per batch (one pipeline of registration locks, writes sent together). */
+const IMPORT_BATCH = 100;
 
 /**
- * Registers every feed of an OPML document, a few at a time (a subscription list of hundreds
- * registers in seconds). One bad outline never fails the import: it is skipped and reported.
+ * Registers every feed of an OPML document in batches (a subscription list of hundreds
+ * registers in a few round trips). One bad outline never fails the import: it is skipped and reported.
  */
 export async function importOpml(document: string, deps: RegisterFeedDeps): Promise<OpmlImport> {
   const result: OpmlImport = { added: 0, skipped: 0, errors: [] };
-  const importOne = async (entry: OpmlFeed) => {
-    try {
-      const { created } = await registerFeed(
-        { url: entry.url, title: entry.title, intervalSeconds: null, htmlUrl: entry.htmlUrl ?? null, category: entry.category ?? null },
-        deps,
-      );
-      if (created) result.added++;
+  const entries: OpmlFeed[] = parseOpml(document);
+  for (let start = 0; start < entries.length; start += IMPORT_BATCH) {
+    const batch = entries.slice(start, start + IMPORT_BATCH);
+    const outcomes = await registerFeeds(
+      batch.map((entry) => ({ url: entry.url, title: entry.title, intervalSeconds: null, htmlUrl: entry.htmlUrl ?? null, category: entry.category ?? null })),
+      deps,
+    );
+    outcomes.forEach((outcome, i) => {
+      if (outcome instanceof AppError) {
+        result.skipped++;
+        result.errors.push({ field: batch[i]!.url, message: outcome.message });
+      } else if (outcome.created) result.added++;
       else result.skipped++;
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      result.skipped++;
-      result.errors.push({ field: entry.url, message: err.message });
-    }
-  };
-  const pending = parseOpml(document);
-  const runners = Array.from({ length: Math.min(IMPORT_CONCURRENCY, pending.length) }, async () => {
-    for (let entry = pending.shift(); entry; entry = pending.shift()) await importOne(entry);
-  });
-  await Promise.all(runners);
+    });
+  }
   return result;
 }

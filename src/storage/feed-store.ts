@@ -13,6 +13,19 @@ export function feedIdFor(url: string): string {
   return createHash('sha256').update(url).digest('hex').slice(0, 16);
 }
 
+/** What registering one feed writes. */
+export interface FeedCreation {
+  url: string;
+  title: string | null;
+  intervalSeconds: number | null;
+  now: number;
+  /** When the schedule first picks it up: now, or later when the caller polls it at once itself. */
+  firstPollAt?: number;
+  htmlUrl?: string | null;
+  category?: string | null;
+  fullText?: FullTextMode | null;
+}
+
 /** Redis storage of the feed registry and its schedule. */
 export class FeedStore {
   constructor(
@@ -24,18 +37,34 @@ export class FeedStore {
     defineScript(redis, 'awRenewSlots', RENEW_SLOTS, 1);
   }
 
+  /**
+   * Registers many feeds (an OPML import) in a few round trips: every URL's registration lock
+   * in one pipeline, the won feeds' writes sent together, their records read back in one batch.
+   * A URL already known (or twice in `inputs`) takes create's path. Results in input order.
+   */
+  async createMany(inputs: FeedCreation[]): Promise<Array<{ feed: FeedRecord; created: boolean }>> {
+    const prepared = inputs.map((input) => {
+      const url = new URL(input.url).href;
+      return { input, url, id: feedIdFor(url) };
+    });
+    if (prepared.length === 0) return [];
+    const locks = this.redis.pipeline();
+    for (const p of prepared) locks.hsetnx(this.keys.feedUrls, p.url, p.id);
+    const won = ((await locks.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return Number(v) === 1;
+    });
+    const winners = prepared.filter((_, i) => won[i]);
+    await Promise.all(winners.map((p) => this.writeNew(p.id, p.url, p.input)));
+    const records = await this.getMany(winners.map((p) => p.id));
+    const byId = new Map(records.map((r, i) => [winners[i]!.id, r]));
+    const out: Array<{ feed: FeedRecord; created: boolean }> = [];
+    for (const [i, p] of prepared.entries()) out.push(won[i] ? { feed: byId.get(p.id)!, created: true } : await this.create(p.input));
+    return out;
+  }
+
   /** Registers a feed unless its URL is known; returns the feed and whether it was created. */
-  async create(input: {
-    url: string;
-    title: string | null;
-    intervalSeconds: number | null;
-    now: number;
-    /** When the schedule first picks it up: now, or later when the caller polls it at once itself. */
-    firstPollAt?: number;
-    htmlUrl?: string | null;
-    category?: string | null;
-    fullText?: FullTextMode | null;
-  }): Promise<{ feed: FeedRecord; created: boolean }> {
+  async create(input: FeedCreation): Promise<{ feed: FeedRecord; created: boolean }> {
     // WHATWG serialisation: "HTTP://Example.COM:80/feed" and "http://example.com/feed" are one feed.
     const url = new URL(input.url).href;
     const id = feedIdFor(url);
@@ -52,6 +81,12 @@ export class FeedStore {
       // Still half-written: a registration that crashed between the two writes. Finish it.
       await this.redis.hset(this.keys.feedUrls, url, id);
     }
+    await this.writeNew(id, url, input);
+    return { feed: (await this.get(id))!, created: true };
+  }
+
+  /** A won registration's writes: the feed hash, the registry and the schedule, together. */
+  private async writeNew(id: string, url: string, input: FeedCreation): Promise<void> {
     const fields: Record<string, string> = {
       id,
       url,
@@ -71,7 +106,6 @@ export class FeedStore {
       .zadd(this.keys.feeds, 'NX', input.now, id)
       .zadd(this.keys.schedule, input.firstPollAt ?? input.now, id)
       .exec();
-    return { feed: (await this.get(id))!, created: true };
   }
 
   /** The feed, or null. */
