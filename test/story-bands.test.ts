@@ -43,6 +43,18 @@ describe('story bands', () => {
     expect(other).toBe('c'.repeat(24));
   });
 
+  it('gives an item the story it has on a second call and when it comes twice in one batch (a retried job)', async () => {
+    const now = Date.UTC(2026, 8, 3);
+    const batch = [entry('1'.repeat(24), LEDE), entry('2'.repeat(24), COPY), entry('1'.repeat(24), LEDE), entry('3'.repeat(24), OTHER)];
+    const first = await store.assignStories(batch, SIMILARITY_THRESHOLD, now);
+    expect(first).toEqual(['1'.repeat(24), '1'.repeat(24), '1'.repeat(24), '3'.repeat(24)]);
+    expect(await store.assignStories(batch, SIMILARITY_THRESHOLD, now)).toEqual(first);
+    // A week later the items are found in last week's signatures, still with their stories.
+    expect(await store.assignStories(batch.slice(1), SIMILARITY_THRESHOLD, now + 7 * 24 * 3600_000)).toEqual(first.slice(1));
+    const members = await redis.zrange(keys.storyMembers('1'.repeat(24)), 0, -1);
+    expect(members).toEqual(['2'.repeat(24)]);
+  });
+
   it('never reads a bucket stored under the earlier band format (SHA-1 bands, "bands:" keys)', async () => {
     const now = Date.UTC(2026, 5, 3);
     await store.assignStories([entry('d'.repeat(24), LEDE)], SIMILARITY_THRESHOLD, now);
