@@ -133,13 +133,15 @@ export async function startWorkers(
     now: Date.now,
     log,
     metrics,
-    ...(offLoop ? { analyse: (anchors, items) => offLoop.analyse(anchors, items) } : {}),
+    ...(offLoop ? { analyse: (anchors, items) => offLoop.analyse(anchors, items), bulkTurn: () => offLoop.bulkTurn() } : {}),
     articleTexts: (items) =>
       articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
   };
   // Live news (a known feed's new items, a small tag batch) is analysed in the threads' live
   // lane, ahead of any backlog waiting there (see ThreadPool).
-  const liveTagDeps: RetagDeps = offLoop ? { ...tagDeps, analyse: (anchors, items) => offLoop.analyse(anchors, items, 'live') } : tagDeps;
+  // It takes no bulk turns: its steps run as soon as their replies are in.
+  const { bulkTurn: _bulkOnly, ...liveBase } = tagDeps;
+  const liveTagDeps: RetagDeps = offLoop ? { ...liveBase, analyse: (anchors, items) => offLoop.analyse(anchors, items, 'live') } : tagDeps;
   const spikeDeps: SpikeDeps = tagDeps;
   const deliverDeps: DeliverDeps = {
     alerts: stores.alerts,
@@ -160,7 +162,7 @@ export async function startWorkers(
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
     countNewItems: (items) => collection.record(items),
     tagNow: (items, lane) => tagItems(items.map((i) => i.id), lane === 'live' ? liveTagDeps : tagDeps, undefined, items),
-    ...(offLoop ? { readFeed: (body, contentType, ctx, limits, lane) => offLoop.read(body, contentType, ctx, limits, lane) } : {}),
+    ...(offLoop ? { readFeed: (body, contentType, ctx, limits, lane) => offLoop.read(body, contentType, ctx, limits, lane), bulkTurn: () => offLoop.bulkTurn() } : {}),
     now: Date.now,
     log,
     metrics,

@@ -31,7 +31,9 @@ export class AlertCatalog {
 
   /** The indexed alerts of every anchor. */
   async current(): Promise<Map<string, AnchorAlerts>> {
-    const stamp = `${await this.alerts.generation()}/${await this.anchors.generation()}`;
+    // Both counters in one round trip's time: a live item's tagging waits for this.
+    const [alerts, anchors] = await Promise.all([this.alerts.generation(), this.anchors.generation()]);
+    const stamp = `${alerts}/${anchors}`;
     if (stamp === this.stamp) return this.byAnchor;
     // Concurrent tag jobs share one rebuild.
     this.loading ??= this.rebuild(stamp).finally(() => {

@@ -34,7 +34,7 @@ export async function ingestDocument(
   feedId: string,
   doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane },
   started: number,
-  deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed'>,
+  deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed' | 'bulkTurn'>,
 ): Promise<IngestedDocument> {
   // Items older than the retention window are counted, not stored: retention would only trim them again.
   const ctx = { feedId, baseUrl: doc.baseUrl, now: started };
@@ -48,6 +48,8 @@ export async function ingestDocument(
   const packed = (read as { records?: PackedRecords }).records;
   const records = packed && packed.ends.length === fresh.length ? unpackRecords(packed) : undefined;
   const results = await deps.items.ingest(feedId, fresh, started, records);
+  // A backlog's document goes on in a turn of its own: a live one's is not held behind it.
+  if (doc.lane !== 'live') await deps.bulkTurn?.();
   const toTag: string[] = [];
   let newItems = 0;
   results.forEach((result, i) => {

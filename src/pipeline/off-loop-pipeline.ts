@@ -170,6 +170,11 @@ export class OffLoopPipeline {
     return this.pool.onEach<TermCounts>({ kind: 'drain-terms' });
   }
 
+  /** A turn of the event loop for backlog work (see ThreadPool.bulkTurn). */
+  bulkTurn(): Promise<void> {
+    return this.pool.bulkTurn();
+  }
+
   /** Resolves when every thread has loaded and answered; rejects when they cannot start (the steps stay on the event loop). */
   ready(): Promise<void> {
     return this.started;

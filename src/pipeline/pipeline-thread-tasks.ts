@@ -1,7 +1,7 @@
 import { isAppError } from '../errors.ts';
 import type { NormalizeContext } from '../reader/normalize-item.ts';
 import { readFeed, type ReadFeedResult, type ReadLimits } from '../reader/read-feed.ts';
-import { encodeNewItems, type PackedRecords } from '../storage/item-codec.ts';
+import { encodeNewItem, packRecords, type PackedRecords } from '../storage/item-codec.ts';
 import { collectionTermsOf } from '../tagging/collection-terms.ts';
 import { analyseItem, type ItemAnalysis, type ItemText } from './analyse-items.ts';
 import { storeReadyAnalyses, type StoreReadyAnalyses } from './store-ready-analyses.ts';
@@ -40,16 +40,24 @@ export interface PipelineResults {
 }
 
 /**
+ * Items a bulk step handles between two pauses (`between`, see ThreadJobLoop): about as long
+ * as one of the bulk analyse tasks (25 items), so a live task waits for that much at most
+ * after a document's parse, not for its hundred deflates or a turn's thousand term counts.
+ */
+export const THREAD_SLICE = 25;
+
+/**
  * The task runner of one pipeline thread: pure steps only (no Redis, no network), with the
  * thread's own compiled anchors, built once per anchor key from the spec the event loop
- * broadcasts, so a task carries only the items.
+ * broadcasts, so a task carries only the items. `between`, when given (a bulk task), is
+ * awaited between slices of THREAD_SLICE items; the result is the same either way.
  */
-export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> {
+export function createPipelineTasks(): (task: PipelineTask, between?: () => Promise<void>) => Promise<unknown> {
   const compiled = new Map<string, CatalogEntry>();
   // New items are counted (terms) just before they are tagged (analyse): tokenised once for both.
   const recent = new RecentTokens();
   let tally = new TermTally();
-  return async (task) => {
+  return async (task, between) => {
     switch (task.kind) {
       case 'anchors': {
         const live = new Set(task.state.map((s) => s.key));
@@ -59,7 +67,14 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
       }
       case 'read': {
         const read = await readFeed(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.contentType, task.ctx, task.limits);
-        return task.records ? { ...read, records: encodeNewItems(read.items, task.ctx.feedId, task.ctx.now) } : read;
+        if (!task.records) return read;
+        // encodeNewItems, a slice at a time: the deflates cost about what the parse did.
+        const records: Buffer[] = [];
+        for (let start = 0; start < read.items.length; start += THREAD_SLICE) {
+          await between?.();
+          for (const item of read.items.slice(start, start + THREAD_SLICE)) records.push(encodeNewItem(item, task.ctx.feedId, task.ctx.now));
+        }
+        return { ...read, records: packRecords(records) };
       }
       case 'analyse': {
         const anchors = task.keys.map((key) => {
@@ -73,7 +88,10 @@ export function createPipelineTasks(): (task: PipelineTask) => Promise<unknown> 
       case 'terms':
         return task.items.map((item) => collectionTermsOf(item, recent.keep(item)));
       case 'count-terms':
-        for (const item of task.items) tally.add(collectionTermsOf(item, recent.keep(item)));
+        for (let start = 0; start < task.items.length; start += THREAD_SLICE) {
+          if (start > 0) await between?.();
+          for (const item of task.items.slice(start, start + THREAD_SLICE)) tally.add(collectionTermsOf(item, recent.keep(item)));
+        }
         return undefined;
       case 'drain-terms': {
         const out = tally;

@@ -26,6 +26,8 @@ export interface PollDeps {
   tagNow?(items: StoredItem[], lane?: Lane): Promise<unknown>;
   /** Reads a fetched document (a pipeline thread, in `lane`); absent: readFeed on this event loop. */
   readFeed?(...args: [...Parameters<typeof readFeed>, lane?: Lane]): ReturnType<typeof readFeed>;
+  /** Waits for a turn of the event loop before a backlog document's next CPU stretch (ThreadPool.bulkTurn); absent: none. */
+  bulkTurn?(): Promise<void>;
   now(): number;
   log: Logger;
   metrics: Metrics;

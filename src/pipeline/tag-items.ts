@@ -34,6 +34,11 @@ export interface TagDeps {
   articleTexts?(items: StoredItem[]): Promise<Map<string, string>>;
   /** Runs the CPU part of tagging (a pipeline thread); absent: on this event loop. */
   analyse?(anchors: CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]>;
+  /**
+   * Waits for a turn of the event loop before the next CPU stretch (ThreadPool.bulkTurn), for
+   * backlog tagging; absent (live news): every step runs as soon as its reply is in.
+   */
+  bulkTurn?(): Promise<void>;
 }
 
 /** Counts for metrics and logs. */
@@ -54,15 +59,23 @@ export interface TagOutcome {
  */
 export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string, loaded?: StoredItem[]): Promise<TagOutcome> {
   const stopTimer = deps.metrics.taggingDuration.startTimer();
-  const all = await deps.catalog.current();
+  // Reads that do not depend on each other go out together: while an ingest keeps the event
+  // loop busy, each round trip costs a live item a turn of it.
+  const [all, alerts, items] = await Promise.all([
+    deps.catalog.current(),
+    // A re-tag revisits old items: alerts fire on new items only.
+    onlyAnchorId ? null : deps.alertCatalog.current(),
+    // A poll that tags its own new items hands them over: nothing is read back that it holds.
+    loaded ?? deps.items.getMany(itemIds),
+  ]);
   const anchors: CatalogEntry[] = onlyAnchorId ? all.filter((a) => a.record.id === onlyAnchorId) : all;
-  // A re-tag revisits old items: alerts fire on new items only.
-  const alertsByAnchor = onlyAnchorId ? new Map() : await deps.alertCatalog.current();
-  // A poll that tags its own new items hands them over: nothing is read back that it holds.
-  const items = loaded ?? (await deps.items.getMany(itemIds));
-  const bodies = deps.articleTexts ? await deps.articleTexts(items) : new Map<string, string>();
-  // source: queries read the feed's title; only fetched when some alert could fire.
-  const feedTitles = alertsByAnchor.size > 0 ? await deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>();
+  const alertsByAnchor = alerts ?? new Map();
+  await deps.bulkTurn?.();
+  const [bodies, feedTitles] = await Promise.all([
+    deps.articleTexts ? deps.articleTexts(items) : new Map<string, string>(),
+    // source: queries read the feed's title; only fetched when some alert could fire.
+    alertsByAnchor.size > 0 ? deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>(),
+  ]);
 
   const texts: ItemText[] = items.map((item) => {
     const body = bodies.get(item.id);
@@ -109,6 +122,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   }
   const leaders = await deps.items.assignStories(toCluster, SIMILARITY_THRESHOLD);
   const storyOf = new Map(toCluster.map((c, i) => [c.itemId, leaders[i]!]));
+  await deps.bulkTurn?.();
 
   const deliveryIds = await recordAlertHits(keywordMatches, (id) => storyOf.get(id) ?? id, deps);
   await deps.enqueueDeliveries(deliveryIds);

@@ -43,7 +43,8 @@ interface Pending {
 /**
  * Which queue a task waits in: 'live' for the news path (a known feed's new document, a few
  * fresh items to tag), 'bulk' for backlogs (a new feed's archive, large tag batches). A live
- * task never waits behind queued bulk work, only behind the task its thread is running.
+ * task never waits behind queued bulk work, only behind the slice of the task its thread is
+ * running (see ThreadJobLoop).
  */
 export type Lane = 'live' | 'bulk';
 
@@ -77,8 +78,9 @@ interface Member {
  * its new items) off the event loop, so the loop keeps up with fetches, Redis and (in a
  * one-process install) the API. Tasks are plain data both ways. Each task goes to the
  * thread with the fewest tasks in hand. A thread takes every message as it arrives and runs
- * its live tasks before its bulk ones (each lane first in, first out), so a live task posted
- * during a 10,000-item backlog waits for the task the thread is running, not for the backlog;
+ * its live tasks before its bulk ones (each lane first in, first out), and between the slices
+ * of a bulk one, so a live task posted during a 10,000-item backlog waits for the slice the
+ * thread is running, not for the backlog;
  * bulk tasks beyond BULK_IN_HAND per thread wait in the pool. State every thread must hold (the compiled anchors)
  * is broadcast, and kept to be replayed into a thread that replaces one that died; a dead
  * thread's tasks fail with its error, so the job fails and BullMQ retries it.
@@ -251,6 +253,17 @@ export class ThreadPool {
   private pace(answer: () => void): void {
     this.paced.push(answer);
     if (this.paced.length === 1) setImmediate(this.nextPaced);
+  }
+
+  /**
+   * Resolves on a later turn of the event loop, in the same one-per-turn line as the bulk
+   * answers. Backlog work on the event loop (storing a new feed's archive, writing a large
+   * batch's tags) waits for a turn after each Redis reply before its next CPU stretch, so a
+   * turn holds at most one such stretch and a live item's continuations, which do not queue,
+   * run in the I/O phase between two of them instead of behind all that were ready at once.
+   */
+  bulkTurn(): Promise<void> {
+    return new Promise<void>((resolve) => this.pace(resolve));
   }
 
   /**
