@@ -1,6 +1,6 @@
 import type { ItemTags } from '../model/tags.ts';
 import { tagItem } from '../tagging/compile-anchor.ts';
-import { lshBands, storySignature } from '../tagging/story-signature.ts';
+import { lshBandHashes, storySignature } from '../tagging/story-signature.ts';
 import { tokenize, type ItemTokens } from '../tagging/text-normalize.ts';
 import type { CatalogEntry } from './anchor-catalog.ts';
 import { applyScopeAndVerdict } from './scope-and-verdict.ts';
@@ -19,7 +19,8 @@ export interface ItemAnalysis {
   tags: Array<Omit<ItemTags, 'version'>>;
   /** The story signature as raw bytes, 4 per value, when the item is relevant to some anchor. */
   signature: Uint8Array | null;
-  bands: string[] | null;
+  /** Its LSH bands packed (lshBandHashes), with the signature. */
+  bands: Uint8Array | null;
 }
 
 /** The parts of a catalog entry tagging reads. */
@@ -34,9 +35,9 @@ export function signatureBytes(sig: Uint32Array): Buffer {
 }
 
 /** The story signature and LSH bands of an item, for clustering; `tokens`: its fields already tokenised. */
-export function storyInputs(item: { title: string; summary: string }, tokens?: ItemTokens): { signature: Buffer; bands: string[] } {
+export function storyInputs(item: { title: string; summary: string }, tokens?: ItemTokens): { signature: Buffer; bands: Uint8Array } {
   const sig = storySignature(item.title, item.summary, tokens);
-  return { signature: signatureBytes(sig), bands: lshBands(sig) };
+  return { signature: signatureBytes(sig), bands: lshBandHashes(sig) };
 }
 
 /**

@@ -115,8 +115,8 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
     // Only digest candidates and alert hits are clustered: stories matter to those alone,
     // and the LSH buckets stay small.
     if (needsStory) {
-      const bands = analysis.packedBands ? Buffer.from(analysis.packedBands.buffer, analysis.packedBands.byteOffset, analysis.packedBands.byteLength) : analysis.bands;
-      const story = analysis.signature && bands ? { signature: Buffer.from(analysis.signature.buffer, analysis.signature.byteOffset, analysis.signature.byteLength), bands } : storyInputs(item);
+      const { signature, bands } = analysis;
+      const story = signature && bands ? { signature: Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength), bands } : storyInputs(item);
       toCluster.push({ itemId: item.id, publishedAt: item.publishedAt, ...story });
     }
   }

@@ -114,11 +114,13 @@ export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local BUCKET_MAX, width, ENTRY = 4, 1, 18
-local function known(id)
-  local v = redis.call('HGET', sigsNow, id) or redis.call('HGET', sigsBefore, id)
+local function parsed(v)
   if not v then return nil, nil end
   local sp = string.find(v, ' ', 1, true)
   return string.sub(v, 1, sp - 1), string.sub(v, sp + 1)
+end
+local function known(id)
+  return parsed(redis.call('HGET', sigsNow, id) or redis.call('HGET', sigsBefore, id))
 end
 local function hex(raw)
   return (string.gsub(raw, '.', function(ch) return string.format('%02x', string.byte(ch)) end))
@@ -140,10 +142,19 @@ local function inBucket(list, rest)
   for k = math.max(1, #found - BUCKET_MAX + 1), #found do newest[#newest + 1] = found[k] end
   return newest
 end
+-- The batch's own ids are looked up in two HMGETs, not two HGETs each; an id met again in the
+-- batch finds the story this call gave it in 'assigned'.
+local ids = {}
+for i = 4, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+local selfNow = #ids > 0 and redis.call('HMGET', sigsNow, unpack(ids)) or {}
+local selfBefore = #ids > 0 and redis.call('HMGET', sigsBefore, unpack(ids)) or {}
+local assigned = {}
 local a = 3
+local k = 0
 local out = {}
 local wrote = false
 while a < #ARGV do
+  k = k + 1
   local id, idBytes, published, sig, bands = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local nb = math.floor(#bands / 8)
   local fields, rests = {}, {}
@@ -153,7 +164,7 @@ while a < #ARGV do
     rests[b] = string.sub(bands, s + 3, s + 8)
   end
   a = a + 5
-  local existing = known(id)
+  local existing = assigned[id] or parsed(selfNow[k] or selfBefore[k] or nil)
   if existing then
     out[#out + 1] = existing
   else
@@ -196,6 +207,7 @@ while a < #ARGV do
       redis.call('HSET', current, unpack(writes))
     end
     wrote = true
+    assigned[id] = story
     out[#out + 1] = story
   end
 end

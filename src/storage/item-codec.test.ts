@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedItem } from '../model/item.ts';
 import type { ItemTags } from '../model/tags.ts';
@@ -41,6 +42,16 @@ describe('item record', () => {
       sources: { 'feed-1': item().link },
       tags: {},
     });
+  });
+
+  it('reads a record whose body was deflated with zlib defaults (as records stored before the smaller window were)', () => {
+    const fresh = unpackValue(encodeNewItem(item(), 'feed-1', 1_764_633_700_000), true) as Array<Parameters<typeof packValue>[0]>;
+    expect(fresh[3]).toBe(1);
+    const plain = Buffer.from(item().title + item().summary, 'utf8');
+    fresh[5] = deflateRawSync(plain, { level: 1 });
+    const decoded = decodeItem('0123456789abcdef01234567', packValue(fresh));
+    expect(decoded?.title).toBe(item().title);
+    expect(decoded?.summary).toBe(item().summary);
   });
 
   it('stores a short body as it is, and null link and author as absent', () => {

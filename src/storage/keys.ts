@@ -59,8 +59,12 @@ export function createKeys(prefix: string) {
     /** ZSET itemId → first-seen ms: items stored but not yet tagged against every anchor. */
     untagged: k('items', 'untagged'),
 
-    /** HASH LSH band → up to 4 item ids whose story signature falls in it, one per week (expires after two). */
-    storyBands: (week: number) => k('stories', `bands:${week}`),
+    /**
+     * HASH LSH band → up to 4 item ids whose story signature falls in it, one per week (expires
+     * after two). "bands2": the band hash of lshBandHashes; the SHA-1 bands of "bands" are never
+     * read again (their hashes differ, so mixing them would only hide candidates) and expire.
+     */
+    storyBands: (week: number) => k('stories', `bands2:${week}`),
     /** HASH itemId → "<leader> <signature bytes>" of the items clustered in one week (expires after two). */
     storySigs: (week: number) => k('stories', `sigs:${week}`),
     /** ZSET itemId → publishedAt ms: the other items of the story an item leads. */

@@ -1,22 +1,6 @@
-import * as crypto from 'node:crypto';
-
-/** SHA-1 of a string: the one-shot crypto.hash where Node has it (half the cost of a Hash object per band). */
-const sha1: (text: string) => Buffer =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'buffer') : (text) => crypto.createHash('sha1').update(text).digest();
-
-/**
- * An item's bands as stored, end to end: per band its index and 7 bytes of a hash of its rows
- * (false matches are rejected on the full signature). A pipeline thread that finds the bands
- * packs them too, so the event loop neither receives 42 strings per item nor hashes them.
- */
-export function packBands(bands: readonly string[]): Buffer {
-  // Not from the shared pool: a pipeline thread packs them, and a pooled buffer would carry its whole slab across.
-  const out = Buffer.allocUnsafeSlow(bands.length * 8);
-  bands.forEach((band, i) => {
-    sha1(band).copy(out, i * 8, 0, 8);
-    out[i * 8] = Number(band.slice(1, band.indexOf(':')));
-  });
-  return out;
+/** Bytes as ioredis sends them raw (it would stringify a plain Uint8Array, as one from a pipeline thread is). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Item ids as the buckets hold them: 24 hex digits packed into 12 bytes ('' for any other id: never a candidate). */
@@ -36,15 +20,15 @@ function storedSignature(sig: Buffer): Buffer {
   return out;
 }
 
-/** An item to put into a story: its signature (4 bytes per value) and its LSH bands, or the bands packed (packBands). */
+/** An item to put into a story: its signature (4 bytes per value) and its LSH bands packed (8 bytes each: index, then 7 bytes of a hash of its rows). */
 export interface StoryEntry {
   itemId: string;
   publishedAt: number;
   signature: Buffer;
-  bands: string[] | Buffer;
+  bands: Uint8Array;
 }
 
 /** One item's arguments of the story script (ASSIGN_STORIES): id, its raw bytes, publication time, stored signature, bands. */
 export function storyArgs(e: StoryEntry): Array<string | Buffer> {
-  return [e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), Buffer.isBuffer(e.bands) ? e.bands : packBands(e.bands)];
+  return [e.itemId, idBytes(e.itemId), String(e.publishedAt), storedSignature(e.signature), asBuffer(e.bands)];
 }

@@ -229,23 +229,48 @@ export function estimateSimilarity(a: StorySignature, b: StorySignature): number
   return equal / a.length;
 }
 
-// Band keys are built from lookup tables: 126 toString(16)/padStart calls an item add up.
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-const BAND_PREFIXES = Array.from({ length: LSH_BANDS }, (_, band) => `b${band}:`);
+/** Bytes per packed band: its index, then 7 bytes of a hash of its rows. */
+export const BAND_BYTES = 8;
 
-/** LSH band keys ("b7:1f…"): items sharing any key are candidate duplicates (none for an empty item). */
-export function lshBands(sig: StorySignature): string[] {
-  if (isEmptySignature(sig)) return [];
-  const keys: string[] = [];
+/** murmur3's 32-bit finaliser: a bijection that spreads every input bit over the output. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * LSH bands packed end to end, BAND_BYTES per band: its index, then 56 bits of a hash of its
+ * LSH_ROWS values; items sharing any band are candidate duplicates (empty for an empty item).
+ * Arithmetic on the integers, not a crypto hash of a hex string: a false match only adds a
+ * candidate, which is checked on the full signature, so 56 well-mixed bits are plenty (two
+ * bands collide by chance once in 7e16). The hash is not the raw values: MinHash minima sit
+ * low in the 32-bit range, and the first hash byte picks the bucket (a field of 256 per band).
+ * Stored: changing this scheme means a new band key version (storage's storyBands).
+ */
+export function lshBandHashes(sig: StorySignature): Uint8Array {
+  if (isEmptySignature(sig)) return new Uint8Array(0);
+  // Not from Buffer's shared pool: a pipeline thread hands this over, and a pooled view would carry its slab.
+  const out = new Uint8Array(LSH_BANDS * BAND_BYTES);
   for (let band = 0; band < LSH_BANDS; band++) {
-    let key = BAND_PREFIXES[band]!;
-    for (let row = 0; row < LSH_ROWS; row++) {
-      const v = sig[band * LSH_ROWS + row]!;
-      key += HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
-    }
-    keys.push(key);
+    const at = band * LSH_ROWS;
+    const a = sig[at]!;
+    const b = sig[at + 1]!;
+    const c = sig[at + 2]!;
+    // Two different chains (seeds and order) give 64 independent-looking bits, 56 of them kept.
+    const h1 = fmix32(fmix32(fmix32(a ^ 0x9e3779b9) ^ b) ^ c);
+    const h2 = fmix32(fmix32(fmix32(c ^ 0x7f4a7c15) ^ a) ^ b);
+    const o = band * BAND_BYTES;
+    out[o] = band;
+    out[o + 1] = h1 >>> 24;
+    out[o + 2] = (h1 >>> 16) & 0xff;
+    out[o + 3] = (h1 >>> 8) & 0xff;
+    out[o + 4] = h1 & 0xff;
+    out[o + 5] = h2 >>> 24;
+    out[o + 6] = (h2 >>> 16) & 0xff;
+    out[o + 7] = (h2 >>> 8) & 0xff;
   }
-  return keys;
+  return out;
 }
 
 /** Compact stored form: "mh1:" + base64 of the little-endian Uint32 array (688 chars for 128 slots). */
