@@ -21,6 +21,18 @@ export const SEATS_OF_GOVERNMENT: Readonly<Record<string, string[]>> = {
   'South Korea': ['Blue House'],
 };
 
+/**
+ * Epithets news uses for a state in place of its name ("the Islamic Republic signalled…"):
+ * they stand for the state as a side or a foreign state, but are no mention of the place
+ * entity itself (tagging counts the name, its demonyms and official forms only).
+ */
+export const STATE_EPITHETS: Readonly<Record<string, string[]>> = {
+  Iran: ['Islamic Republic'],
+  Israel: ['Jewish state'],
+  'North Korea': ['Hermit Kingdom'],
+  'Vatican City': ['Holy See'],
+};
+
 interface Country {
   name: string;
   capitals: string[];
@@ -47,7 +59,7 @@ function index(): Map<string, string> {
       placesOfCountry.set(c.name, [...(placesOfCountry.get(c.name) ?? []), cap, ...placeAliases(cap)]);
     }
   }
-  for (const [country, seats] of Object.entries(SEATS_OF_GOVERNMENT)) for (const s of seats) countryByPlace.set(foldPhrase(s), country);
+  for (const table of [SEATS_OF_GOVERNMENT, STATE_EPITHETS]) for (const [country, names] of Object.entries(table)) for (const s of names) countryByPlace.set(foldPhrase(s), country);
   return countryByPlace;
 }
 
@@ -64,11 +76,12 @@ export function isCountry(name: string): boolean {
   return c !== null && foldPhrase(c) === foldPhrase(canonicalPlace(name) ?? name);
 }
 
-/** Every surface that names a country: its name, alternative names, demonyms, capitals, seats of government. */
+/** Every surface that names a country: its name, alternative names, demonyms, capitals, seats of government, epithets. */
 export function countrySurfaces(country: string): string[] {
   index();
   const out = new Set<string>([country, ...placeAliases(country), ...(placesOfCountry.get(country) ?? [])]);
   for (const s of SEATS_OF_GOVERNMENT[country] ?? []) out.add(s);
+  for (const s of STATE_EPITHETS[country] ?? []) out.add(s);
   return [...out];
 }
 
