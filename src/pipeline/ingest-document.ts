@@ -1,7 +1,7 @@
 import type { LastPoll } from '../model/feed.ts';
 import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
-import { unpackRecords, type PackedRecords } from '../storage/item-codec.ts';
+import type { PackedRecords } from '../storage/item-codec.ts';
 import type { PollDeps } from './poll-feed.ts';
 import type { Lane } from './thread-pool.ts';
 
@@ -45,8 +45,7 @@ export async function ingestDocument(
   }
   const fresh = read.items;
   // A thread that read the document encoded the records for this feed and time already.
-  const packed = (read as { records?: PackedRecords }).records;
-  const records = packed && packed.ends.length === fresh.length ? unpackRecords(packed) : undefined;
+  const records = (read as { records?: PackedRecords }).records;
   const results = await deps.items.ingest(feedId, fresh, started, records);
   // A backlog's document goes on in a turn of its own: a live one's is not held behind it.
   if (doc.lane !== 'live') await deps.bulkTurn?.();

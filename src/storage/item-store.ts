@@ -4,7 +4,7 @@ import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
-import { decodeItem, encodeNewItem, encodeTags } from './item-codec.ts';
+import { asBuffer, decodeItem, encodeNewItem, encodeTags, type PackedRecords } from './item-codec.ts';
 import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
@@ -76,31 +76,36 @@ export class ItemStore {
    * but still untagged. Two steps per chunk: the item hashes (one script call per hash slot:
    * one call on a plain Redis), then the {items} indexes (one call). Only the second decides
    * what is new, so a crash between them is repaired by the next poll of the document, and
-   * nothing is counted twice. `records`: the items' records as encodeNewItem(item, feedId, now)
-   * makes them, when a pipeline thread encoded them already.
+   * nothing is counted twice. `records`: the items' records as encodeNewItems(items, feedId, now)
+   * packs them, when a pipeline thread encoded them already.
    */
-  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: Buffer[]): Promise<IngestResult[]> {
+  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: PackedRecords): Promise<IngestResult[]> {
     if (items.length === 0) return [];
     const out: IngestResult[] = [];
+    const packed = records && records.ends.length === items.length ? records : null;
+    const bytes = packed ? asBuffer(packed.bytes) : null;
     // Chunks keep one script call's argument list and run time modest for a huge document.
     for (let start = 0; start < items.length; start += INGEST_CHUNK) {
       const chunk = items.slice(start, start + INGEST_CHUNK);
-      const recordOf = new Map<NormalizedItem, Buffer>();
-      chunk.forEach((item, i) => recordOf.set(item, records?.[start + i] ?? encodeNewItem(item, feedId, now)));
-      const groups = groupBySlot(this.redis, chunk, (i) => this.keys.item(i.id));
+      const at = chunk.map((_, i) => start + i);
+      const groups = groupBySlot(this.redis, at, (i) => this.keys.item(items[i]!.id));
       const replies = await runBatchOrThrow(
         this.redis,
         groups.map((group): BatchCommand => {
-          const args: Array<string | Buffer> = [feedId, String(now)];
-          for (const item of group) args.push(item.id, item.link ?? '', String(item.publishedAt), recordOf.get(item)!);
-          return ['awStoreItems', group.length, ...group.map((i) => this.keys.item(i.id)), ...args];
+          const keys = group.map((i) => this.keys.item(items[i]!.id));
+          const published = group.map((i) => items[i]!.publishedAt).join(',');
+          return ['awStoreItems', group.length, ...keys, feedId, published, ...recordArgs(group, items, feedId, now, packed, bytes)];
         }),
       );
-      const scoreOf = new Map<string, string>();
-      groups.forEach((group, g) => group.forEach((item, i) => scoreOf.set(item.id, String((replies[g] as string[])[i] ?? ''))));
-      const indexArgs: string[] = [String(now)];
-      for (const item of chunk) indexArgs.push(item.id, scoreOf.get(item.id) ?? '');
-      const codes = (await this.redis.awIndexItems(this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...indexArgs)) as number[];
+      // One group (a plain Redis): its answer goes on to the index script as it is.
+      let scores: string;
+      if (groups.length === 1) scores = String(replies[0]);
+      else {
+        const scoreAt = new Map<number, string>();
+        groups.forEach((group, g) => String(replies[g]).split(',').forEach((score, j) => scoreAt.set(group[j]!, score)));
+        scores = at.map((i) => scoreAt.get(i) ?? '').join(',');
+      }
+      const codes = (await this.redis.awIndexItems(this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, String(now), scores, ...chunk.map((i) => i.id))) as number[];
       for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
     }
     return out;
@@ -465,4 +470,30 @@ function legacyStoredItem(raw: Record<string, string>): StoredItem {
     sources,
     tags,
   };
+}
+
+/**
+ * The records of a slot group as STORE_ITEMS takes them: their end offsets and their bytes end to
+ * end. A run of the thread's packed records (every group on a plain Redis) is sent as the view
+ * it is, without a copy; otherwise (a cluster's slot groups, records encoded here) they are joined.
+ */
+function recordArgs(group: number[], items: NormalizedItem[], feedId: string, now: number, packed: PackedRecords | null, bytes: Buffer | null): [string, Buffer] {
+  if (packed && bytes) {
+    const first = group[0]!;
+    const base = first === 0 ? 0 : packed.ends[first - 1]!;
+    const contiguous = group.every((i, j) => i === first + j);
+    if (contiguous) {
+      const ends = group.map((i) => packed.ends[i]! - base);
+      return [ends.join(','), bytes.subarray(base, packed.ends[group[group.length - 1]!]!)];
+    }
+    const parts = group.map((i) => bytes.subarray(i === 0 ? 0 : packed.ends[i - 1]!, packed.ends[i]!));
+    return joinRecords(parts);
+  }
+  return joinRecords(group.map((i) => encodeNewItem(items[i]!, feedId, now)));
+}
+
+function joinRecords(parts: Buffer[]): [string, Buffer] {
+  let end = 0;
+  const ends = parts.map((p) => (end += p.length));
+  return [ends.join(','), Buffer.concat(parts, end)];
 }
