@@ -118,9 +118,11 @@ return out
 // similar candidate at or above the threshold, else leads its own. Idempotent: an item that
 // has a story keeps it.
 // KEYS: this week's bands, last week's, this week's signatures, last week's.
-// ARGV: threshold, story key prefix, ttl seconds, then per item: id, its 12 raw bytes ('' when
-// the id is not 24 hex digits: such an item is never anyone's candidate), publishedAt,
-// signature, its bands (8 bytes each, end to end in one argument: one argument per item, not 42).
+// ARGV: threshold, story key prefix, ttl seconds, the items' ids (comma-separated), their
+// publication times (comma-separated), per item three lengths (comma-separated): of its raw id
+// (12, or 0 when the id is not 24 hex digits: such an item is never anyone's candidate), its
+// signature and its bands (8 bytes each); then those bytes, item after item, end to end in one
+// argument: a call carries seven arguments, not five (and a Buffer's three parts) per item.
 export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -155,18 +157,26 @@ local function inBucket(list, rest)
 end
 -- The batch's own ids are looked up in two HMGETs, not two HGETs each; an id met again in the
 -- batch finds the story this call gave it in 'assigned'.
-local ids = {}
-for i = 4, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+local ids, publishedAt, lengths = {}, {}, {}
+for s in string.gmatch(ARGV[4], '[^,]+') do ids[#ids + 1] = s end
+for s in string.gmatch(ARGV[5], '[^,]+') do publishedAt[#publishedAt + 1] = s end
+for s in string.gmatch(ARGV[6], '[^,]+') do lengths[#lengths + 1] = tonumber(s) end
+local packed, at = ARGV[7], 1
 local selfNow = #ids > 0 and redis.call('HMGET', sigsNow, unpack(ids)) or {}
 local selfBefore = #ids > 0 and redis.call('HMGET', sigsBefore, unpack(ids)) or {}
 local assigned = {}
-local a = 3
-local k = 0
 local out = {}
 local wrote = false
-while a < #ARGV do
-  k = k + 1
-  local id, idBytes, published, sig, bands = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+local function take(n)
+  local v = string.sub(packed, at, at + n - 1)
+  at = at + n
+  return v
+end
+for k = 1, #ids do
+  local id, published = ids[k], publishedAt[k]
+  local idBytes = take(lengths[3 * k - 2])
+  local sig = take(lengths[3 * k - 1])
+  local bands = take(lengths[3 * k])
   local nb = math.floor(#bands / 8)
   local fields, rests = {}, {}
   for b = 1, nb do
@@ -174,7 +184,6 @@ while a < #ARGV do
     fields[b] = string.sub(bands, s + 1, s + 2)
     rests[b] = string.sub(bands, s + 3, s + 8)
   end
-  a = a + 5
   local existing = assigned[id] or parsed(selfNow[k] or selfBefore[k] or nil)
   if existing then
     out[#out + 1] = existing

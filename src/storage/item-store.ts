@@ -156,9 +156,15 @@ export class ItemStore {
     const replies = await runBatchOrThrow(
       this.redis,
       groups.map((group): BatchCommand => {
-        const args: Array<string | Buffer> = [];
-        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), w.encoded ?? encodeTags(w.tags), w.leader ?? '');
-        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
+        const anchorAt = new Map<string, number>();
+        const which = group.map(({ w }) => {
+          let at = anchorAt.get(w.anchorId);
+          if (at === undefined) anchorAt.set(w.anchorId, (at = anchorAt.size + 1));
+          return at;
+        });
+        const hints = group.map(({ w }) => listed(w.leader ?? '')).join(',');
+        const tags = Buffer.concat(group.map(({ w }) => w.encoded ?? encodeTags(w.tags)));
+        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), anchorAt.size, ...anchorAt.keys(), which.join(','), hints, tags];
       }),
     );
     const written: Array<{ score: string; leader: string } | null> = new Array(writes.length).fill(null);
@@ -305,9 +311,7 @@ export class ItemStore {
     const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), this.keys.storySigs(week), this.keys.storySigs(week - 1)];
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
-      const args: Array<string | Buffer> = [String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(...storyArgs(e));
-      const leaders = (await this.redis.awAssignStories(...keys, ...args)) as string[];
+      const leaders = (await this.redis.awAssignStories(...keys, String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS), ...storyArgs(chunk))) as string[];
       for (const l of leaders) out.push(String(l));
     }
     return out;
@@ -496,4 +500,10 @@ function joinRecords(parts: Buffer[]): [string, Buffer] {
   let end = 0;
   const ends = parts.map((p) => (end += p.length));
   return [ends.join(','), Buffer.concat(parts, end)];
+}
+
+/** An item id as a comma-separated list holds it: ids are hex digests, so one with a comma is a bug, not data. */
+function listed(id: string): string {
+  if (id.includes(',')) throw new Error(`item id ${JSON.stringify(id)} cannot go in a comma-separated list`);
+  return id;
 }
