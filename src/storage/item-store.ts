@@ -4,10 +4,12 @@ import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
-import { asBuffer, decodeItem, encodeNewItem, encodeTags, type PackedRecords } from './item-codec.ts';
+import { asBuffer, decodeItem, encodeTags, type PackedRecords } from './item-codec.ts';
 import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
+import { recordArgs } from './record-args.ts';
+import { listedId } from './listed-id.ts';
 import { retireItems } from './retire-items.ts';
 import { storyArgs, type StoryEntry } from './story-args.ts';
 import { groupBySlot, runBatch, runBatchOrThrow, scanKeys, type BatchCommand } from './slot-batch.ts';
@@ -162,7 +164,7 @@ export class ItemStore {
           if (at === undefined) anchorAt.set(w.anchorId, (at = anchorAt.size + 1));
           return at;
         });
-        const hints = group.map(({ w }) => listed(w.leader ?? '')).join(',');
+        const hints = group.map(({ w }) => listedId(w.leader ?? '')).join(',');
         const tags = Buffer.concat(group.map(({ w }) => w.encoded ?? encodeTags(w.tags)));
         return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), anchorAt.size, ...anchorAt.keys(), which.join(','), hints, tags];
       }),
@@ -474,36 +476,4 @@ function legacyStoredItem(raw: Record<string, string>): StoredItem {
     sources,
     tags,
   };
-}
-
-/**
- * The records of a slot group as STORE_ITEMS takes them: their end offsets and their bytes end to
- * end. A run of the thread's packed records (every group on a plain Redis) is sent as the view
- * it is, without a copy; otherwise (a cluster's slot groups, records encoded here) they are joined.
- */
-function recordArgs(group: number[], items: NormalizedItem[], feedId: string, now: number, packed: PackedRecords | null, bytes: Buffer | null): [string, Buffer] {
-  if (packed && bytes) {
-    const first = group[0]!;
-    const base = first === 0 ? 0 : packed.ends[first - 1]!;
-    const contiguous = group.every((i, j) => i === first + j);
-    if (contiguous) {
-      const ends = group.map((i) => packed.ends[i]! - base);
-      return [ends.join(','), bytes.subarray(base, packed.ends[group[group.length - 1]!]!)];
-    }
-    const parts = group.map((i) => bytes.subarray(i === 0 ? 0 : packed.ends[i - 1]!, packed.ends[i]!));
-    return joinRecords(parts);
-  }
-  return joinRecords(group.map((i) => encodeNewItem(items[i]!, feedId, now)));
-}
-
-function joinRecords(parts: Buffer[]): [string, Buffer] {
-  let end = 0;
-  const ends = parts.map((p) => (end += p.length));
-  return [ends.join(','), Buffer.concat(parts, end)];
-}
-
-/** An item id as a comma-separated list holds it: ids are hex digests, so one with a comma is a bug, not data. */
-function listed(id: string): string {
-  if (id.includes(',')) throw new Error(`item id ${JSON.stringify(id)} cannot go in a comma-separated list`);
-  return id;
 }

@@ -1,4 +1,5 @@
 import { asBuffer } from './item-codec.ts';
+import { listedId } from './listed-id.ts';
 
 const HEX_ID = /^[0-9a-f]{24}$/;
 
@@ -30,7 +31,6 @@ export function storyArgs(entries: readonly StoryEntry[]): [string, string, stri
   const lengths: number[] = [];
   let total = 0;
   for (const e of entries) {
-    if (e.itemId.includes(',')) throw new Error(`item id ${JSON.stringify(e.itemId)} cannot go in a comma-separated list`);
     const idLength = HEX_ID.test(e.itemId) ? 12 : 0;
     const sigLength = Math.floor(e.signature.length / 4);
     lengths.push(idLength, sigLength, e.bands.byteLength);
@@ -43,5 +43,5 @@ export function storyArgs(entries: readonly StoryEntry[]): [string, string, stri
     at = writeStoredSignature(e.signature, bytes, at);
     at += asBuffer(e.bands).copy(bytes, at);
   });
-  return [entries.map((e) => e.itemId).join(','), entries.map((e) => e.publishedAt).join(','), lengths.join(','), bytes];
+  return [entries.map((e) => listedId(e.itemId)).join(','), entries.map((e) => e.publishedAt).join(','), lengths.join(','), bytes];
 }
