@@ -12,6 +12,8 @@ export interface IngestedDocument {
   /** Items of the document that were stored before (seen). */
   seenItems: number;
   lastPoll: LastPoll;
+  /** The feed's stored items published since `doc.countSince`, when asked and the document had items; else null. */
+  feedItemsSince: number | null;
 }
 
 const TAG_BATCH = 100;
@@ -32,7 +34,7 @@ const TAG_INLINE_MAX = 200;
  */
 export async function ingestDocument(
   feedId: string,
-  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane },
+  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane; countSince?: number },
   started: number,
   deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed' | 'bulkTurn'>,
 ): Promise<IngestedDocument> {
@@ -46,7 +48,7 @@ export async function ingestDocument(
   const fresh = read.items;
   // A thread that read the document encoded the records for this feed and time already.
   const records = (read as { records?: PackedRecords }).records;
-  const results = await deps.items.ingest(feedId, fresh, started, records);
+  const { results, feedItemsSince } = await deps.items.ingest(feedId, fresh, started, records, doc.countSince);
   // A backlog's document goes on in a turn of its own: a live one's is not held behind it.
   if (doc.lane !== 'live') await deps.bulkTurn?.();
   const toTag: string[] = [];
@@ -63,7 +65,7 @@ export async function ingestDocument(
   deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
   await tagOrQueue(feedId, fresh, results, toTag, started, deps, doc.lane);
   const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
-  return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected } };
+  return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected }, feedItemsSince };
 }
 
 /**

@@ -52,27 +52,32 @@ return table.concat(scores, ',')
 
 // Indexes stored items, after STORE_ITEMS. KEYS: items, the feed's items, untagged, hourly.
 // ARGV: now, the items' scores as STORE_ITEMS answers them (comma-separated; '' when its record
-// is missing: skipped), then per item its id. An item not in
+// is missing: skipped), a time ('' for none), then per item its id. An item not in
 // `items` yet is new: it joins `items`, the untagged list and its hour's count, once however
 // often this runs (so a crash after STORE_ITEMS is repaired by the next poll of the feed, and
 // nothing is counted twice). Every item joins the feed's list. Returns per item 1 (new),
-// 2 (seen, still untagged) or 0 (seen).
+// 2 (seen, still untagged) or 0 (seen); with a time, then the number of the feed's items
+// published since it (the poll reschedules by it: counted here, not in a command of its own).
 export const INDEX_ITEMS = `
 local itemsKey, feedItemsKey, untaggedKey, hourlyKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now = ARGV[1]
+local now, countSince = ARGV[1], ARGV[3]
 local given = {}
 for s in string.gmatch(ARGV[2] .. ',', '([^,]*),') do given[#given + 1] = s end
 local ids, scores = {}, {}
-for a = 3, #ARGV do
-  local score = given[a - 2] or ''
+for a = 4, #ARGV do
+  local score = given[a - 3] or ''
   if score ~= '' then
     ids[#ids + 1] = ARGV[a]
     scores[#scores + 1] = score
   end
 end
 local out = {}
-for a = 3, #ARGV do out[#out + 1] = 0 end
-if #ids == 0 then return out end
+for a = 4, #ARGV do out[#out + 1] = 0 end
+local function withCount()
+  if countSince ~= '' then out[#out + 1] = redis.call('ZCOUNT', feedItemsKey, countSince, '+inf') end
+  return out
+end
+if #ids == 0 then return withCount() end
 local inItems = redis.call('ZMSCORE', itemsKey, unpack(ids))
 local inUntagged = redis.call('ZMSCORE', untaggedKey, unpack(ids))
 local codeOf, addItems, addUntagged, addFeed, hours = {}, {}, {}, {}, {}
@@ -98,11 +103,11 @@ if #addItems > 0 then
   for h, c in pairs(hours) do redis.call('HINCRBY', hourlyKey, h, c) end
 end
 redis.call('ZADD', feedItemsKey, unpack(addFeed))
-for a = 3, #ARGV do
+for a = 4, #ARGV do
   local c = codeOf[ARGV[a]]
-  if (given[a - 2] or '') ~= '' and c ~= nil then out[a - 2] = c end
+  if (given[a - 3] or '') ~= '' and c ~= nil then out[a - 3] = c end
 end
-return out
+return withCount()
 `;
 
 // Puts a batch of items into stories, in order, so copies within the batch find each other,

@@ -79,11 +79,13 @@ export class ItemStore {
    * one call on a plain Redis), then the {items} indexes (one call). Only the second decides
    * what is new, so a crash between them is repaired by the next poll of the document, and
    * nothing is counted twice. `records`: the items' records as encodeNewItems(items, feedId, now)
-   * packs them, when a pipeline thread encoded them already.
+   * packs them, when a pipeline thread encoded them already. With `countSince`, also the number
+   * of the feed's items published since then, counted by the index step (null: no items).
    */
-  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: PackedRecords): Promise<IngestResult[]> {
-    if (items.length === 0) return [];
+  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: PackedRecords, countSince?: number): Promise<{ results: IngestResult[]; feedItemsSince: number | null }> {
+    if (items.length === 0) return { results: [], feedItemsSince: null };
     const out: IngestResult[] = [];
+    let feedItemsSince: number | null = null;
     const packed = records && records.ends.length === items.length ? records : null;
     const bytes = packed ? asBuffer(packed.bytes) : null;
     // Chunks keep one script call's argument list and run time modest for a huge document.
@@ -107,10 +109,14 @@ export class ItemStore {
         groups.forEach((group, g) => String(replies[g]).split(',').forEach((score, j) => scoreAt.set(group[j]!, score)));
         scores = at.map((i) => scoreAt.get(i) ?? '').join(',');
       }
-      const codes = (await this.redis.awIndexItems(this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, String(now), scores, ...chunk.map((i) => i.id))) as number[];
-      for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
+      // The feed's count is asked of the last chunk only: it is read once every item is in.
+      const last = start + INGEST_CHUNK >= items.length && countSince !== undefined;
+      const indexKeys = [this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly];
+      const codes = (await this.redis.awIndexItems(...indexKeys, String(now), scores, last ? String(countSince) : '', ...chunk.map((i) => i.id))) as number[];
+      for (let j = 0; j < chunk.length; j++) out.push(codes[j] === 1 ? 'new' : codes[j] === 2 ? 'seen-untagged' : 'seen');
+      if (last) feedItemsSince = Number(codes[chunk.length]);
     }
-    return out;
+    return { results: out, feedItemsSince };
   }
 
   /** Loads items by id, in the order given; ids no longer stored are skipped. */
