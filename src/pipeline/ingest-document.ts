@@ -1,7 +1,7 @@
 import type { LastPoll } from '../model/feed.ts';
 import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
-import { unpackRecords, type PackedRecords } from '../storage/item-codec.ts';
+import type { PackedRecords } from '../storage/item-codec.ts';
 import type { PollDeps } from './poll-feed.ts';
 import type { Lane } from './thread-pool.ts';
 
@@ -12,6 +12,8 @@ export interface IngestedDocument {
   /** Items of the document that were stored before (seen). */
   seenItems: number;
   lastPoll: LastPoll;
+  /** The feed's stored items published since `doc.countSince`, when asked and the document had items; else null. */
+  feedItemsSince: number | null;
 }
 
 const TAG_BATCH = 100;
@@ -32,7 +34,7 @@ const TAG_INLINE_MAX = 200;
  */
 export async function ingestDocument(
   feedId: string,
-  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane },
+  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane; countSince?: number },
   started: number,
   deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed' | 'bulkTurn'>,
 ): Promise<IngestedDocument> {
@@ -45,9 +47,8 @@ export async function ingestDocument(
   }
   const fresh = read.items;
   // A thread that read the document encoded the records for this feed and time already.
-  const packed = (read as { records?: PackedRecords }).records;
-  const records = packed && packed.ends.length === fresh.length ? unpackRecords(packed) : undefined;
-  const results = await deps.items.ingest(feedId, fresh, started, records);
+  const records = (read as { records?: PackedRecords }).records;
+  const { results, feedItemsSince } = await deps.items.ingest(feedId, fresh, started, records, doc.countSince);
   // A backlog's document goes on in a turn of its own: a live one's is not held behind it.
   if (doc.lane !== 'live') await deps.bulkTurn?.();
   const toTag: string[] = [];
@@ -64,7 +65,7 @@ export async function ingestDocument(
   deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
   await tagOrQueue(feedId, fresh, results, toTag, started, deps, doc.lane);
   const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
-  return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected } };
+  return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected }, feedItemsSince };
 }
 
 /**

@@ -149,9 +149,11 @@ export async function pollFeed(
 
     // A feed read before brings news; its first document is an archive (a backlog's lane).
     const lane: Lane = pollLaneOf(feed);
-    const { read, newItems, seenItems, lastPoll } = await ingestDocument(feedId, { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane }, started, deps);
+    const doc = { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane, countSince: started - WEEK_MS };
+    const { read, newItems, seenItems, lastPoll, feedItemsSince } = await ingestDocument(feedId, doc, started, deps);
     await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
-    const itemsLastWeek = await deps.items.countFeedItemsSince(feedId, started - WEEK_MS);
+    // The index step counted last week's items as it stored them; a document without items did not.
+    const itemsLastWeek = feedItemsSince ?? (await deps.items.countFeedItemsSince(feedId, started - WEEK_MS));
     await deps.feeds.update(feedId, {
       status: 'active',
       title: feed.title ?? read.feed.title,

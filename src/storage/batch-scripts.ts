@@ -9,57 +9,75 @@
  */
 import { ITEM_RECORD } from './item-scripts.ts';
 
-// Stores items of one slot. KEYS: the item keys. ARGV: feedId, now, then per item: id,
-// link, publishedAt, record. The key is its own dedupe marker (SET NX checks and writes in one
-// step); a second feed carrying the item only adds its link. Returns per item its score for
-// the indexes: its publication time (new), the stored one (seen), or '' (no item).
+// Stores items of one slot. KEYS: the item keys. ARGV: feedId, the items' publication times
+// (comma-separated), the end offsets of their records in the next argument (comma-separated),
+// then every record end to end in one argument. Packed so: an argument costs the client about
+// the same to encode whatever its size, and a batch of 20 items sent 100 of them. The key is its
+// own dedupe marker (SET NX checks and writes in one step); a second feed carrying the item only
+// adds its link (read from its record, in that rare case only). Returns one comma-separated
+// string: per item its score for the indexes: its publication time (new), the stored one
+// (seen), or '' (no item), ready to hand to INDEX_ITEMS as it is.
 export const STORE_ITEMS = ITEM_RECORD + `
-local feedId = ARGV[1]
+local feedId, blob = ARGV[1], ARGV[4]
+local published, ends = {}, {}
+for p in string.gmatch(ARGV[2], '[^,]+') do published[#published + 1] = p end
+for e in string.gmatch(ARGV[3], '[^,]+') do ends[#ends + 1] = tonumber(e) end
 local scores = {}
+local from = 1
 for i = 1, #KEYS do
-  local key, a = KEYS[i], 2 + (i - 1) * 4
-  local link, published, record = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local key = KEYS[i]
+  local record = string.sub(blob, from, ends[i])
+  from = ends[i] + 1
   if redis.call('SET', key, record, 'NX') then
-    scores[i] = published
+    scores[i] = published[i]
   else
     local r = loadItem(key)
     if r then
       if r[2] ~= feedId and r[11][feedId] == nil then
-        r[11][feedId] = link
+        r[11][feedId] = cmsgpack.unpack(record)[3]
         saveItem(key, r)
       end
       scores[i] = msOf(r)
     elseif redis.call('TYPE', key).ok == 'hash' then
       -- Stored in the older hash layout: kept as it is.
-      redis.call('HSETNX', key, 's:' .. feedId, link)
+      redis.call('HSETNX', key, 's:' .. feedId, cmsgpack.unpack(record)[3])
       scores[i] = redis.call('HGET', key, 'p') or ''
     else
       scores[i] = ''
     end
   end
 end
-return scores
+return table.concat(scores, ',')
 `;
 
 // Indexes stored items, after STORE_ITEMS. KEYS: items, the feed's items, untagged, hourly.
-// ARGV: now, then per item: id, score ('' when its hash is missing: skipped). An item not in
+// ARGV: now, the items' scores as STORE_ITEMS answers them (comma-separated; '' when its record
+// is missing: skipped), a time ('' for none), then per item its id. An item not in
 // `items` yet is new: it joins `items`, the untagged list and its hour's count, once however
 // often this runs (so a crash after STORE_ITEMS is repaired by the next poll of the feed, and
 // nothing is counted twice). Every item joins the feed's list. Returns per item 1 (new),
-// 2 (seen, still untagged) or 0 (seen).
+// 2 (seen, still untagged) or 0 (seen); with a time, then the number of the feed's items
+// published since it (the poll reschedules by it: counted here, not in a command of its own).
 export const INDEX_ITEMS = `
 local itemsKey, feedItemsKey, untaggedKey, hourlyKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now = ARGV[1]
+local now, countSince = ARGV[1], ARGV[3]
+local given = {}
+for s in string.gmatch(ARGV[2] .. ',', '([^,]*),') do given[#given + 1] = s end
 local ids, scores = {}, {}
-for a = 2, #ARGV, 2 do
-  if ARGV[a + 1] ~= '' then
+for a = 4, #ARGV do
+  local score = given[a - 3] or ''
+  if score ~= '' then
     ids[#ids + 1] = ARGV[a]
-    scores[#scores + 1] = ARGV[a + 1]
+    scores[#scores + 1] = score
   end
 end
 local out = {}
-for a = 2, #ARGV, 2 do out[#out + 1] = 0 end
-if #ids == 0 then return out end
+for a = 4, #ARGV do out[#out + 1] = 0 end
+local function withCount()
+  if countSince ~= '' then out[#out + 1] = redis.call('ZCOUNT', feedItemsKey, countSince, '+inf') end
+  return out
+end
+if #ids == 0 then return withCount() end
 local inItems = redis.call('ZMSCORE', itemsKey, unpack(ids))
 local inUntagged = redis.call('ZMSCORE', untaggedKey, unpack(ids))
 local codeOf, addItems, addUntagged, addFeed, hours = {}, {}, {}, {}, {}
@@ -85,13 +103,11 @@ if #addItems > 0 then
   for h, c in pairs(hours) do redis.call('HINCRBY', hourlyKey, h, c) end
 end
 redis.call('ZADD', feedItemsKey, unpack(addFeed))
-local k = 0
-for a = 2, #ARGV, 2 do
-  k = k + 1
+for a = 4, #ARGV do
   local c = codeOf[ARGV[a]]
-  if ARGV[a + 1] ~= '' and c ~= nil then out[k] = c end
+  if (given[a - 3] or '') ~= '' and c ~= nil then out[a - 3] = c end
 end
-return out
+return withCount()
 `;
 
 // Puts a batch of items into stories, in order, so copies within the batch find each other,
@@ -107,9 +123,11 @@ return out
 // similar candidate at or above the threshold, else leads its own. Idempotent: an item that
 // has a story keeps it.
 // KEYS: this week's bands, last week's, this week's signatures, last week's.
-// ARGV: threshold, story key prefix, ttl seconds, then per item: id, its 12 raw bytes ('' when
-// the id is not 24 hex digits: such an item is never anyone's candidate), publishedAt,
-// signature, its bands (8 bytes each, end to end in one argument: one argument per item, not 42).
+// ARGV: threshold, story key prefix, ttl seconds, the items' ids (comma-separated), their
+// publication times (comma-separated), per item three lengths (comma-separated): of its raw id
+// (12, or 0 when the id is not 24 hex digits: such an item is never anyone's candidate), its
+// signature and its bands (8 bytes each); then those bytes, item after item, end to end in one
+// argument: a call carries seven arguments, not five (and a Buffer's three parts) per item.
 export const ASSIGN_STORIES = `
 local threshold, storyPrefix, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current, previous, sigsNow, sigsBefore = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -144,18 +162,26 @@ local function inBucket(list, rest)
 end
 -- The batch's own ids are looked up in two HMGETs, not two HGETs each; an id met again in the
 -- batch finds the story this call gave it in 'assigned'.
-local ids = {}
-for i = 4, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+local ids, publishedAt, lengths = {}, {}, {}
+for s in string.gmatch(ARGV[4], '[^,]+') do ids[#ids + 1] = s end
+for s in string.gmatch(ARGV[5], '[^,]+') do publishedAt[#publishedAt + 1] = s end
+for s in string.gmatch(ARGV[6], '[^,]+') do lengths[#lengths + 1] = tonumber(s) end
+local packed, at = ARGV[7], 1
 local selfNow = #ids > 0 and redis.call('HMGET', sigsNow, unpack(ids)) or {}
 local selfBefore = #ids > 0 and redis.call('HMGET', sigsBefore, unpack(ids)) or {}
 local assigned = {}
-local a = 3
-local k = 0
 local out = {}
 local wrote = false
-while a < #ARGV do
-  k = k + 1
-  local id, idBytes, published, sig, bands = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+local function take(n)
+  local v = string.sub(packed, at, at + n - 1)
+  at = at + n
+  return v
+end
+for k = 1, #ids do
+  local id, published = ids[k], publishedAt[k]
+  local idBytes = take(lengths[3 * k - 2])
+  local sig = take(lengths[3 * k - 1])
+  local bands = take(lengths[3 * k])
   local nb = math.floor(#bands / 8)
   local fields, rests = {}, {}
   for b = 1, nb do
@@ -163,7 +189,6 @@ while a < #ARGV do
     fields[b] = string.sub(bands, s + 1, s + 2)
     rests[b] = string.sub(bands, s + 3, s + 8)
   end
-  a = a + 5
   local existing = assigned[id] or parsed(selfNow[k] or selfBefore[k] or nil)
   if existing then
     out[#out + 1] = existing

@@ -339,6 +339,11 @@ export function packRecords(records: readonly Buffer[]): PackedRecords {
   return { bytes, ends };
 }
 
+/** Bytes as ioredis sends them raw (it would stringify a plain Uint8Array, as one from a pipeline thread is). */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** The records of PackedRecords, each a view into its bytes. */
 export function unpackRecords(packed: PackedRecords): Buffer[] {
   const out: Buffer[] = [];

@@ -33,17 +33,25 @@ local function msOf(r) return string.format('%d', r[9]) end
 `;
 
 // Writes the tags of a batch of (item, anchor) pairs onto the item records (one slot). KEYS:
-// one item key per pair (an item may repeat, once per anchor). ARGV per pair: anchorId,
-// version, tags (packed by item-codec.ts's encodeTags), story hint ('' for none). Tags from
-// an older anchor version never overwrite newer ones; the same version is written again (a
-// retried job). The item's story is set once, from the hint, and kept. Returns per pair three
-// values: 1 (written), 0 (stale) or -1 (no item); the item's score; its story leader (itself
-// when it has none).
+// one item key per pair (an item may repeat, once per anchor). ARGV: the number m of anchors,
+// their m ids, then per pair (comma-separated) the position of its anchor among them, per pair
+// (comma-separated) its story hint ('' for none), then every pair's tags (packed by
+// item-codec.ts's encodeTags, which starts with the anchor's version) end to end in one
+// argument: a few arguments per call, not four per pair. Tags from an older anchor version
+// never overwrite newer ones; the same version is written again (a retried job). The item's
+// story is set once, from the hint, and kept. Returns per pair three values: 1 (written),
+// 0 (stale) or -1 (no item); the item's score; its story leader (itself when it has none).
 export const ITEM_TAGS = ITEM_RECORD + `
+local m = tonumber(ARGV[1])
+local which, hints = {}, {}
+for s in string.gmatch(ARGV[m + 2], '[^,]+') do which[#which + 1] = tonumber(s) end
+for s in string.gmatch(ARGV[m + 3] .. ',', '([^,]*),') do hints[#hints + 1] = s end
+local blob, offset = ARGV[m + 4], 0
 local out = {}
 for i = 1, #KEYS do
-  local key, a = KEYS[i], (i - 1) * 4
-  local anchorId, version, tags, hint = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
+  local key, tags = KEYS[i], nil
+  offset, tags = cmsgpack.unpack_one(blob, offset)
+  local anchorId, version, hint = ARGV[1 + which[i]], tags[1], hints[i] or ''
   local r = loadItem(key)
   if not r then
     out[#out + 1] = -1; out[#out + 1] = ''; out[#out + 1] = ''
@@ -57,7 +65,7 @@ for i = 1, #KEYS do
         leader = hint
         r[13] = hint
       end
-      r[14][anchorId] = cmsgpack.unpack(tags)
+      r[14][anchorId] = tags
       saveItem(key, r)
       out[#out + 1] = 1; out[#out + 1] = msOf(r); out[#out + 1] = leader
     end

@@ -4,10 +4,12 @@ import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
-import { decodeItem, encodeNewItem, encodeTags } from './item-codec.ts';
+import { asBuffer, decodeItem, encodeTags, type PackedRecords } from './item-codec.ts';
 import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
+import { recordArgs } from './record-args.ts';
+import { listedId } from './listed-id.ts';
 import { retireItems } from './retire-items.ts';
 import { storyArgs, type StoryEntry } from './story-args.ts';
 import { groupBySlot, runBatch, runBatchOrThrow, scanKeys, type BatchCommand } from './slot-batch.ts';
@@ -76,34 +78,45 @@ export class ItemStore {
    * but still untagged. Two steps per chunk: the item hashes (one script call per hash slot:
    * one call on a plain Redis), then the {items} indexes (one call). Only the second decides
    * what is new, so a crash between them is repaired by the next poll of the document, and
-   * nothing is counted twice. `records`: the items' records as encodeNewItem(item, feedId, now)
-   * makes them, when a pipeline thread encoded them already.
+   * nothing is counted twice. `records`: the items' records as encodeNewItems(items, feedId, now)
+   * packs them, when a pipeline thread encoded them already. With `countSince`, also the number
+   * of the feed's items published since then, counted by the index step (null: no items).
    */
-  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: Buffer[]): Promise<IngestResult[]> {
-    if (items.length === 0) return [];
+  async ingest(feedId: string, items: NormalizedItem[], now: number, records?: PackedRecords, countSince?: number): Promise<{ results: IngestResult[]; feedItemsSince: number | null }> {
+    if (items.length === 0) return { results: [], feedItemsSince: null };
     const out: IngestResult[] = [];
+    let feedItemsSince: number | null = null;
+    const packed = records && records.ends.length === items.length ? records : null;
+    const bytes = packed ? asBuffer(packed.bytes) : null;
     // Chunks keep one script call's argument list and run time modest for a huge document.
     for (let start = 0; start < items.length; start += INGEST_CHUNK) {
       const chunk = items.slice(start, start + INGEST_CHUNK);
-      const recordOf = new Map<NormalizedItem, Buffer>();
-      chunk.forEach((item, i) => recordOf.set(item, records?.[start + i] ?? encodeNewItem(item, feedId, now)));
-      const groups = groupBySlot(this.redis, chunk, (i) => this.keys.item(i.id));
+      const at = chunk.map((_, i) => start + i);
+      const groups = groupBySlot(this.redis, at, (i) => this.keys.item(items[i]!.id));
       const replies = await runBatchOrThrow(
         this.redis,
         groups.map((group): BatchCommand => {
-          const args: Array<string | Buffer> = [feedId, String(now)];
-          for (const item of group) args.push(item.id, item.link ?? '', String(item.publishedAt), recordOf.get(item)!);
-          return ['awStoreItems', group.length, ...group.map((i) => this.keys.item(i.id)), ...args];
+          const keys = group.map((i) => this.keys.item(items[i]!.id));
+          const published = group.map((i) => items[i]!.publishedAt).join(',');
+          return ['awStoreItems', group.length, ...keys, feedId, published, ...recordArgs(group, items, feedId, now, packed, bytes)];
         }),
       );
-      const scoreOf = new Map<string, string>();
-      groups.forEach((group, g) => group.forEach((item, i) => scoreOf.set(item.id, String((replies[g] as string[])[i] ?? ''))));
-      const indexArgs: string[] = [String(now)];
-      for (const item of chunk) indexArgs.push(item.id, scoreOf.get(item.id) ?? '');
-      const codes = (await this.redis.awIndexItems(this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly, ...indexArgs)) as number[];
-      for (const code of codes) out.push(code === 1 ? 'new' : code === 2 ? 'seen-untagged' : 'seen');
+      // One group (a plain Redis): its answer goes on to the index script as it is.
+      let scores: string;
+      if (groups.length === 1) scores = String(replies[0]);
+      else {
+        const scoreAt = new Map<number, string>();
+        groups.forEach((group, g) => String(replies[g]).split(',').forEach((score, j) => scoreAt.set(group[j]!, score)));
+        scores = at.map((i) => scoreAt.get(i) ?? '').join(',');
+      }
+      // The feed's count is asked of the last chunk only: it is read once every item is in.
+      const last = start + INGEST_CHUNK >= items.length && countSince !== undefined;
+      const indexKeys = [this.keys.items, this.keys.feedItems(feedId), this.keys.untagged, this.keys.itemsHourly];
+      const codes = (await this.redis.awIndexItems(...indexKeys, String(now), scores, last ? String(countSince) : '', ...chunk.map((i) => i.id))) as number[];
+      for (let j = 0; j < chunk.length; j++) out.push(codes[j] === 1 ? 'new' : codes[j] === 2 ? 'seen-untagged' : 'seen');
+      if (last) feedItemsSince = Number(codes[chunk.length]);
     }
-    return out;
+    return { results: out, feedItemsSince };
   }
 
   /** Loads items by id, in the order given; ids no longer stored are skipped. */
@@ -151,9 +164,15 @@ export class ItemStore {
     const replies = await runBatchOrThrow(
       this.redis,
       groups.map((group): BatchCommand => {
-        const args: Array<string | Buffer> = [];
-        for (const { w } of group) args.push(w.anchorId, String(w.tags.version), w.encoded ?? encodeTags(w.tags), w.leader ?? '');
-        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), ...args];
+        const anchorAt = new Map<string, number>();
+        const which = group.map(({ w }) => {
+          let at = anchorAt.get(w.anchorId);
+          if (at === undefined) anchorAt.set(w.anchorId, (at = anchorAt.size + 1));
+          return at;
+        });
+        const hints = group.map(({ w }) => listedId(w.leader ?? '')).join(',');
+        const tags = Buffer.concat(group.map(({ w }) => w.encoded ?? encodeTags(w.tags)));
+        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), anchorAt.size, ...anchorAt.keys(), which.join(','), hints, tags];
       }),
     );
     const written: Array<{ score: string; leader: string } | null> = new Array(writes.length).fill(null);
@@ -300,9 +319,7 @@ export class ItemStore {
     const keys = [this.keys.storyBands(week), this.keys.storyBands(week - 1), this.keys.storySigs(week), this.keys.storySigs(week - 1)];
     for (let start = 0; start < entries.length; start += STORY_CHUNK) {
       const chunk = entries.slice(start, start + STORY_CHUNK);
-      const args: Array<string | Buffer> = [String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS)];
-      for (const e of chunk) args.push(...storyArgs(e));
-      const leaders = (await this.redis.awAssignStories(...keys, ...args)) as string[];
+      const leaders = (await this.redis.awAssignStories(...keys, String(threshold), this.keys.storyMembers(''), String(BAND_TTL_SECONDS), ...storyArgs(chunk))) as string[];
       for (const l of leaders) out.push(String(l));
     }
     return out;
