@@ -131,6 +131,62 @@ export function foldPhrase(text: string): string {
   return out;
 }
 
+/**
+ * ASCII words as written, interned: news repeats its words, and a word read again reuses the
+ * strings of its first reading instead of slicing and lowercasing new ones. Besides the
+ * garbage saved (two strings a word, most of a tokenised item), every later Map lookup of a
+ * word (stems, matcher, term counts) then meets a string whose hash is already computed and
+ * that equals its key by identity. Open addressing on the code units' FNV-1a hash, compared
+ * in place; emptied when full, like the other caches (it only holds what text repeats).
+ */
+const INTERN_SLOTS = 1 << 16;
+const INTERN_LIMIT = INTERN_SLOTS >>> 1;
+let internHashes = new Int32Array(INTERN_SLOTS);
+let internWords: Array<InternedWord | undefined> = new Array<InternedWord | undefined>(INTERN_SLOTS);
+let interned = 0;
+
+interface InternedWord {
+  text: string;
+  folded: string;
+}
+
+function sameWord(text: string, start: number, end: number, word: string): boolean {
+  if (word.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) !== word.charCodeAt(i - start)) return false;
+  return true;
+}
+
+/** The interned strings of the ASCII word text.slice(start, end): itself, and lowercased. */
+function internedWord(text: string, start: number, end: number): InternedWord {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const hash = h | 1; // never 0, the empty slot
+  const mask = INTERN_SLOTS - 1;
+  for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+    const at = internHashes[slot]!;
+    if (at === 0) break;
+    if (at === hash) {
+      const known = internWords[slot]!;
+      if (sameWord(text, start, end, known.text)) return known;
+    }
+  }
+  if (interned >= INTERN_LIMIT) {
+    internHashes = new Int32Array(INTERN_SLOTS);
+    internWords = new Array<InternedWord | undefined>(INTERN_SLOTS);
+    interned = 0;
+  }
+  // A copy of its own: a slice of 13 characters or more would keep the whole text alive.
+  const word = Buffer.from(text.slice(start, end), 'latin1').toString('latin1');
+  const lower = word.toLowerCase();
+  const entry: InternedWord = { text: word, folded: lower === word ? word : lower };
+  let slot = hash & mask;
+  while (internHashes[slot] !== 0) slot = (slot + 1) & mask;
+  internHashes[slot] = hash;
+  internWords[slot] = entry;
+  interned++;
+  return entry;
+}
+
 /** A hyphen at `i` followed by a line break and a lowercase letter: a word broken across lines. */
 function hyphenatedBreakEnd(text: string, i: number): number {
   let j = i + 1;
@@ -228,11 +284,12 @@ export function tokenize(text: string): Token[] {
       break;
     }
     if (!possessive || end === start) end = possessive ? end : i;
-    let word = joined === null ? text.slice(start, end) : joined + text.slice(segStart, end);
+    // Sliced lazily: an ASCII word already seen comes from the interned words, not a new string.
+    let word = joined === null ? '' : joined + text.slice(segStart, end);
     // Dotted acronyms: U.S. / U.K. / U.S.A. become one word "U.S." folded "us".
     if (end - start === 1 && text.charCodeAt(end) === 0x2e && isUpperCode(text.charCodeAt(start))) {
       let j = end;
-      let letters = word;
+      let letters = text.slice(start, end);
       while (j + 2 < n + 1 && text.charCodeAt(j) === 0x2e && isUpperCode(text.charCodeAt(j + 1)) &&
         (j + 2 >= n || !isWordCode(text.charCodeAt(j + 2)) || text.charCodeAt(j + 2) === 0x2e)) {
         letters += text[j + 1];
@@ -250,6 +307,13 @@ export function tokenize(text: string): Token[] {
       }
     }
     const shape: CaseShape = firstCase === 0 ? 'other' : upper >= 2 && lower === 0 ? 'upper' : firstCase === 1 ? 'capital' : 'lower';
+    if (joined === null && wide < 128) {
+      const known = internedWord(text, start, end);
+      tokens.push({ text: known.text, folded: known.folded, start, end, shape, possessive, gapBefore: gap });
+      gap = false;
+      continue;
+    }
+    if (joined === null) word = text.slice(start, end);
     const folded = wide >= 128 ? foldNonAscii(word) : upper === 0 ? word : word.toLowerCase();
     tokens.push({ text: word, folded, start, end, shape, possessive, gapBefore: gap });
     gap = false;
