@@ -1,5 +1,5 @@
 import type { NormalizedItem } from '../model/item.ts';
-import { encodeNewItem, type PackedRecords } from './item-codec.ts';
+import { asBuffer, encodeNewItem, packRecords, type PackedRecords } from './item-codec.ts';
 
 /**
  * The records of a slot group as STORE_ITEMS takes them: their end offsets and their bytes end to
@@ -22,7 +22,6 @@ export function recordArgs(group: number[], items: NormalizedItem[], feedId: str
 }
 
 function joinRecords(parts: Buffer[]): [string, Buffer] {
-  let end = 0;
-  const ends = parts.map((p) => (end += p.length));
-  return [ends.join(','), Buffer.concat(parts, end)];
+  const { bytes, ends } = packRecords(parts);
+  return [ends.join(','), asBuffer(bytes)];
 }
