@@ -51,8 +51,10 @@ beforeAll(async () => {
   smtp = await startSmtpReceiver();
   const env = { SMTP_URL: smtp.url, MAIL_FROM: 'Digest <digest@anchorwatch.test>', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' };
   app = await startTestApp(prefix, env, { api: true, workers: true }, { digestEveryMs: 200 });
-  // A second worker process on the same prefix: a period must still be sent once.
-  second = await startTestApp(prefix, env, { api: false, workers: true }, { digestEveryMs: 200 });
+  // A second worker process on the same prefix: a period must still be sent once. It has no API
+  // of its own, so, as in a split deployment, PUBLIC_URL tells it where the API answers (else an
+  // e-mail it sends would link to PORT=0).
+  second = await startTestApp(prefix, { ...env, PUBLIC_URL: app.base }, { api: false, workers: true }, { digestEveryMs: 200 });
   userKey = (await app.json<{ key: string }>('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'analyst' }) })).body.key;
   otherKey = (await app.json<{ key: string }>('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'other' }) })).body.key;
 });
