@@ -46,7 +46,10 @@ export interface Stores {
 export function openStores(config: Config, role: 'api' | 'worker'): Stores {
   const keys = createKeys(config.redisPrefix);
   const target = redisTarget(config);
-  const redis = quietErrors(createRedis(target, role));
+  // The stores' commands issued in one turn of the event loop go out in one socket write (one
+  // write per command cost the loop 0.1-0.2 ms of system time each under load). Not BullMQ's
+  // connection (its blocking duplicates), nor a cluster's (see createRedis's cluster options).
+  const redis = quietErrors(createRedis(target, role, { enableAutoPipelining: true }));
   const queueConnection = quietErrors(createRedis(target, role));
   return {
     keys,

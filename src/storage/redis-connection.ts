@@ -47,7 +47,7 @@ export function createRedis(target: RedisTarget | string, role: ConnectionRole, 
  */
 function clusterOptions(url: string, options: RedisOptions, role: ConnectionRole): ClusterOptions {
   const parsed = new URL(url);
-  const { retryStrategy, enableOfflineQueue, ...nodeOptions } = options;
+  const { retryStrategy, enableOfflineQueue, enableAutoPipelining: _perNode, ...nodeOptions } = options;
   const redisOptions: ClusterOptions['redisOptions'] = {
     ...nodeOptions,
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
