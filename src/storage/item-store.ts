@@ -4,7 +4,7 @@ import type { ItemTags } from '../model/tags.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './define-script.ts';
 import { ASSIGN_STORIES, INDEX_ITEMS, STORE_ITEMS } from './batch-scripts.ts';
-import { asBuffer, decodeItem, encodeTags, type PackedRecords } from './item-codec.ts';
+import { asBuffer, decodeItem, encodeTags, packRecords, type PackedRecords } from './item-codec.ts';
 import { ANCHOR_TAGS, COUNTS_BELOW, DROP_ANCHOR_TAGS, ITEM_TAGS, SET_FULL_TEXT, SUM_HOURS, UNINDEX_ITEMS, UNTAG_ITEMS } from './item-scripts.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { RedisClient } from './redis-connection.ts';
@@ -171,8 +171,8 @@ export class ItemStore {
           return at;
         });
         const hints = group.map(({ w }) => listedId(w.leader ?? '')).join(',');
-        const tags = Buffer.concat(group.map(({ w }) => w.encoded ?? encodeTags(w.tags)));
-        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), anchorAt.size, ...anchorAt.keys(), which.join(','), hints, tags];
+        const { bytes, ends } = packRecords(group.map(({ w }) => w.encoded ?? encodeTags(w.tags)));
+        return ['awItemTags', group.length, ...group.map(({ w }) => this.keys.item(w.itemId)), anchorAt.size, ...anchorAt.keys(), which.join(','), hints, ends.join(','), asBuffer(bytes)];
       }),
     );
     const written: Array<{ score: string; leader: string } | null> = new Array(writes.length).fill(null);
