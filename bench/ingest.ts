@@ -31,7 +31,7 @@ import { writeBenchResult } from './bench-result.ts';
 import { cpuSecondsByProcess, cpuSecondsDelta, procCpuSeconds } from './cpu-sampler.ts';
 import { startFeedFarm } from './farm-process.ts';
 import { freePort } from './free-port.ts';
-import { runNewItemsCycle, runNotModifiedCycle, type CycleContext } from './ingest/cycles.ts';
+import { runNewItemsCycle, runNotModifiedCycle, waitForQueuesToDrain, type CycleContext } from './ingest/cycles.ts';
 import { memoryBreakdown, sampledItemBytes } from './ingest/memory-breakdown.ts';
 import { threadCpuSeconds, threadSplit } from './ingest/thread-cpu.ts';
 import { printTable } from './ingest/print-table.ts';
@@ -216,6 +216,8 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
     const prefixBytes = Object.values(breakdown).reduce((n, v) => n + v.bytes, 0);
 
     // ---- cycle 2: every feed polled again, every one answers 304
+    const drainedMs = await waitForQueuesToDrain(ctx);
+    console.log(`queues drained ${drainedMs} ms after cycle 1`);
     await sleep(500);
     const memBefore2 = await redisSnapshot(redis);
     const cpu1b = cpuSecondsByProcess(children);

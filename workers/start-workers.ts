@@ -144,8 +144,8 @@ export async function startWorkers(
     log,
     metrics,
     ...(offLoop ? { analyse: (anchors, items) => offLoop.analyse(anchors, items), bulkTurn: () => offLoop.bulkTurn() } : {}),
-    articleTexts: (items) =>
-      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }),
+    articleTexts: (items, known) =>
+      articleTexts(items, { feeds: stores.feeds, items: stores.items, readArticle: (url) => readArticle(url, articleDeps), mode: config.fullText, concurrency: ARTICLE_CONCURRENCY, maxPerPass: ARTICLES_PER_PASS, log }, known),
   };
   // Live news (a known feed's new items, a small tag batch) is analysed in the threads' live
   // lane, ahead of any backlog waiting there (see ThreadPool).
@@ -171,7 +171,7 @@ export async function startWorkers(
     items: stores.items,
     enqueueTagging: (ids) => enqueueTagging(queues, ids),
     countNewItems: (items) => collection.record(items),
-    tagNow: (items, lane) => tagItems(items.map((i) => i.id), lane === 'live' ? liveTagDeps : tagDeps, undefined, items),
+    tagNow: (items, lane, fullTextModes) => tagItems(items.map((i) => i.id), lane === 'live' ? liveTagDeps : tagDeps, undefined, items, fullTextModes),
     ...(offLoop ? { readFeed: (body, contentType, ctx, limits, lane) => offLoop.read(body, contentType, ctx, limits, lane), bulkTurn: () => offLoop.bulkTurn() } : {}),
     now: Date.now,
     log,

@@ -40,14 +40,16 @@ export function wantsFullText(item: Pick<StoredItem, 'title' | 'summary' | 'link
  * The article text of the items that want it (their feed's `fullText`, else FULL_TEXT), by item
  * id. Pages are read a few at a time through the cache; an item whose page fails or holds no
  * article is simply absent (it is tagged with what it has). Items that got text are marked
- * `fullText` on the stored item.
+ * `fullText` on the stored item. `known`: the feeds' own settings the caller holds already (a
+ * poll has its feed's record): only the other feeds are read.
  */
-export async function articleTexts(items: StoredItem[], deps: ArticleTextDeps): Promise<Map<string, string>> {
+export async function articleTexts(items: StoredItem[], deps: ArticleTextDeps, known?: ReadonlyMap<string, FullTextMode | null>): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   if (items.length === 0) return texts;
-  const feedIds = [...new Set(items.map((i) => i.feedId))];
-  const feeds = await deps.feeds.getMany(feedIds);
-  const modeOf = new Map(feedIds.map((id, i) => [id, feeds[i]?.fullText ?? deps.mode]));
+  const feedIds = [...new Set(items.map((i) => i.feedId))].filter((id) => !known?.has(id));
+  const feeds = feedIds.length > 0 ? await deps.feeds.getMany(feedIds) : [];
+  const modeOf = new Map<string, FullTextMode>(feedIds.map((id, i) => [id, feeds[i]?.fullText ?? deps.mode]));
+  for (const [id, mode] of known ?? []) modeOf.set(id, mode ?? deps.mode);
   // The newest first: when the pass's budget runs out, the live news has its text.
   const wanted = items
     .filter((item) => wantsFullText(item, modeOf.get(item.feedId) ?? deps.mode))

@@ -1,4 +1,4 @@
-import type { LastPoll } from '../model/feed.ts';
+import type { FullTextMode, LastPoll } from '../model/feed.ts';
 import type { NormalizedItem, StoredItem } from '../model/item.ts';
 import { readFeed, type ReadFeedResult } from '../reader/read-feed.ts';
 import type { PackedRecords } from '../storage/item-codec.ts';
@@ -34,7 +34,8 @@ const TAG_INLINE_MAX = 200;
  */
 export async function ingestDocument(
   feedId: string,
-  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane; countSince?: number },
+  /** `fullText`: the feed's own full-text setting, when the caller holds its record (tagging then does not read it again). */
+  doc: { body: Buffer; contentType: string | null; baseUrl: string; lane?: Lane; countSince?: number; fullText?: FullTextMode | null },
   started: number,
   deps: Pick<PollDeps, 'items' | 'enqueueTagging' | 'tagNow' | 'countNewItems' | 'log' | 'metrics' | 'maxItemsPerFeed' | 'retentionMs' | 'readFeed' | 'bulkTurn'>,
 ): Promise<IngestedDocument> {
@@ -63,7 +64,7 @@ export async function ingestDocument(
   });
   deps.metrics.itemsIngested.inc(newItems);
   deps.countNewItems?.(fresh.filter((_, i) => results[i] === 'new'));
-  await tagOrQueue(feedId, fresh, results, toTag, started, deps, doc.lane);
+  await tagOrQueue(feedId, fresh, results, toTag, started, deps, doc.lane, doc.fullText === undefined ? undefined : new Map([[feedId, doc.fullText]]));
   const { itemsSeen, itemsTooOld, itemsRejected } = read.counts;
   return { read, newItems, seenItems: results.length - newItems, lastPoll: { itemsSeen, itemsNew: newItems, itemsTooOld, itemsRejected }, feedItemsSince };
 }
@@ -82,13 +83,14 @@ async function tagOrQueue(
   started: number,
   deps: Pick<PollDeps, 'enqueueTagging' | 'tagNow' | 'log'>,
   lane: Lane | undefined,
+  fullTextModes: ReadonlyMap<string, FullTextMode | null> | undefined,
 ): Promise<void> {
   if (toTag.length === 0) return;
   let queued = toTag;
   const items = fresh.filter((_, i) => results[i] === 'new');
   if (deps.tagNow && items.length > 0 && items.length <= TAG_INLINE_MAX) {
     try {
-      await deps.tagNow(items.map((item) => storedCopy(item, feedId, started)), lane);
+      await deps.tagNow(items.map((item) => storedCopy(item, feedId, started)), lane, fullTextModes);
       // Items seen before but still untagged (a job tagging them now, or one lost) are queued
       // on their own: a fresh item never waits in the queue behind them.
       queued = fresh.filter((_, i) => results[i] === 'seen-untagged').map((item) => item.id);

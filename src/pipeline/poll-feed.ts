@@ -6,7 +6,7 @@ import type { readFeed } from '../reader/read-feed.ts';
 import type { Lane } from './thread-pool.ts';
 import { nextPollAfterError, nextPollAfterSuccess } from '../scheduling/next-poll-time.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { FeedRecord, LastPoll } from '../model/feed.ts';
+import type { FeedRecord, FullTextMode, LastPoll } from '../model/feed.ts';
 import type { StoredItem } from '../model/item.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
 import type { ItemStore } from '../storage/item-store.ts';
@@ -23,7 +23,7 @@ export interface PollDeps {
   /** Counts newly stored items into the collection statistics (batched; optional in tests and benchmarks). */
   countNewItems?(items: ReadonlyArray<{ title: string; summary: string }>): void;
   /** Tags new items in this job, from the copies it holds (a routine poll's few items: cheaper than a queue hop). */
-  tagNow?(items: StoredItem[], lane?: Lane): Promise<unknown>;
+  tagNow?(items: StoredItem[], lane?: Lane, fullTextModes?: ReadonlyMap<string, FullTextMode | null>): Promise<unknown>;
   /** Reads a fetched document (a pipeline thread, in `lane`); absent: readFeed on this event loop. */
   readFeed?(...args: [...Parameters<typeof readFeed>, lane?: Lane]): ReturnType<typeof readFeed>;
   /** Waits for a turn of the event loop before a backlog document's next CPU stretch (ThreadPool.bulkTurn); absent: none. */
@@ -149,7 +149,7 @@ export async function pollFeed(
 
     // A feed read before brings news; its first document is an archive (a backlog's lane).
     const lane: Lane = pollLaneOf(feed);
-    const doc = { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane, countSince: started - WEEK_MS };
+    const doc = { body: fetched.body, contentType: fetched.contentType, baseUrl: fetched.finalUrl, lane, countSince: started - WEEK_MS, fullText: feed.fullText };
     const { read, newItems, seenItems, lastPoll, feedItemsSince } = await ingestDocument(feedId, doc, started, deps);
     await deps.onDocument?.(feed, { body: fetched.body, linkHeader: fetched.linkHeader ?? null, finalUrl: fetched.finalUrl });
     // The index step counted last week's items as it stored them; a document without items did not.

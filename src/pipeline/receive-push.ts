@@ -35,7 +35,7 @@ export async function receivePush(
   } else {
     const started = deps.now();
     try {
-      const ingested = await ingestDocument(feedId, { body: push.body, contentType: push.contentType, baseUrl: feed.url, lane: 'live' }, started, deps);
+      const ingested = await ingestDocument(feedId, { body: push.body, contentType: push.contentType, baseUrl: feed.url, lane: 'live', fullText: feed.fullText }, started, deps);
       await deps.feeds.notePush(feedId, 'ingested', started);
       deps.log.debug({ feedId, newItems: ingested.newItems }, 'websub push ingested');
       outcome = 'ingested';

@@ -6,6 +6,7 @@ import { SIMILARITY_THRESHOLD } from '../tagging/story-signature.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AlertStore } from '../storage/alert-store.ts';
 import type { FeedStore } from '../storage/feed-store.ts';
+import type { FullTextMode } from '../model/feed.ts';
 import type { StoredItem } from '../model/item.ts';
 import type { ItemTags } from '../model/tags.ts';
 import type { ItemStore } from '../storage/item-store.ts';
@@ -30,8 +31,8 @@ export interface TagDeps {
   now(): number;
   log: Logger;
   metrics: Metrics;
-  /** The article text of headline-only items (FULL_TEXT), by item id; absent: none is read. */
-  articleTexts?(items: StoredItem[]): Promise<Map<string, string>>;
+  /** The article text of headline-only items (FULL_TEXT), by item id; absent: none is read. `known`: feeds' own full-text settings the caller holds. */
+  articleTexts?(items: StoredItem[], known?: ReadonlyMap<string, FullTextMode | null>): Promise<Map<string, string>>;
   /** Runs the CPU part of tagging (a pipeline thread); absent: on this event loop. */
   analyse?(anchors: CatalogEntry[], items: ItemText[]): Promise<PackedAnalysis[]>;
   /**
@@ -57,7 +58,14 @@ export interface TagOutcome {
  * atomically per item and anchor. Safe to run twice on the same ids: tags replace earlier
  * tags and move index entries, a story once assigned is kept, a hit is recorded once.
  */
-export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: string, loaded?: StoredItem[]): Promise<TagOutcome> {
+export async function tagItems(
+  itemIds: string[],
+  deps: TagDeps,
+  onlyAnchorId?: string,
+  loaded?: StoredItem[],
+  /** The full-text settings of the items' feeds, when the caller holds their records (a poll). */
+  fullTextModes?: ReadonlyMap<string, FullTextMode | null>,
+): Promise<TagOutcome> {
   const stopTimer = deps.metrics.taggingDuration.startTimer();
   // Reads that do not depend on each other go out together: while an ingest keeps the event
   // loop busy, each round trip costs a live item a turn of it.
@@ -72,7 +80,7 @@ export async function tagItems(itemIds: string[], deps: TagDeps, onlyAnchorId?: 
   const alertsByAnchor = alerts ?? new Map();
   await deps.bulkTurn?.();
   const [bodies, feedTitles] = await Promise.all([
-    deps.articleTexts ? deps.articleTexts(items) : new Map<string, string>(),
+    deps.articleTexts ? deps.articleTexts(items, fullTextModes) : new Map<string, string>(),
     // source: queries read the feed's title; only fetched when some alert could fire.
     alertsByAnchor.size > 0 ? deps.feeds.titles(items.map((i) => i.feedId)) : new Map<string, string | null>(),
   ]);
