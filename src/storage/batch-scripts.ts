@@ -198,6 +198,7 @@ for k = 1, #ids do
     local now = nb > 0 and redis.call('HMGET', current, unpack(fields)) or {}
     local before = nb > 0 and redis.call('HMGET', previous, unpack(fields)) or {}
     local n = math.floor(#sig / width)
+    local mine = nil
     for _, lists in ipairs({ now, before }) do
       for b = 1, nb do
         local list = lists[b]
@@ -207,10 +208,13 @@ for k = 1, #ids do
               seen[raw] = true
               local leader, other = known(hex(raw))
               if other and #other == #sig and n > 0 then
+                -- Compared as bytes (one value each: width 1), read with one call per
+                -- signature, not two substrings per value.
+                mine = mine or { string.byte(sig, 1, #sig) }
+                local theirs = { string.byte(other, 1, #other) }
                 local same = 0
-                for j = 0, n - 1 do
-                  local s = j * width + 1
-                  if string.sub(sig, s, s + width - 1) == string.sub(other, s, s + width - 1) then same = same + 1 end
+                for j = 1, n do
+                  if mine[j] == theirs[j] then same = same + 1 end
                 end
                 local sim = same / n
                 if sim >= bestSim and (not best or sim > bestSim) then best, bestSim = leader, sim end
