@@ -13,8 +13,9 @@
  *
  * Env knobs: BENCH_WORKERS=N runs `workers/api.ts` + N × `workers/worker.ts` instead of the
  * one-process `workers/all.ts`; BENCH_CPU_PROF=1 writes V8 CPU profiles of the app processes
- * under bench/results/profiles/; HOST_CONCURRENCY, POLL_CONCURRENCY, REDIS_URL pass through
- * to the app; BENCH_NODE_ARGS adds node flags to the app processes; FARM_FEEDS / FARM_ITEMS / FARM_HOSTS size the farm. Run alone with
+ * under bench/results/profiles/; HOST_CONCURRENCY, POLL_CONCURRENCY pass through to the app;
+ * REDIS_URL runs it on that Redis instead of a private redis-server of its own (test/.tmp/
+ * bench-ingest-redis; one a killed run left is taken over by the next); BENCH_NODE_ARGS adds node flags to the app processes; FARM_FEEDS / FARM_ITEMS / FARM_HOSTS size the farm. Run alone with
  * `tsx bench/ingest.ts`, or through `npm run bench -- ingest`. The cycles are in ingest/cycles.ts,
  * the memory breakdown in ingest/memory-breakdown.ts, the report in ingest/print-table.ts.
  */
@@ -31,7 +32,7 @@ import { writeBenchResult } from './bench-result.ts';
 import { cpuSecondsByProcess, cpuSecondsDelta, procCpuSeconds } from './cpu-sampler.ts';
 import { startFeedFarm } from './farm-process.ts';
 import { freePort } from './free-port.ts';
-import { runNewItemsCycle, runNotModifiedCycle, waitForQueuesToDrain, type CycleContext } from './ingest/cycles.ts';
+import { runNewItemsCycle, runNotModifiedCycle, waitForCollectionStats, waitForQueuesToDrain, type CycleContext } from './ingest/cycles.ts';
 import { memoryBreakdown, sampledItemBytes } from './ingest/memory-breakdown.ts';
 import { threadCpuSeconds, threadSplit } from './ingest/thread-cpu.ts';
 import { printTable } from './ingest/print-table.ts';
@@ -41,7 +42,7 @@ import { procMemoryBytes } from './process-memory.ts';
 import { ROOT } from './project-root.ts';
 import { commandDelta, redisSnapshot, redisVersion } from './redis-info.ts';
 import { deletePrefixAndDisconnect } from './redis-prefix-cleanup.ts';
-import { redisUrl } from './redis-url.ts';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../workers/embedded-redis.ts';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const TARGETS = { itemsPerSecond: 5000, feedsPerSecond: 1500, redisCommandsPerItem: 15, redisCommandsPerPoll304: 8, redisBytesPerItem: 2048 };
@@ -69,13 +70,26 @@ const mib = (bytes: number | null) => (bytes === null ? null : round(bytes / 104
 export async function runIngestBench(): Promise<object> {
   const names = (process.env.INGEST_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').filter((n) => n in SCENARIOS);
   const runs = Math.max(1, Number(process.env.INGEST_RUNS ?? 1));
-  const scenarios: Record<string, object> = {};
   const startLoad = os.loadavg().map((x) => round(x, 2));
+  // A Redis of the run's own unless REDIS_URL names one: INFO's counters (commands, CPU, memory)
+  // are server-wide, and on a shared Redis they counted other clients' work as the app's.
+  const privateRedis = process.env.REDIS_URL ? null : await startEmbeddedRedis({ dir: path.join(ROOT, 'test/.tmp', 'bench-ingest-redis'), persist: false });
+  const redisUrl = privateRedis?.url ?? process.env.REDIS_URL!;
+  try {
+    return await runAll(names, runs, startLoad, redisUrl, privateRedis);
+  } finally {
+    await privateRedis?.stop();
+  }
+}
+
+/** The scenarios' runs on the Redis at `redisUrl`; writes and returns the results. */
+async function runAll(names: string[], runs: number, startLoad: number[], redisUrl: string, privateRedis: EmbeddedRedis | null): Promise<object> {
+  const scenarios: Record<string, object> = {};
   for (const name of names) {
     const results: any[] = [];
     for (let i = 0; i < runs; i++) {
       process.stdout.write(`\n-- ingest scenario ${name}, run ${i + 1} of ${runs} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})\n`);
-      results.push(await runScenario(name, SCENARIOS[name]!));
+      results.push(await runScenario(name, SCENARIOS[name]!, redisUrl));
     }
     const median = (pick: (r: any) => number | null) => {
       const xs = results.map(pick).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
@@ -101,7 +115,7 @@ export async function runIngestBench(): Promise<object> {
     scenarios[name] = { runs: results.length, medians, all: results };
   }
   // BENCH_LABEL says under what conditions the run was made (a loaded machine, an A/B pair).
-  const out = { label: process.env.BENCH_LABEL ?? null, loadAverageAtStart: startLoad, scenarios, targets: TARGETS, reference: REFERENCE };
+  const out = { label: process.env.BENCH_LABEL ?? null, loadAverageAtStart: startLoad, redis: privateRedis ? 'private (started for this run)' : 'REDIS_URL (shared: its counters include other clients)', scenarios, targets: TARGETS, reference: REFERENCE };
   process.stdout.write(`wrote ${await writeBenchResult('ingest', out)}\n`);
   return out;
 }
@@ -125,7 +139,7 @@ async function waitUntilSettled(appChildren: Child[]): Promise<number> {
 }
 
 /** One run of both cycles on a farm of `hosts` loopback hosts; prints its table and returns its result. */
-async function runScenario(scenario: string, hosts: number): Promise<object> {
+async function runScenario(scenario: string, hosts: number, redisUrl: string): Promise<object> {
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const splitWorkers = Number(process.env.BENCH_WORKERS ?? 0);
   const cpuProf = process.env.BENCH_CPU_PROF === '1' || process.env.BENCH_CPU_PROF === 'true';
@@ -197,7 +211,11 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
       half = { cpu: appCpuNow(), units: expectedItems - (stored + tagged) / 2 };
     });
     const appCpuEnd1 = appCpuNow();
-    const { feedIds, watchCommands: watchCommands1 } = c1;
+    // Cycle 1's commands, CPU and memory include the app's batched statistics write for its items.
+    const stats1 = await waitForCollectionStats(ctx, expectedItems);
+    process.stdout.write(`collection statistics written ${stats1.ms} ms after cycle 1\n`);
+    const { feedIds } = c1;
+    const watchCommands1 = c1.watchCommands + stats1.watchCommands;
     const cpu1 = cpuSecondsByProcess(children);
     const threads1 = threads();
     const memAfter1 = await redisSnapshot(redis);
@@ -328,6 +346,7 @@ async function runScenario(scenario: string, hosts: number): Promise<object> {
         appCpuMsPerItemWarmHalf: warmHalf === null ? null : round(((appCpuEnd1 - warmHalf.cpu) * 1000) / warmHalf.units, 3),
         redisCommands: c1Commands,
         redisCommandsPerItem: c1Commands === null ? null : round(c1Commands / expectedItems, 1),
+        collectionStatsWaitMs: stats1.ms,
         driverWatchCommands: watchCommands1,
         digestItems,
         redisCommandCalls: c1Commands === null ? null : commandDelta(memBefore, memAfter1),

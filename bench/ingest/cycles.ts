@@ -174,6 +174,31 @@ export async function waitForQueuesToDrain(ctx: CycleContext): Promise<number> {
   }
 }
 
+const STATS_TIMEOUT_MS = 30_000;
+/** Let the rest of the flush's one pipeline (its HINCRBYs come after the count) reach Redis. */
+const STATS_SETTLE_MS = 250;
+
+/**
+ * Waits until the app's collection statistics count every item of cycle 1. The app writes them
+ * in batches (one HINCRBY per distinct term, about 1.2 commands per item) on a timer of its own;
+ * without this wait that write fell in the 304 cycle's window when cycle 1 was slow (17-27
+ * commands per poll) and in neither window when it was fast, so cycle 1's commands per item
+ * moved by about 1.2 from run to run. Returns the ms waited and the driver's own reads.
+ */
+export async function waitForCollectionStats(ctx: CycleContext, items: number): Promise<{ ms: number; watchCommands: number }> {
+  const t0 = performance.now();
+  let watchCommands = 0;
+  for (;;) {
+    assertAlive(ctx.children);
+    watchCommands++;
+    const docs = Number((await ctx.redis.get(ctx.keys.collectionDocs)) ?? 0);
+    if (docs >= items || performance.now() - t0 > STATS_TIMEOUT_MS) break;
+    await sleep(WATCH_MS_CYCLE1);
+  }
+  await sleep(STATS_SETTLE_MS);
+  return { ms: Math.round(performance.now() - t0), watchCommands };
+}
+
 /** Cycle 2's moments (performance.now() ms). */
 export interface NotModifiedCycle {
   wall0: number;
