@@ -86,6 +86,37 @@ describe('pipeline threads', () => {
     const again = await pipeline.drainTerms();
     expect(again.reduce((n, t) => n + t.documents, 0)).toBe(0);
   });
+
+  it('count new items in the analyse task that tags them, once each, with the same tags', async () => {
+    await pipeline.drainTerms();
+    const v1 = compileSpec(specOf(1));
+    // Two items with one text: each is counted, once.
+    const batch = [...items, { ...items[0]!, id: 'twin' }];
+    expect(await pipeline.countTerms(batch)).toBeNull();
+    const tagged = await pipeline.analyse([v1], batch.slice(0, 20));
+    const rest = await pipeline.analyse([v1], batch.slice(20));
+    expect([...tagged, ...rest].map((a) => a.tags)).toEqual(batch.map((item) => analyseItem([v1], item).tags));
+    // Tagged again (a re-tag): not counted again.
+    await pipeline.analyse([v1], batch.slice(0, 5));
+    const expected = new TermTally();
+    for (const item of batch) expected.add(collectionTermsOf(item));
+    const merged = new TermTally();
+    for (const tally of await pipeline.drainTerms()) merged.merge(tally);
+    expect(merged.documents).toBe(batch.length);
+    expect(merged.frequencies).toEqual(expected.frequencies);
+  });
+
+  it('count a held item on its own when no analyse task claims it', async () => {
+    await pipeline.drainTerms();
+    expect(await pipeline.countTerms(items.slice(0, 3))).toBeNull();
+    // Past the hold (two ticks at most): posted as a count-terms task of its own.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const v1 = compileSpec(specOf(1));
+    await pipeline.analyse([v1], items.slice(0, 3));
+    const merged = new TermTally();
+    for (const tally of await pipeline.drainTerms()) merged.merge(tally);
+    expect(merged.documents).toBe(3);
+  });
 });
 
 describe('the thread pool', () => {

@@ -14,6 +14,20 @@ import { ThreadPool, type Lane, type ThreadError, type ThreadScript } from './th
 /** Items one bulk analyse task carries at most (a 100-item batch is four tasks). */
 const BULK_ANALYSE_SLICE = 25;
 
+/**
+ * How long a new item waits for its analyse task to carry its text to a thread for counting
+ * (see countTerms): between one and two of these, then it is posted on its own.
+ */
+const COUNT_HOLD_MS = 500;
+
+/** A new item whose collection terms are still to be counted. */
+interface HeldCount {
+  title: string;
+  summary: string;
+  /** Claimed by an analyse task (or posted): it is counted there. */
+  done: boolean;
+}
+
 /** How often offload() compares the event loop's and the threads' utilisation at most. */
 const OFFLOAD_CHECK_MS = 250;
 
@@ -71,9 +85,17 @@ export class OffLoopPipeline {
   private comparedAt = 0;
   private threadsLessBusy = true;
 
-  /** New items whose terms are to be counted in a thread, posted once per turn of the event loop. */
-  private termsQueue: Array<{ title: string; summary: string }> = [];
-  private termsScheduled = false;
+  /**
+   * New items whose terms are to be counted in a thread, in two generations (see countTerms):
+   * `newer` since the last tick, `older` before it (posted on its own at the next tick).
+   */
+  private newer: HeldCount[] = [];
+  private older: HeldCount[] = [];
+  /** The same items by title, for an analyse task to find (and claim) its own. */
+  private readonly held = new Map<string, HeldCount[]>();
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** Analyse tasks under way that count some items: a drain waits for them. */
+  private readonly counting = new Set<Promise<unknown>>();
 
   /** Threads in the pool. */
   get threads(): number {
@@ -112,11 +134,18 @@ export class OffLoopPipeline {
       const slices: Array<Promise<PackedAnalysis[]>> = [];
       for (let start = 0; start < items.length; start += size) {
         const slice = items.slice(start, start + size);
-        slices.push(
-          forStore
-            ? this.run<StoreReadyAnalyses>({ kind: 'analyse', keys, items: slice, forStore: true }, lane).then((r) => withEncodedTags(r, anchors.length))
-            : this.run<ItemAnalysis[]>({ kind: 'analyse', keys, items: slice }, lane),
-        );
+        const count = this.claimCounts(slice);
+        const task: PipelineTask = { kind: 'analyse', keys, items: slice, ...(forStore ? { forStore } : {}), ...(count.length > 0 ? { count } : {}) };
+        const answer = forStore ? this.run<StoreReadyAnalyses>(task, lane).then((r) => withEncodedTags(r, anchors.length)) : this.run<ItemAnalysis[]>(task, lane);
+        if (count.length > 0) {
+          const settled = answer.then(
+            () => undefined,
+            () => undefined,
+          );
+          this.counting.add(settled);
+          void settled.then(() => this.counting.delete(settled));
+        }
+        slices.push(answer);
       }
       return (await Promise.all(slices)).flat();
     } finally {
@@ -137,36 +166,83 @@ export class OffLoopPipeline {
   /**
    * Counts the collection terms of new items into a thread's tally (see drainTerms); null
    * when so counted, else (threads not loaded) the term lists found on the event loop.
+   * A new item is mostly tagged moments later, and its analyse task carries its text to a
+   * thread anyway: the item is held until then and counted in that task (one copy of its
+   * text across, one tokenisation), or posted on its own after COUNT_HOLD_MS to 2×.
    */
   async countTerms(items: ReadonlyArray<{ title: string; summary: string }>): Promise<string[][] | null> {
     if (!this.onThreads()) return items.map((i) => collectionTermsOf(i));
-    // Batched per turn of the event loop and posted without an answer: a message (and a
-    // thread wake-up) costs more than the items it carries, and drainTerms posts after it.
-    for (const i of items) this.termsQueue.push({ title: i.title, summary: i.summary });
-    if (!this.termsScheduled) {
-      this.termsScheduled = true;
-      setImmediate(() => this.postTerms());
+    for (const i of items) {
+      const entry: HeldCount = { title: i.title, summary: i.summary, done: false };
+      this.newer.push(entry);
+      const same = this.held.get(i.title);
+      if (same) same.push(entry);
+      else this.held.set(i.title, [entry]);
+    }
+    if (!this.holdTimer && this.newer.length > 0) {
+      this.holdTimer = setInterval(() => this.tick(), COUNT_HOLD_MS);
+      this.holdTimer.unref();
     }
     return null;
   }
 
-  private postTerms(): void {
-    this.termsScheduled = false;
-    if (this.termsQueue.length === 0) return;
-    const items = this.termsQueue;
-    this.termsQueue = [];
+  /** The items of `slice` (by index) held for counting, claimed: its analyse task counts them. */
+  private claimCounts(slice: readonly ItemText[]): number[] {
+    const count: number[] = [];
+    if (this.held.size === 0) return count;
+    for (const [n, item] of slice.entries()) {
+      const same = this.held.get(item.title);
+      if (!same) continue;
+      const at = same.findIndex((e) => e.summary === item.summary);
+      if (at < 0) continue;
+      same[at]!.done = true;
+      same.splice(at, 1);
+      if (same.length === 0) this.held.delete(item.title);
+      count.push(n);
+    }
+    return count;
+  }
+
+  /** Posts the older generation's unclaimed items on their own; the newer one becomes older. */
+  private tick(): void {
+    this.postHeld(this.older);
+    this.older = this.newer;
+    this.newer = [];
+    if (this.older.length === 0 && this.holdTimer) {
+      clearInterval(this.holdTimer);
+      this.holdTimer = null;
+    }
+  }
+
+  /** Posts the items of `entries` not yet claimed as one count-terms task (no answer). */
+  private postHeld(entries: HeldCount[]): void {
+    const items: Array<{ title: string; summary: string }> = [];
+    for (const e of entries) {
+      if (e.done) continue;
+      e.done = true;
+      items.push({ title: e.title, summary: e.summary });
+      const same = this.held.get(e.title)!;
+      same.splice(same.indexOf(e), 1);
+      if (same.length === 0) this.held.delete(e.title);
+    }
+    if (items.length === 0) return;
     const task: PipelineTask = { kind: 'count-terms', items };
     this.pool.post(task);
   }
 
   /**
-   * Every thread's tally of counted terms, each restarted. Messages to a thread arrive in
-   * order, so every count posted before this is in it. A thread that died took its tally
-   * with it (statistics: later items make up for them).
+   * Every thread's tally of counted terms, each restarted: every item countTerms took before
+   * this is in it (the analyse tasks that count some are awaited, held items are posted
+   * first, and messages to a thread arrive in order). A thread that died took its tally with
+   * it (statistics: later items make up for them).
    */
-  drainTerms(): Promise<TermCounts[]> {
-    if (!this.live || this.pool.running === 0) return Promise.resolve([]);
-    this.postTerms();
+  async drainTerms(): Promise<TermCounts[]> {
+    if (!this.live || this.pool.running === 0) return [];
+    if (this.counting.size > 0) await Promise.all(this.counting);
+    this.postHeld(this.older);
+    this.postHeld(this.newer);
+    this.older = [];
+    this.newer = [];
     return this.pool.onEach<TermCounts>({ kind: 'drain-terms' });
   }
 
@@ -182,6 +258,8 @@ export class OffLoopPipeline {
 
   /** Stops the threads. */
   close(): Promise<void> {
+    if (this.holdTimer) clearInterval(this.holdTimer);
+    this.holdTimer = null;
     return this.pool.close();
   }
 

@@ -9,6 +9,7 @@ import { TermTally, type TermCounts } from './term-tally.ts';
 import { sharedEntry, type SharedAnchor } from './anchor-catalog.ts';
 import type { AnalysisAnchor } from './analyse-items.ts';
 import { RecentTokens } from './recent-tokens.ts';
+import { tokenize, type ItemTokens } from '../tagging/text-normalize.ts';
 import type { ThreadError } from './thread-pool.ts';
 
 /** The tasks a pipeline thread runs, as plain data: the CPU-bound steps of a poll and of tagging. */
@@ -18,8 +19,12 @@ export type PipelineTask =
   /** A fetched feed body read into normalised items (readFeed). */
   /** With `records`, also the items' stored records (encodeNewItems), so the deflate runs here too. */
   | { kind: 'read'; body: Uint8Array; contentType: string | null; ctx: NormalizeContext; limits: ReadLimits | null; records?: boolean }
-  /** New items tagged against the anchors of the given keys (in that order); `forStore`: as storeReadyAnalyses hands them over. */
-  | { kind: 'analyse'; keys: string[]; items: ItemText[]; forStore?: boolean }
+  /**
+   * New items tagged against the anchors of the given keys (in that order); `forStore`: as
+   * storeReadyAnalyses hands them over; `count`: the items (by index) whose collection terms
+   * are also counted into this thread's tally (as count-terms would).
+   */
+  | { kind: 'analyse'; keys: string[]; items: ItemText[]; forStore?: boolean; count?: number[] }
   /** The collection-statistics terms of new items. */
   | { kind: 'terms'; items: Array<{ title: string; summary: string }> }
   /** The same, counted into this thread's tally (no term lists back to the event loop). */
@@ -78,12 +83,20 @@ export function createPipelineTasks(): (task: PipelineTask, between?: () => Prom
         return { ...read, records: packRecords(records) };
       }
       case 'analyse': {
+        // Counted first, so a task that fails on its anchors still counts its items.
+        const tokens: Array<ItemTokens | undefined> = new Array<ItemTokens | undefined>(task.items.length);
+        for (const n of task.count ?? []) {
+          const item = task.items[n]!;
+          const own = { title: tokenize(item.title), summary: tokenize(item.summary) };
+          tally.add(collectionTermsOf(item, own));
+          tokens[n] = own;
+        }
         const anchors = task.keys.map((key) => {
           const entry = compiled.get(key);
           if (!entry) throw new Error(`pipeline thread has no compiled anchor ${key}`);
           return entry;
         });
-        const analyses = task.items.map((item) => analyseItem(anchors, item, anchors.length > 0 ? recent.take(item) : undefined));
+        const analyses = task.items.map((item, n) => analyseItem(anchors, item, tokens[n] ?? (anchors.length > 0 ? recent.take(item) : undefined)));
         return task.forStore ? storeReadyAnalyses(anchors, analyses) : analyses;
       }
       case 'terms':

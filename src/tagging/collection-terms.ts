@@ -36,6 +36,38 @@ export function termOfWord(folded: string): string {
   return term;
 }
 
+/** termOfWord of a token's folded word, kept on the token (see Token.term) for the next step that asks. */
+export function wordTerm(t: Token): string {
+  const known = t.term;
+  if (known !== undefined) return known;
+  return (t.term = termOfWord(t.folded));
+}
+
+/**
+ * The term "prev_term" of two adjacent words, built once per pair: the same pair string for
+ * every item, so counting, tallying and looking it up hash it once (not a new string per use).
+ */
+const pairStrings = new Map<string, Map<string, string>>();
+let pairsKept = 0;
+const PAIR_CACHE_LIMIT = 100_000;
+
+export function pairTerm(prev: string, term: string): string {
+  let row = pairStrings.get(prev);
+  let pair = row?.get(term);
+  if (pair !== undefined) return pair;
+  // Emptied when full, like the stem cache: it only holds what text repeats.
+  if (pairsKept >= PAIR_CACHE_LIMIT) {
+    pairStrings.clear();
+    pairsKept = 0;
+    row = undefined;
+  }
+  if (row === undefined) pairStrings.set(prev, (row = new Map<string, string>()));
+  pair = `${prev}_${term}`;
+  row.set(term, pair);
+  pairsKept++;
+  return pair;
+}
+
 /** The term of a phrase: its words' terms joined by "_" ('' when a word is a function word). */
 export function termOfPhrase(phrase: string): string {
   const terms = tokenize(phrase).map((t) => termOfWord(t.folded));
@@ -44,7 +76,7 @@ export function termOfPhrase(phrase: string): string {
 
 /** The term a token counts as: "US", "UK", "EU" (two-letter acronyms) are entities, not function words. */
 function termOfToken(t: Token): string {
-  return t.shape === 'upper' && t.folded.length === 2 ? t.folded : termOfWord(t.folded);
+  return t.shape === 'upper' && t.folded.length === 2 ? t.folded : wordTerm(t);
 }
 
 /** Unigram and adjacent-pair terms of tokenised fields, in order of first appearance, deduplicated. */
@@ -56,7 +88,7 @@ export function termsOfTokens(fields: Token[][]): { unigrams: string[]; pairs: s
     for (const t of field) {
       const term = termOfToken(t);
       if (term !== '') unigrams.add(term);
-      if (term !== '' && prev !== '' && !t.gapBefore) pairs.add(`${prev}_${term}`);
+      if (term !== '' && prev !== '' && !t.gapBefore) pairs.add(pairTerm(prev, term));
       prev = term;
     }
   }
@@ -93,7 +125,7 @@ export function collectionTermsOf(item: { title: string; summary: string }, toke
       const term = terms[i]!;
       const prev = terms[i - 1]!;
       if (term === '' || prev === '' || field[i]!.gapBefore) continue;
-      const pair = `${prev}_${term}`;
+      const pair = pairTerm(prev, term);
       if (pairs.has(pair)) continue;
       pairs.add(pair);
       out.push(pair);

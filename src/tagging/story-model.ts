@@ -11,7 +11,7 @@ import type { AnchorSource, Entity } from '../model/anchor.ts';
 import { EMPTY_COLLECTION_STATS, type CollectionStats } from '../model/collection-stats.ts';
 import type { Evidence, StoryTerm, StoryTermSource } from '../model/story.ts';
 import type { DenseFeatures } from './feedback-learner.ts';
-import { termOfWord, termsOfTokens } from './collection-terms.ts';
+import { pairTerm, termsOfTokens, wordTerm } from './collection-terms.ts';
 import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
@@ -81,7 +81,7 @@ function fieldTerms(text: string): string[] {
 function commonTermsOf(text: string, into: Map<string, boolean>): void {
   let prev: { term: string; common: boolean } | null = null;
   for (const t of tokenize(text)) {
-    const term = termOfWord(t.folded);
+    const term = wordTerm(t);
     if (term === '') {
       prev = null;
       continue;
@@ -113,7 +113,7 @@ function properTermsOf(text: string, names: Set<string>): Set<string> {
       if (t.shape !== 'capital' || i === 0 || TITLE_WORDS.has(t.folded)) continue;
       const before = line.slice(tokens[i - 1]!.end, t.start);
       if (/[.!?:"“”]/.test(before)) continue;
-      const term = termOfWord(t.folded);
+      const term = wordTerm(t);
       if (term === '' || names.has(term) || wordRank(t.folded) <= PROPER_MIN_RANK) continue;
       out.add(term);
     }
@@ -346,7 +346,7 @@ export function scoreStory(
   if (venue && missing > 0) have += p.venueShare * missing;
   let local = false;
   if (missing > 0 && model.properTerms.size > 0) {
-    for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(termOfWord(t.folded))) local = true;
+    for (const tokens of [titleTokens, summaryTokens]) for (const t of tokens) if (t.shape !== 'lower' && model.properTerms.has(wordTerm(t))) local = true;
     if (local) have += p.placeShare * missing;
   }
   // No actor or place of the story at all (no entity, side, venue or local name): words alone.
@@ -366,11 +366,11 @@ export function scoreStory(
   const visit = (tokens: Token[], boost: number) => {
     let prev = '';
     for (const t of tokens) {
-      const term = termOfWord(t.folded);
+      const term = wordTerm(t);
       if (term !== '') {
         if (model.terms.has(term)) seen.set(term, Math.max(seen.get(term) ?? 0, boost));
         if (prev !== '' && !t.gapBefore && model.pairStarts.has(prev)) {
-          const pair = `${prev}_${term}`;
+          const pair = pairTerm(prev, term);
           if (model.terms.has(pair)) seen.set(pair, Math.max(seen.get(pair) ?? 0, boost));
         }
       }
@@ -440,7 +440,7 @@ function titleNovelty(model: Pick<StoryModel, 'idf' | 'terms' | 'nameTerms'>, ti
   let novel = 0;
   for (const t of titleTokens) {
     if (t.shape !== 'lower' && t.shape !== 'capital' && t.shape !== 'upper') continue;
-    const term = termOfWord(t.folded);
+    const term = wordTerm(t);
     if (term === '' || wordRank(t.folded) <= VERY_COMMON_RANK) continue;
     const w = model.idf(term);
     all += w;

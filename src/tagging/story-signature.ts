@@ -171,19 +171,20 @@ export function storyShingles(title: string, summary: string, tokens?: ItemToken
   return shingles;
 }
 
-/** The distinct base hashes of an item's shingles, in the order storyShingles lists them. */
-function shingleHashes(title: string, summary: string, tokens?: ItemTokens): number[] {
+/** The base hashes of an item's shingles, in the order storyShingles lists them (a repeated shingle repeats its hash). */
+function shingleHashes(title: string, summary: string, tokens?: ItemTokens): Int32Array {
   const fields = fieldWords(title, summary, tokens);
   const total = fields[0].length + fields[1].length;
-  if (total === 0) return [];
-  if (total < SHORT_TEXT_WORDS) return [fnv1a(`=${fields[0].join(' ')}|${fields[1].join(' ')}`)];
-  const hashes: number[] = [];
+  if (total === 0) return new Int32Array(0);
+  if (total < SHORT_TEXT_WORDS) return Int32Array.of(fnv1a(`=${fields[0].join(' ')}|${fields[1].join(' ')}`));
+  const hashes = new Int32Array(total);
+  let n = 0;
   for (const words of fields) {
     if (words.length === 0) continue;
-    if (words.length < SHINGLE_WORDS) hashes.push(fnv1aOfWords(words, 0, words.length));
-    else for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) hashes.push(fnv1aOfWords(words, i, SHINGLE_WORDS));
+    if (words.length < SHINGLE_WORDS) hashes[n++] = fnv1aOfWords(words, 0, words.length);
+    else for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) hashes[n++] = fnv1aOfWords(words, i, SHINGLE_WORDS);
   }
-  return hashes;
+  return hashes.subarray(0, n);
 }
 
 /**
@@ -191,26 +192,27 @@ function shingleHashes(title: string, summary: string, tokens?: ItemTokens): num
  * words); `tokens`: the fields already tokenised (the same signature, one tokenisation fewer).
  */
 export function storySignature(title: string, summary: string, tokens?: ItemTokens): StorySignature {
-  // Minima kept with the sign bit flipped in an Int32Array: signed int comparisons order them
-  // as unsigned ones would, and the hot loop stays in small integers.
-  const mins = new Int32Array(SIGNATURE_LENGTH).fill(EMPTY_SLOT ^ 0x80000000);
-  const seen = new Set<number>();
-  for (const base of shingleHashes(title, summary, tokens)) {
-    if (seen.has(base)) continue;
-    seen.add(base);
-    for (let i = 0; i < SIGNATURE_LENGTH; i++) {
+  const bases = shingleHashes(title, summary, tokens);
+  const sig = new Uint32Array(SIGNATURE_LENGTH);
+  // Slot by slot over every shingle: the running minimum and the seed stay in registers (this
+  // loop is most of an item's tagging time). A repeated shingle cannot change a minimum, so
+  // none is skipped. Minima are kept with the sign bit flipped: signed comparisons of small
+  // integers then order them as unsigned ones would.
+  for (let i = 0; i < SIGNATURE_LENGTH; i++) {
+    const seed = SEEDS[i]! | 0;
+    let min = (EMPTY_SLOT ^ 0x80000000) | 0;
+    for (let j = 0; j < bases.length; j++) {
       // fmix32(base ^ seed), inlined.
-      let h = base ^ SEEDS[i]!;
+      let h = bases[j]! ^ seed;
       h ^= h >>> 16;
       h = Math.imul(h, 0x85ebca6b);
       h ^= h >>> 13;
       h = Math.imul(h, 0xc2b2ae35);
       h = (h ^ (h >>> 16) ^ 0x80000000) | 0;
-      if (h < mins[i]!) mins[i] = h;
+      if (h < min) min = h;
     }
+    sig[i] = (min ^ 0x80000000) >>> 0;
   }
-  const sig = new Uint32Array(SIGNATURE_LENGTH);
-  for (let i = 0; i < SIGNATURE_LENGTH; i++) sig[i] = (mins[i]! ^ 0x80000000) >>> 0;
   return sig;
 }
 

@@ -28,6 +28,12 @@ export interface Token {
   possessive: boolean;
   /** Punctuation other than spaces, hyphens and quotes separates this word from the previous one. */
   gapBefore: boolean;
+  /**
+   * The word's termOfWord (collection-terms' wordTerm), kept on the token the first
+   * time it is asked for: tagging, scoring and term counting each ask for it, several times
+   * per token, and a property read costs less than a stem-cache lookup. Undefined until then.
+   */
+  term?: string;
 }
 
 // Apostrophe-like characters that mean the same thing in running text.
@@ -301,7 +307,7 @@ export function tokenize(text: string): Token[] {
         i = j;
         word = text.slice(start, end);
         const folded = letters.toLowerCase();
-        tokens.push({ text: word, folded, start, end, shape: 'upper', possessive: false, gapBefore: gap });
+        tokens.push({ text: word, folded, start, end, shape: 'upper', possessive: false, gapBefore: gap, term: undefined });
         gap = false;
         continue;
       }
@@ -309,13 +315,13 @@ export function tokenize(text: string): Token[] {
     const shape: CaseShape = firstCase === 0 ? 'other' : upper >= 2 && lower === 0 ? 'upper' : firstCase === 1 ? 'capital' : 'lower';
     if (joined === null && wide < 128) {
       const known = internedWord(text, start, end);
-      tokens.push({ text: known.text, folded: known.folded, start, end, shape, possessive, gapBefore: gap });
+      tokens.push({ text: known.text, folded: known.folded, start, end, shape, possessive, gapBefore: gap, term: undefined });
       gap = false;
       continue;
     }
     if (joined === null) word = text.slice(start, end);
     const folded = wide >= 128 ? foldNonAscii(word) : upper === 0 ? word : word.toLowerCase();
-    tokens.push({ text: word, folded, start, end, shape, possessive, gapBefore: gap });
+    tokens.push({ text: word, folded, start, end, shape, possessive, gapBefore: gap, term: undefined });
     gap = false;
   }
   return tokens;

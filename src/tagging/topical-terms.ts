@@ -3,7 +3,7 @@
  * uses, as nouns or adjectives. The story model keeps only these in its vocabulary.
  */
 import nlp from 'compromise';
-import { termOfWord } from './collection-terms.ts';
+import { wordTerm } from './collection-terms.ts';
 import { tokenize } from './text-normalize.ts';
 
 // Recompiles of one anchor (coverage, verdicts, calibration) read the same piece: tag it once.
@@ -35,7 +35,7 @@ export function topicalTerms(text: string): Set<string> {
       const onName = prev !== undefined && /-$/.test(prev.post ?? '') && /^[A-Z]/.test(prev.text);
       const nounish = (tags.includes('Noun') || tags.includes('Adjective') || modifier) && !tags.includes('Pronoun') && !tags.includes('Value') && !onName;
       for (const t of tokenize(term.text)) {
-        const w = termOfWord(t.folded);
+        const w = wordTerm(t);
         if (w !== '') votes.set(w, (votes.get(w) ?? 0) + (nounish ? 1 : -1));
       }
     }
