@@ -347,7 +347,8 @@ export function scoreStory(
     const side = model.sideOf.get(m.key);
     if (side !== undefined) {
       present.add(side);
-      ownEntity = true;
+      // The side's own name is no principal; its people, capital and seat are.
+      if (e.kind !== 'place' || foldName(e.name) !== foldName(model.parties[side]!.country)) ownEntity = true;
     }
     if (model.wildcards.has(m.key)) wildcard = true;
     if (model.venueKeys.has(m.key)) venue = true;
@@ -488,6 +489,10 @@ function worldMatcher(): Matcher {
     allCountries().map((c) => ({ key: `country:${c}`, name: c, kind: 'place' as const, aliases: countrySurfaces(c).filter((s) => s !== c), weight: 1, role: 'core' as const })),
   );
   return world;
+}
+
+function foldName(name: string): string {
+  return name.trim().toLowerCase();
 }
 
 function round(x: number): number {
