@@ -105,5 +105,5 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   everySideContextFactor: 0.78,
   unanchoredFactor: 0.34,
   voicedStateWeight: 1,
-  principalContextFactor: 0.4,
+  principalContextFactor: 0,
 });
