@@ -104,6 +104,6 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   contextTermFactor: 0.21,
   everySideContextFactor: 0.78,
   unanchoredFactor: 0.34,
-  voicedStateWeight: 1,
+  voicedStateWeight: 0.64,
   principalContextFactor: 0,
 });
