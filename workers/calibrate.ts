@@ -51,6 +51,8 @@ const RANGES: Partial<Record<keyof ModelParameters, [number, number]>> = {
   contextTermFactor: [0.2, 1],
   everySideContextFactor: [0.2, 1],
   unanchoredFactor: [0.2, 1],
+  voicedStateWeight: [0, 1],
+  principalContextFactor: [0, 1],
 };
 
 interface Story {
@@ -119,7 +121,9 @@ function search(stories: Story[], samples: number, seed: number): { params: Part
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const samples = Number(args[args.indexOf('--samples') + 1] ?? '') || 400;
+  // `--samples 0` skips the random search (coordinate moves from the current parameters only).
+  const samplesArg = args.indexOf('--samples');
+  const samples = samplesArg >= 0 && args[samplesArg + 1] !== undefined && Number.isFinite(Number(args[samplesArg + 1])) ? Number(args[samplesArg + 1]) : 400;
   // Leave-one-out search size (0 skips the check, for quick iterations).
   const looArg = args.indexOf('--loo-samples');
   const looSamples = looArg >= 0 ? Number(args[looArg + 1]) : Math.round(samples / 2);

@@ -61,6 +61,10 @@ export interface ModelParameters {
   everySideContextFactor: number;
   /** Share of the evidence kept by an item naming no actor or place of the story (words alone). */
   unanchoredFactor: number;
+  /** Share of a foreign state counted for one the piece voices (its quoted leader's), in an item with a side and a word of the news. */
+  voicedStateWeight: number;
+  /** Share the body's words keep beside a side's own core entity (principal, capital, seat) with no word of the news, times (1 − title novelty). */
+  principalContextFactor: number;
   /** Rocchio step per analyst verdict, in units of IDF. */
   feedbackRate: number;
 }
@@ -100,4 +104,6 @@ export const MODEL_PARAMETERS: Readonly<ModelParameters> = Object.freeze({
   contextTermFactor: 0.21,
   everySideContextFactor: 0.78,
   unanchoredFactor: 0.34,
+  voicedStateWeight: 0.64,
+  principalContextFactor: 0,
 });

@@ -57,6 +57,8 @@ export interface StoryModel {
   properTerms: Set<string>;
   /** Country index (in the world matcher) of the parties and of the venue's country: not foreign. */
   ownCountries: Set<string>;
+  /** Countries of the piece's context people (a third state's leader it quotes): the piece voices them, they are not wholly foreign. */
+  voicedCountries: Set<string>;
   entities: Map<string, Entity>;
   terms: Map<string, Term>;
   /** First words of the vocabulary's pair terms: only there is a pair looked up. */
@@ -278,6 +280,7 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     nameTerms: allNamesAndAliases(entities, allNames),
     properTerms: properTermsOf(`${headline}\n${lede}\n${body}`.slice(0, EXTRACTION_CHAR_CAP), allNames),
     ownCountries: new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]),
+    voicedCountries: voicedCountriesOf(entities, structure),
     entities: new Map(entities.map((e) => [e.key, e])),
     terms,
     pairStarts: new Set([...terms.keys()].filter((t) => t.includes('_')).map((t) => t.slice(0, t.indexOf('_')))),
@@ -290,6 +293,22 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     model.noveltyBaseline = Math.min(MAX_NOVELTY_BASELINE, n);
   }
   return model;
+}
+
+/**
+ * Countries of the people the piece quotes as context (a third state's leader reacting): a
+ * reaction of that state, beside a side and a word of the news, is the story's own reaction,
+ * not another matter. The parties and the venue's country are not foreign anyway.
+ */
+function voicedCountriesOf(entities: Entity[], structure: StoryStructure): Set<string> {
+  const own = new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]);
+  const out = new Set<string>();
+  for (const e of entities) {
+    if (e.kind !== 'person' || e.role !== 'context') continue;
+    const c = structure.affiliation.get(e.key);
+    if (c && !own.has(c)) out.add(c);
+  }
+  return out;
 }
 
 /** Pseudo-count of the background contrast: one item more or less on a small coverage is no evidence. */
@@ -320,11 +339,17 @@ export function scoreStory(
   let context = 0;
   let wildcard = false;
   let venue = false;
+  // A core entity of a side (its principal, capital or seat), not only its name.
+  let ownEntity = false;
   for (const m of matches) {
     const e = model.entities.get(m.key);
     if (!e) continue;
     const side = model.sideOf.get(m.key);
-    if (side !== undefined) present.add(side);
+    if (side !== undefined) {
+      present.add(side);
+      // The side's own name is no principal; its people, capital and seat are.
+      if (e.kind !== 'place' || foldName(e.name) !== foldName(model.parties[side]!.country)) ownEntity = true;
+    }
     if (model.wildcards.has(m.key)) wildcard = true;
     if (model.venueKeys.has(m.key)) venue = true;
     const w = e.weight * (1 + 0.3 * Math.log(m.count));
@@ -383,7 +408,13 @@ export function scoreStory(
   let newsSubject = 0;
   let contextSubject = 0;
   for (const [t, boost] of seen) if (model.terms.get(t)!.core) newsSubject += model.terms.get(t)!.weight * boost;
-  const contextShare = contextTermShare(p, newsSubject > 0, everySide);
+  // The item's own subject: the share (by distinctiveness) of its title's content words that are
+  // neither the story's vocabulary nor its names.
+  const novelty = Math.max(0, titleNovelty(model, titleTokens) - model.noveltyBaseline) / (1 - model.noveltyBaseline);
+  let contextShare = contextTermShare(p, newsSubject > 0, everySide);
+  // A side's principal or capital with the body's words, in a title the story knows word for word:
+  // the story told from one side ("ISW sees no softening in the capital's red lines").
+  if (ownEntity && newsSubject === 0) contextShare = Math.max(contextShare, p.principalContextFactor * (1 - novelty));
   for (const [t, boost] of seen) {
     const term = model.terms.get(t)!;
     const w = term.weight * boost * (term.core ? 1 : contextShare);
@@ -396,19 +427,20 @@ export function scoreStory(
   // Other states in the item while a side of the story is missing: most likely another matter
   // ("US envoy at Ukraine–Russia talks" for a US–Iran story).
   // A state in the title is the item's own subject, and counts more than one in the summary.
+  // A state the piece voices (its quoted leader's) reacting beside a side and a word of the news
+  // counts `voicedStateWeight` of a foreign state: the story's own reactions, not another dossier.
   let foreign = 0;
   if (sides < 1) {
-    for (const m of worldMatcher().matchTokens([titleTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign += p.titleForeignWeight;
-    for (const m of worldMatcher().matchTokens([summaryTokens])) if (!model.ownCountries.has(m.key.slice(8))) foreign++;
+    const voiced = sides > 0 && newsSubject > 0 ? p.voicedStateWeight : 1;
+    const weightOf = (key: string) => (model.ownCountries.has(key) ? 0 : model.voicedCountries.has(key) ? voiced : 1);
+    for (const m of worldMatcher().matchTokens([titleTokens])) foreign += p.titleForeignWeight * weightOf(m.key.slice(8));
+    for (const m of worldMatcher().matchTokens([summaryTokens])) foreign += weightOf(m.key.slice(8));
   }
   if (foreign > 0) {
     gate /= 1 + p.foreignPenalty * Math.min(foreign, 2) * (1 - sides);
     evidence.push({ kind: 'entity', name: `${round(foreign)} other ${foreign === 1 ? 'state' : 'states'}`, weight: -round(p.foreignPenalty * (1 - sides)) });
   }
-  // The item's own subject: the share (by distinctiveness) of its title's content words that are
-  // neither the story's vocabulary nor its names. "Envoy signs aviation deal with Kazakhstan" is
-  // the envoy on another dossier, whatever the envoy weighs.
-  const novelty = Math.max(0, titleNovelty(model, titleTokens) - model.noveltyBaseline) / (1 - model.noveltyBaseline);
+  // "Envoy signs aviation deal with Kazakhstan" is the envoy on another dossier, whatever the envoy weighs.
   if (novelty > 0 && p.noveltyPenalty > 0) {
     gate /= 1 + p.noveltyPenalty * novelty;
     evidence.push({ kind: 'term', name: `title novelty ${round(novelty)}`, weight: -round(p.noveltyPenalty * novelty) });
@@ -457,6 +489,10 @@ function worldMatcher(): Matcher {
     allCountries().map((c) => ({ key: `country:${c}`, name: c, kind: 'place' as const, aliases: countrySurfaces(c).filter((s) => s !== c), weight: 1, role: 'core' as const })),
   );
   return world;
+}
+
+function foldName(name: string): string {
+  return name.trim().toLowerCase();
 }
 
 function round(x: number): number {
