@@ -16,6 +16,7 @@ import { compileMatcher, type Matcher } from './compile-matcher.ts';
 import { EXTRACTION_CHAR_CAP, TITLE_WORDS } from './extract-entities.ts';
 import { allCountries, countrySurfaces } from './gazetteer.ts';
 import { pieceParts, type StoryStructure } from './story-structure.ts';
+import { voicedCountriesOf } from './voiced-countries.ts';
 import { smoothedIdf, wordRank } from './term-statistics.ts';
 import { storyModelFunctions } from './story-model-functions.ts';
 import { tokenize, type Token } from './text-normalize.ts';
@@ -293,22 +294,6 @@ export function buildStoryModel(source: AnchorSource, entities: Entity[], struct
     model.noveltyBaseline = Math.min(MAX_NOVELTY_BASELINE, n);
   }
   return model;
-}
-
-/**
- * Countries of the people the piece quotes as context (a third state's leader reacting): a
- * reaction of that state, beside a side and a word of the news, is the story's own reaction,
- * not another matter. The parties and the venue's country are not foreign anyway.
- */
-function voicedCountriesOf(entities: Entity[], structure: StoryStructure): Set<string> {
-  const own = new Set([...structure.parties.map((x) => x.country), ...(structure.venue?.country ? [structure.venue.country] : [])]);
-  const out = new Set<string>();
-  for (const e of entities) {
-    if (e.kind !== 'person' || e.role !== 'context') continue;
-    const c = structure.affiliation.get(e.key);
-    if (c && !own.has(c)) out.add(c);
-  }
-  return out;
 }
 
 /** Pseudo-count of the background contrast: one item more or less on a small coverage is no evidence. */
